@@ -1,0 +1,96 @@
+// Demo mode: the page is served same-origin by the gateway, and filters, keys and workspace data
+// come from its admin API under /admin/v1 (gateway/). The engine still runs here, in the page,
+// for validation and preview; saving and the edit's credential count are the gateway's answers
+// (its dry-run), so what the dialog says is what the server will do.
+const TOKEN_KEY = 'portcullis.builder.admin_token';
+
+export class GatewayBackend {
+  mode = 'gateway';
+  label = 'Demo gateway · /admin/v1';
+
+  /** @param config the gateway's backend.json: {mode, admin_base?, admin_token?} */
+  constructor(config = {}) {
+    this.base = config.admin_base ?? '/admin/v1';
+    this.token = config.admin_token ?? sessionStorage.getItem(TOKEN_KEY) ?? null;
+    this.cache = new Map();
+  }
+
+  async call(method, path, body) {
+    if (!this.token) {
+      // The demo prints its admin token; ask once per browser session.
+      this.token = window.prompt('Admin token for the demo gateway (printed by the demo command):') ?? '';
+      sessionStorage.setItem(TOKEN_KEY, this.token);
+    }
+    const res = await fetch(`${this.base}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        ...(body ? { 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const data = res.status === 204 ? null : await res.json().catch(() => null);
+    if (res.status === 401) sessionStorage.removeItem(TOKEN_KEY);
+    return { status: res.status, ok: res.ok, data };
+  }
+
+  /** The engine's diagnostics from an error body (422 carries them), or one made from the error. */
+  static errors(res) {
+    const err = res.data?.error ?? {};
+    const list = err.diagnostics ?? err.errors ?? res.data?.errors;
+    if (Array.isArray(list) && list.length) return list;
+    return [{ severity: 'error', code: err.code ?? `http_${res.status}`, message: err.message ?? `The gateway answered ${res.status}.` }];
+  }
+
+  async load() {
+    const res = await this.call('GET', '/workspaces');
+    if (!res.ok) throw new Error(`The admin API refused to list workspaces (${res.status}): ${GatewayBackend.errors(res)[0].message}`);
+    const d = res.data;
+    const workspaces = (d.workspaces ?? d).map((w) => (typeof w === 'string' ? { id: w, name: w } : { id: w.id, name: w.name ?? w.id }));
+    return { firm: d.firm ?? null, workspaces, projects: d.projects ?? [], users: d.users ?? [] };
+  }
+
+  async listFilters() {
+    const res = await this.call('GET', '/filters');
+    if (!res.ok) throw new Error(`The admin API refused to list filters (${res.status})`);
+    // System filters are listed by the API too; the builder shows them separately.
+    return (res.data.filters ?? res.data).filter((f) => !String(f.id).startsWith('default:') && !f.system);
+  }
+
+  async entities(workspaceId, entityType) {
+    const key = `${workspaceId}|${entityType}`;
+    if (!this.cache.has(key)) {
+      const res = await this.call('GET', `/workspaces/${encodeURIComponent(workspaceId)}/entities?entity_type=${encodeURIComponent(entityType)}`);
+      if (!res.ok) throw new Error(`The admin API refused the workspace data (${res.status})`);
+      this.cache.set(key, res.data.entities ?? res.data);
+    }
+    return this.cache.get(key);
+  }
+
+  async createFilter(record) {
+    const res = await this.call('POST', '/filters', record);
+    return res.ok ? { ok: true, record: res.data.filter ?? res.data } : { ok: false, errors: GatewayBackend.errors(res) };
+  }
+
+  async updateFilter(id, fields) {
+    const res = await this.call('PATCH', `/filters/${encodeURIComponent(id)}`, fields);
+    return res.ok ? { ok: true, record: res.data.filter ?? res.data } : { ok: false, errors: GatewayBackend.errors(res) };
+  }
+
+  /** The gateway's dry run of the edit: how many keys hold the filter, before anything changes. */
+  async editImpact(id, edit) {
+    const res = await this.call('PATCH', `/filters/${encodeURIComponent(id)}?dry_run=true`, { predicate: edit.predicate });
+    if (!res.ok) throw new Error(GatewayBackend.errors(res)[0].message);
+    const d = res.data;
+    return { keys: d.keys_affected ?? d.keys ?? 0 };
+  }
+
+  async keysHolding(id) {
+    return (await this.editImpact(id, {})).keys;
+  }
+
+  async archiveFilter(id) {
+    const res = await this.call('POST', `/filters/${encodeURIComponent(id)}/archive`);
+    return res.ok ? { ok: true } : { ok: false, errors: GatewayBackend.errors(res) };
+  }
+}

@@ -1,0 +1,113 @@
+// Preview match count (SPEC 3): runs on click, then refreshes as the filter is edited. It puts
+// the seed's two failure modes in plain view before saving: zero matches (a list/search grant
+// would answer 403 insufficient_scope) and far too many (compared with the whole workspace).
+import { formatCount, h } from './dom.mjs';
+import { entityType, preview } from './engine.mjs';
+
+const REFRESH_MS = 150;
+
+export class PreviewPanel {
+  /** @param opts {entities(workspaceId, type): Promise<Entity[]>} */
+  constructor(container, opts) {
+    this.el = container;
+    this.opts = opts;
+    this.requested = false; // after the first click the count follows every edit
+    this.run = 0;
+  }
+
+  /** A new filter was opened: back to "not yet previewed". */
+  reset() {
+    this.requested = false;
+    this.last = null;
+  }
+
+  /** The editor's current state: {workspace_id, filter: FilterInput, validation}. */
+  update(current) {
+    this.current = current;
+    this.render();
+    if (this.requested) {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.compute(), REFRESH_MS);
+    }
+  }
+
+  async compute() {
+    const run = ++this.run;
+    const { workspace_id, filter, validation } = this.current;
+    if (!validation.valid) {
+      this.last = { stale: true };
+      this.render();
+      return;
+    }
+    this.last = { busy: true, previous: this.last };
+    this.render();
+    const entities = await this.opts.entities(workspace_id, filter.entity_type);
+    if (run !== this.run) return; // a newer edit superseded this one
+    const t0 = performance.now();
+    const result = preview(filter, entities);
+    const ms = performance.now() - t0;
+    this.last = { result, ms, total: entities.length };
+    this.render();
+  }
+
+  render() {
+    const { filter, validation } = this.current;
+    const type = entityType(filter.entity_type);
+    const noun = type?.collection ?? filter.entity_type; // "details", as in default:details
+    if (!type?.previewable) {
+      this.el.replaceChildren(
+        h('h3', {}, 'Match count'),
+        h('p', { class: 'muted', id: 'preview-unavailable' },
+          `Preview is not available for ${filter.entity_type} filters.`));
+      return;
+    }
+    // The engine says, with a warning, when a detail filter cannot run on the search index.
+    const unsearchable = validation.searchable === false ||
+      validation.warnings?.some((w) => w.code === 'not_searchable');
+    const reason = unsearchable
+      ? (validation.warnings.find((w) => w.code === 'not_searchable')?.message ??
+        'This filter cannot run on the search index, so it cannot be previewed.')
+      : !validation.valid ? 'Fix the errors above to preview.' : null;
+
+    const button = h('button', {
+      type: 'button', class: 'btn', id: 'preview-button', disabled: Boolean(reason),
+      'aria-describedby': reason ? 'preview-reason' : null,
+      onclick: () => { this.requested = true; this.compute(); },
+    }, this.requested ? 'Refresh count' : 'Preview match count');
+
+    this.el.replaceChildren(
+      h('h3', {}, 'Match count'),
+      h('div', { class: 'preview-row' }, button, this.resultEl(noun)),
+      reason ? h('p', { class: unsearchable ? 'msg warning' : 'muted', id: 'preview-reason' }, reason) : null);
+  }
+
+  resultEl(noun) {
+    const last = this.last;
+    if (!this.requested || !last) return h('span', { class: 'muted' }, 'Runs over the workspace’s current data.');
+    if (last.busy) return h('output', { id: 'preview-result', class: 'preview-count busy' }, 'Counting…');
+    if (last.stale) return h('output', { id: 'preview-result', class: 'preview-count stale' }, '—');
+    const { result, ms, total } = last;
+    if (!result.ok) {
+      return h('output', { id: 'preview-result', class: 'preview-refused', dataset: { error: result.error } },
+        result.errors?.[0]?.message ?? result.error);
+    }
+    const shown = result.truncated ? `${formatCount(result.count)}+` : formatCount(result.count);
+    let verdict = null;
+    if (result.count === 0) {
+      verdict = h('p', { class: 'msg error verdict', dataset: { verdict: 'zero' } },
+        `No ${noun} match. A list or search grant with this filter would answer 403 insufficient_scope: check for a typo or a condition that is too strict.`);
+    } else if (result.truncated || result.count === total) {
+      const all = !result.truncated && result.count === total;
+      verdict = h('p', { class: 'msg warning verdict', dataset: { verdict: 'broad' } },
+        all ? `All ${formatCount(total)} ${noun} in the workspace match: this grants as much as default:${noun}.`
+          : `More than ${formatCount(result.count)} of the workspace’s ${formatCount(total)} ${noun} match. Is an AND clause missing, or is an OR meant to be an AND?`);
+    }
+    return h('div', { class: 'preview-out' },
+      h('output', { id: 'preview-result', class: 'preview-count', for: 'preview-button',
+        dataset: { count: result.count, truncated: result.truncated } },
+      h('strong', {}, shown), ` ${noun} match`),
+      h('span', { class: 'muted small' },
+        ` of ${formatCount(total)}${result.truncated ? '' : ` (${Math.round((100 * result.count) / Math.max(total, 1))}%)`} · ${ms.toFixed(1)} ms`),
+      verdict);
+  }
+}

@@ -1,0 +1,159 @@
+// Typed value editors for a condition row. They choose a *widget* for the attribute's type and
+// operator and turn what is typed into a JSON value; whether that value is valid is the engine's
+// call (live validation shows its message under the row), never decided here.
+import { h } from './dom.mjs';
+import { limits } from './engine.mjs';
+
+/** Operators whose value is a JSON array (SPEC 2.2): the list operators, `in` and `nin`. */
+export function takesList(attrType, op) {
+  return attrType === 'list' || op === 'in' || op === 'nin';
+}
+
+/** The empty value a fresh row or a changed attribute starts with. */
+export function emptyValue(attrType, op) {
+  if (takesList(attrType, op)) return [];
+  if (attrType === 'bool') return true;
+  return '';
+}
+
+/** Keep what the user typed across an operator change (scalar <-> list). */
+export function convertValue(value, attrType, op) {
+  const wantList = takesList(attrType, op);
+  if (wantList && !Array.isArray(value)) return value === '' || value === null || value === undefined ? [] : [value];
+  if (!wantList && Array.isArray(value)) return value.length ? value[0] : emptyValue(attrType, op);
+  return value;
+}
+
+/** Typed text -> JSON value: numbers become JSON numbers when they read as one. */
+function fromText(text, attrType) {
+  if (attrType === 'number') {
+    const t = text.trim();
+    const n = Number(t);
+    // Left as a string when it is not a number, so the engine reports invalid_value at the row.
+    return t !== '' && Number.isFinite(n) ? n : text;
+  }
+  return text;
+}
+
+const display = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
+
+/**
+ * Build the editor. `ctx` = {attr: AttributeDescription|null, op, value, label, describedBy,
+ * focusKey, disabled, suggestions: [{value, label}], onChange(value)}.
+ */
+export function valueEditor(ctx) {
+  const type = ctx.attr?.type ?? 'text';
+  if (takesList(type, ctx.op)) return chipList(ctx, type);
+  switch (type) {
+    case 'bool': return boolSelect(ctx);
+    case 'date': return dateInput(ctx);
+    case 'uuid': return textInput(ctx, type, { placeholder: '00000000-0000-0000-0000-000000000000', class: 'value mono', spellcheck: 'false' });
+    case 'number': return textInput(ctx, type, { inputmode: 'decimal', placeholder: 'number' });
+    default: return textInput(ctx, type, { placeholder: 'text (exact, case-sensitive)' });
+  }
+}
+
+function common(ctx) {
+  return {
+    'aria-label': ctx.label,
+    'aria-describedby': ctx.describedBy,
+    'aria-invalid': ctx.invalid ? 'true' : 'false',
+    disabled: ctx.disabled,
+    dataset: { focus: ctx.focusKey },
+  };
+}
+
+function suggestionList(ctx) {
+  if (!ctx.suggestions?.length) return null;
+  const id = `${ctx.focusKey}-options`;
+  return [id, h('datalist', { id }, ctx.suggestions.map((s) => h('option', { value: s.value }, s.label)))];
+}
+
+function textInput(ctx, type, extra) {
+  const [listId, datalist] = suggestionList(ctx) ?? [];
+  const input = h('input', {
+    type: 'text', class: 'value', autocomplete: 'off', ...extra, ...common(ctx), list: listId,
+    value: display(ctx.value ?? ''),
+    oninput: () => ctx.onChange(fromText(input.value, type)),
+  });
+  return datalist ? h('span', { class: 'value-wrap' }, input, datalist) : input;
+}
+
+function boolSelect(ctx) {
+  const select = h('select', {
+    class: 'value', ...common(ctx),
+    onchange: () => ctx.onChange(select.value === 'true'),
+  },
+  h('option', { value: 'true', selected: ctx.value === true }, 'true'),
+  h('option', { value: 'false', selected: ctx.value === false }, 'false'));
+  return select;
+}
+
+/**
+ * ISO date: the browser's date picker writes `YYYY-MM-DD`. A value it cannot show (an RFC 3339
+ * date-time saved through the API or the text view) stays in a plain text field instead of
+ * being silently dropped.
+ */
+function dateInput(ctx) {
+  const picker = h('input', { type: 'date', class: 'value', ...common(ctx) });
+  const value = typeof ctx.value === 'string' ? ctx.value : '';
+  picker.value = value;
+  if (picker.value === value) {
+    picker.addEventListener('input', () => ctx.onChange(picker.value));
+    return picker;
+  }
+  const text = h('input', {
+    type: 'text', class: 'value mono', ...common(ctx), value: display(ctx.value ?? ''),
+    placeholder: 'YYYY-MM-DD or 2025-01-01T00:00:00Z',
+    oninput: () => ctx.onChange(text.value),
+  });
+  return text;
+}
+
+/** Chips for array values: Enter or comma adds, Backspace on an empty field removes the last. */
+function chipList(ctx, type) {
+  const values = Array.isArray(ctx.value) ? ctx.value : [];
+  const full = values.length >= limits.max_list_values;
+  const [listId, datalist] = suggestionList(ctx) ?? [];
+  const set = (next) => ctx.onChange(next);
+  const add = () => {
+    const parts = input.value.split(',').map((s) => s.trim()).filter(Boolean);
+    if (!parts.length) return false;
+    input.value = '';
+    set([...values, ...parts.map((p) => fromText(p, type === 'list' ? 'text' : type))]);
+    return true;
+  };
+  const input = h('input', {
+    type: 'text', class: 'chip-input', autocomplete: 'off', list: listId, spellcheck: 'false',
+    'aria-label': `${ctx.label}: add a value`,
+    'aria-describedby': [ctx.describedBy, full ? `${ctx.focusKey}-full` : null].filter(Boolean).join(' '),
+    'aria-invalid': ctx.invalid ? 'true' : 'false',
+    placeholder: values.length ? 'add…' : 'type, then Enter',
+    disabled: ctx.disabled || full,
+    dataset: { focus: ctx.focusKey },
+    onkeydown: (e) => {
+      if ((e.key === 'Enter' || e.key === ',') && input.value.trim()) {
+        e.preventDefault();
+        add();
+      } else if (e.key === 'Enter') {
+        e.preventDefault(); // never submit the form from a chip field
+      } else if (e.key === 'Backspace' && input.value === '' && values.length) {
+        set(values.slice(0, -1));
+      }
+    },
+    // A value typed but not yet committed is kept when focus leaves (e.g. to click Preview).
+    onchange: () => add(),
+  });
+  return h('div', { class: 'chips', role: 'group', 'aria-label': ctx.label },
+    values.map((v, i) => h('span', { class: 'chip' },
+      h('span', { class: 'chip-text' }, display(v)),
+      h('button', {
+        type: 'button', class: 'chip-remove', disabled: ctx.disabled,
+        'aria-label': `Remove ${display(v)} from ${ctx.label}`,
+        dataset: { focus: `${ctx.focusKey}-chip-${i}` },
+        onclick: () => set(values.filter((_, j) => j !== i)),
+      }, '×'))),
+    input,
+    full ? h('span', { class: 'limit-reason', id: `${ctx.focusKey}-full` }, `at most ${limits.max_list_values} values`) : null,
+    datalist);
+}
