@@ -1,0 +1,285 @@
+// Type declarations for the portcullis wasm package. Hand-written and hand-checked: every
+// shape here is produced by the Rust crate's serde types (src/wasm.rs translates, nothing more).
+//
+// Naming: functions and methods are camelCase; records keep the wire names of the SPEC
+// (`workspace_id`, `entity_type`, ...) so a filter or key read from the REST API or a
+// conformance file passes straight through without renaming.
+//
+// Errors: invalid *input* (a bad filter, an unknown key) never throws: it comes back as a
+// structured result with `ok: false` / `valid: false` and diagnostics. Misuse of the API (a
+// number where an object is required, a missing required field) throws a `TypeError`.
+
+/** The four built-in entity types; a custom schema may declare others. */
+export type EntityType = "family" | "detail" | "stash" | "tag" | (string & {});
+export type Action = "read" | "write" | "download";
+export type Operation = "get" | "list" | "create" | "update" | "download";
+export type ValueType = "text" | "number" | "date" | "list" | "bool" | "uuid";
+export type Operator =
+  | "eq" | "neq" | "in" | "nin" | "gt" | "gte" | "lt" | "lte"
+  | "intersects" | "contains" | "eq_set";
+
+/** A JSON literal as it may appear as a condition value. */
+export type Literal = string | number | boolean | null | Literal[] | { [key: string]: Literal };
+
+/** The predicate tree, JSON form (SPEC 2.2). */
+export type Predicate = Condition | AndGroup | OrGroup | Not;
+export interface Condition { attr: string; op: Operator | (string & {}); value: Literal }
+export interface AndGroup { and: Predicate[] }
+export interface OrGroup { or: Predicate[] }
+export interface Not { not: Predicate }
+
+export type ErrorCode =
+  | "syntax_error" | "mixed_and_or" | "invalid_predicate"
+  | "name_required" | "name_too_long" | "description_too_long"
+  | "unknown_entity_type" | "unknown_attribute" | "attribute_not_supported"
+  | "operator_not_allowed" | "invalid_value" | "invalid_uuid" | "invalid_date"
+  | "empty_group" | "too_many_conditions" | "max_depth_exceeded" | "input_too_large"
+  // grants (SPEC 4.1)
+  | "unknown_workspace" | "workspace_mismatch" | "unknown_filter" | "invalid_action"
+  | "action_not_allowed" | "filter_archived" | "invalid_ip_range"
+  // store operations
+  | "unknown_firm" | "filter_immutable" | "system_filter" | "duplicate_id";
+export type WarningCode = "not_searchable";
+
+/** Where a problem is: a byte span of the text form, or a JSON path into the JSON form. */
+export interface Span {
+  /** Byte offsets into the UTF-8 text, end exclusive. */
+  start: number;
+  end: number;
+  /** 1-based line and column (column counted in characters). */
+  line: number;
+  column: number;
+  /** The same span as UTF-16 offsets, for JavaScript string indexing (`text.slice`). */
+  utf16_start: number;
+  utf16_end: number;
+}
+export interface Location {
+  /** JSON path such as `$.predicate.and[2].value[1]` (JSON form and record fields). */
+  path?: string;
+  /** Span in the text form. */
+  span?: Span;
+}
+export interface Diagnostic {
+  code: ErrorCode | WarningCode;
+  severity: "error" | "warning";
+  /** A sentence a filter author can act on. */
+  message: string;
+  /** A hint: the operators allowed, the nearest attribute name ("did you mean ..."). */
+  help?: string;
+  location?: Location;
+}
+
+export type ParseResult =
+  | { ok: true; predicate: Predicate; /** canonical text */ text: string }
+  | { ok: false; errors: Diagnostic[] };
+export type FormatResult = { ok: true; text: string } | { ok: false; errors: Diagnostic[] };
+
+/** A filter to validate: either `predicate` (JSON form) or `predicate_text` (text form). */
+export interface FilterInput {
+  entity_type: EntityType;
+  name: string;
+  description?: string | null;
+  predicate?: Predicate;
+  predicate_text?: string;
+}
+export interface ValidationResult {
+  valid: boolean;
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+  /** Present when the predicate parsed: its JSON form and canonical text. */
+  predicate?: Predicate;
+  text?: string;
+  /** Present when valid: whether the filter can run on the search index (SPEC 4.3). */
+  searchable?: boolean;
+}
+
+/** The filter part that evaluation needs (name not required). */
+export interface PredicateInput {
+  entity_type: EntityType;
+  predicate?: Predicate;
+  predicate_text?: string;
+}
+export type MatchResult = { ok: true; matches: boolean } | { ok: false; errors: Diagnostic[] };
+
+export type Attributes = { [attr: string]: Literal };
+export interface Entity {
+  id: string;
+  workspace_id: string;
+  entity_type: EntityType;
+  attributes: Attributes;
+}
+
+export type PreviewResult =
+  | { ok: true; count: number; truncated: boolean }
+  | { ok: false; error: "preview_not_supported" | "not_searchable" | "invalid_filter"; errors: Diagnostic[] };
+
+export interface AttributeDescription {
+  name: string;
+  type: ValueType;
+  /** False for attributes known but not filterable (detail `status`, `created_at` in v1). */
+  filterable: boolean;
+  /** Operators allowed for this attribute (empty when not filterable). */
+  operators: Operator[];
+  /** Whether detail list/search/preview can use it (SPEC 4.3); true for types without a search index. */
+  searchable: boolean;
+}
+export interface EntityTypeDescription {
+  name: EntityType;
+  collection: string;
+  actions: Action[];
+  attributes: AttributeDescription[];
+  /** Whether a filter of this type can be previewed. */
+  previewable: boolean;
+  /** Operators the search index refuses for this type (detail: `eq_set`). */
+  unsearchable_operators: Operator[];
+}
+export interface Limits {
+  max_depth: number;            // 5
+  max_group_children: number;   // 10
+  max_name_chars: number;       // 255
+  max_description_chars: number; // 500
+  max_text_bytes: number;       // 65536
+  max_list_values: number;
+  max_string_chars: number;
+  preview_cap: number;          // 10000
+}
+export interface SchemaDescription {
+  entity_types: EntityTypeDescription[];
+  operators: { [T in ValueType]: Operator[] };
+  limits: Limits;
+}
+
+/** A stored filter record (SPEC 2.1). */
+export interface FilterRecord {
+  id: string;
+  workspace_id: string;
+  entity_type: EntityType;
+  name: string;
+  description?: string | null;
+  predicate?: Predicate;
+  predicate_text?: string;
+  archived?: boolean;
+}
+export interface Grant {
+  /** Absent for `default:any`. */
+  workspace_id?: string | null;
+  /** A stored filter id, or a system filter name (`default:details`, `default:any`, ...). */
+  filter: string;
+  actions: string[];
+}
+export interface Key {
+  id: string;
+  firm_id: string;
+  revoked?: boolean;
+  allowed_ips?: string[] | null;
+  grants: Grant[];
+}
+export interface Firm { id: string; workspaces: string[] }
+export interface World { firms: Firm[]; filters: FilterRecord[]; entities: Entity[] }
+
+export interface Request {
+  operation: Operation;
+  workspace_id: string;
+  entity_type: EntityType;
+  /** Entity id for get, update and download. */
+  id?: string;
+  /** The entity's full attribute set as it would be after a create or an update. */
+  attributes?: Attributes;
+  /** The address the request came from; absent means unknown. */
+  source_ip?: string | null;
+}
+
+export type DenyCode = "invalid_token" | "insufficient_scope" | "not_found";
+export interface Decision {
+  status: 200 | 201 | 401 | 403 | 404;
+  code?: DenyCode;
+  /** For a 200 list: the ids of the entities the key may see. */
+  ids?: string[];
+}
+
+/** How a list is scoped: everything of the type, or entities matching any of these predicates. */
+export type Scope = { all: true } | { all: false; any: Predicate[] };
+export type ListAuthorization =
+  | {
+      status: 200;
+      scope: Scope;
+      /** True when every eligible grant is a stored filter: if `scope` matches no entity of the
+       * type in the workspace (whatever the caller's own search), the answer is 403
+       * insufficient_scope (SPEC 4.4 step 3). */
+      require_match: boolean;
+    }
+  | { status: 401 | 403 | 404; code: DenyCode };
+
+export type Ineligibility =
+  | "other_firm" | "other_workspace" | "other_entity_type" | "action_not_granted"
+  | "archived" | "not_searchable" | "unknown_filter" | "invalid_grant";
+export interface GrantExplanation {
+  index: number;
+  filter: string;
+  workspace_id?: string | null;
+  actions: string[];
+  eligible: boolean;
+  reason?: Ineligibility;
+  /** For an eligible grant tested against an entity. */
+  matched?: boolean;
+  /** For a non-match: the first condition that was false or unknown, in canonical text. */
+  failed_condition?: { text: string; path: string; result: "false" | "unknown"; negated: boolean };
+}
+export interface Explanation {
+  decision: Decision;
+  /** Which step of SPEC 4.4 decided. */
+  step: string;
+  action?: Action;
+  grants: GrantExplanation[];
+  summary: string;
+}
+
+export interface GrantReport { valid: boolean; errors: Diagnostic[] }
+export interface EditImpact { keys: number; gained: string[]; lost: string[] }
+
+export function parse(text: string): ParseResult;
+export function format(predicate: Predicate): FormatResult;
+export function validate(filter: FilterInput): ValidationResult;
+export function matches(filter: PredicateInput, attributes: Attributes): MatchResult;
+export function preview(filter: FilterInput, entities: Entity[]): PreviewResult;
+export function describeSchema(): SchemaDescription;
+/** Validate a key's grants against a world (SPEC 4.1). */
+export function validateGrants(world: World, key: Key): GrantReport;
+/** One-shot decision over a world (compiles the world each call: use `Store` in servers). */
+export function decide(world: World, key: Key | null, request: Request): Decision;
+export function explain(world: World, key: Key | null, request: Request): Explanation;
+
+/** Filters and keys compiled once; decisions on demand. Call `free()` when done with it. */
+export class Store {
+  constructor();
+  free(): void;
+  /** Add or replace a firm and its workspaces. */
+  putFirm(firm: Firm): void;
+  /** Add a filter, or edit one (its workspace and entity type are fixed at creation). */
+  putFilter(record: FilterRecord):
+    | { ok: true; warnings: Diagnostic[]; keys_affected: number }
+    | { ok: false; errors: Diagnostic[] };
+  archiveFilter(id: string): { ok: true } | { ok: false; errors: Diagnostic[] };
+  /** The stored record with its canonical predicate and text, or null. */
+  getFilter(id: string): (FilterRecord & { predicate: Predicate; predicate_text: string; archived: boolean }) | null;
+  /** Add or replace a key. It is stored even with invalid grants (they are never eligible);
+   * callers that must refuse invalid keys check `valid`. */
+  putKey(key: Key): GrantReport;
+  removeKey(id: string): boolean;
+  /** Validate a key's grants without storing it. */
+  validateKey(key: Key): GrantReport;
+  /** How many keys hold this filter ("This will immediately affect N credentials"). */
+  keysHolding(filterId: string): number;
+  /** What an edit would do before it is saved: keys affected, entities gained and lost. */
+  editImpact(filterId: string, edit: PredicateInput, entities: Entity[]):
+    | ({ ok: true } & EditImpact)
+    | { ok: false; errors: Diagnostic[] };
+  /** Decide a request. For get/update/download pass the current entity (null when none);
+   * for list pass the workspace's entities of the type; create needs neither. */
+  decide(keyId: string | null, request: Request, data?: Entity | Entity[] | null): Decision;
+  explain(keyId: string | null, request: Request, data?: Entity | Entity[] | null): Explanation;
+  /** First half of a list decision, for callers that push the scope down to their data. */
+  authorizeList(keyId: string | null, request: Request): ListAuthorization;
+  /** Bulk filter: the ids, in input order, of the entities the key's list scope admits. */
+  filterIds(keyId: string | null, request: Request, entities: Entity[]): string[];
+}

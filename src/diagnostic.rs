@@ -1,0 +1,306 @@
+//! One diagnostic type for every failure, native and wasm alike.
+//!
+//! A [`Diagnostic`] carries a stable [`Code`], a message a person can act on, an optional
+//! `help`, a severity and a [`Location`]: a JSON path for the JSON form and record fields, a
+//! byte [`Span`] (with line, column and UTF-16 offsets) for the text form.
+
+use serde::Serialize;
+use std::fmt;
+
+/// Every stable code the engine reports. The string form (`as_str`) is the wire code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Code {
+    // Language and validation (SPEC 2.4).
+    SyntaxError,
+    MixedAndOr,
+    InvalidPredicate,
+    NameRequired,
+    NameTooLong,
+    DescriptionTooLong,
+    UnknownEntityType,
+    UnknownAttribute,
+    AttributeNotSupported,
+    OperatorNotAllowed,
+    InvalidValue,
+    InvalidUuid,
+    InvalidDate,
+    EmptyGroup,
+    TooManyConditions,
+    MaxDepthExceeded,
+    InputTooLarge,
+    /// Warning: a detail filter the search index cannot run (SPEC 4.3).
+    NotSearchable,
+    // Preview (SPEC 3).
+    PreviewNotSupported,
+    InvalidFilter,
+    // Grants (SPEC 4.1).
+    UnknownWorkspace,
+    WorkspaceMismatch,
+    UnknownFilter,
+    InvalidAction,
+    ActionNotAllowed,
+    FilterArchived,
+    InvalidIpRange,
+    // Store operations.
+    UnknownFirm,
+    FilterImmutable,
+    SystemFilter,
+    /// A schema document that is not a valid schema.
+    InvalidSchema,
+}
+
+impl Code {
+    /// The stable wire code, e.g. `"unknown_attribute"`.
+    pub fn as_str(self) -> &'static str {
+        use Code::*;
+        match self {
+            SyntaxError => "syntax_error",
+            MixedAndOr => "mixed_and_or",
+            InvalidPredicate => "invalid_predicate",
+            NameRequired => "name_required",
+            NameTooLong => "name_too_long",
+            DescriptionTooLong => "description_too_long",
+            UnknownEntityType => "unknown_entity_type",
+            UnknownAttribute => "unknown_attribute",
+            AttributeNotSupported => "attribute_not_supported",
+            OperatorNotAllowed => "operator_not_allowed",
+            InvalidValue => "invalid_value",
+            InvalidUuid => "invalid_uuid",
+            InvalidDate => "invalid_date",
+            EmptyGroup => "empty_group",
+            TooManyConditions => "too_many_conditions",
+            MaxDepthExceeded => "max_depth_exceeded",
+            InputTooLarge => "input_too_large",
+            NotSearchable => "not_searchable",
+            PreviewNotSupported => "preview_not_supported",
+            InvalidFilter => "invalid_filter",
+            UnknownWorkspace => "unknown_workspace",
+            WorkspaceMismatch => "workspace_mismatch",
+            UnknownFilter => "unknown_filter",
+            InvalidAction => "invalid_action",
+            ActionNotAllowed => "action_not_allowed",
+            FilterArchived => "filter_archived",
+            InvalidIpRange => "invalid_ip_range",
+            UnknownFirm => "unknown_firm",
+            FilterImmutable => "filter_immutable",
+            SystemFilter => "system_filter",
+            InvalidSchema => "invalid_schema",
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// Whether a diagnostic blocks saving.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A region of the text form. Offsets are bytes into the UTF-8 text (end exclusive); `line`
+/// and `column` are 1-based, the column counted in characters; the UTF-16 offsets are the
+/// same region for JavaScript string indexing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+    pub line: usize,
+    pub column: usize,
+    pub utf16_start: usize,
+    pub utf16_end: usize,
+}
+
+impl Span {
+    /// Resolve a byte range of `source` into a full span. Offsets past the end, or inside a
+    /// character, are clamped to the nearest boundary so a span is always printable.
+    pub fn locate(source: &str, start: usize, end: usize) -> Span {
+        let clamp = |mut i: usize| {
+            i = i.min(source.len());
+            while !source.is_char_boundary(i) {
+                i -= 1;
+            }
+            i
+        };
+        let (start, end) = (clamp(start), clamp(end.max(start)));
+        let before = &source[..start];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = source[line_start..start].chars().count() + 1;
+        let utf16_start = before.encode_utf16().count();
+        let utf16_end = utf16_start + source[start..end].encode_utf16().count();
+        Span { start, end, line, column, utf16_start, utf16_end }
+    }
+}
+
+/// Where a problem is.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Location {
+    /// JSON path such as `$.predicate.and[2].value`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Span in the text form.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub span: Option<Span>,
+}
+
+/// A problem found in an input: stable code, actionable message, optional help and location.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+}
+
+impl Diagnostic {
+    /// An error with a message and no location yet.
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic { code, severity: Severity::Error, message: message.into(), help: None, location: None }
+    }
+
+    /// A warning with a message and no location yet.
+    pub fn warning(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic { code, severity: Severity::Warning, message: message.into(), help: None, location: None }
+    }
+
+    /// Attach a hint.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Attach a JSON path (keeps a span if there is one).
+    pub fn at_path(mut self, path: impl Into<String>) -> Self {
+        self.location.get_or_insert_with(Location::default).path = Some(path.into());
+        self
+    }
+
+    /// Attach a text span.
+    pub fn at_span(mut self, span: Span) -> Self {
+        self.location.get_or_insert_with(Location::default).span = Some(span);
+        self
+    }
+
+    /// The span, when the problem is in the text form.
+    pub fn span(&self) -> Option<Span> {
+        self.location.as_ref().and_then(|l| l.span)
+    }
+
+    /// The JSON path, when the problem is located by path.
+    pub fn path(&self) -> Option<&str> {
+        self.location.as_ref().and_then(|l| l.path.as_deref())
+    }
+
+    /// Whether this diagnostic blocks saving.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// Render for a terminal: `error[code]: message`, the source line with a caret under the
+    /// span when `source` is the text the span points into, then the help.
+    pub fn render(&self, source: Option<&str>) -> String {
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut out = format!("{sev}[{}]: {}\n", self.code, self.message);
+        if let (Some(span), Some(src)) = (self.span(), source) {
+            let line_text = src.lines().nth(span.line - 1).unwrap_or("");
+            let gutter = span.line.to_string();
+            let width = src[span.start..span.end].chars().take_while(|c| *c != '\n').count().max(1);
+            out += &format!("{:w$} --> line {}, column {}\n", "", span.line, span.column, w = gutter.len());
+            out += &format!("{gutter} | {line_text}\n");
+            out += &format!("{:w$} | {}{}\n", "", " ".repeat(span.column - 1), "^".repeat(width), w = gutter.len());
+        } else if let Some(path) = self.path() {
+            out += &format!("  --> {path}\n");
+        }
+        if let Some(help) = &self.help {
+            out += &format!("  = help: {help}\n");
+        }
+        out
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+
+/// Edit distance, for "did you mean" suggestions on unknown names.
+pub(crate) fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    fn distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let cur = row[j + 1];
+                row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+                prev = cur;
+            }
+        }
+        row[b.len()]
+    }
+    if name.chars().count() > 64 {
+        return None;
+    }
+    candidates
+        .into_iter()
+        .map(|c| (distance(name, c), c))
+        .filter(|(d, c)| *d <= (c.len() / 3).max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn span_counts_lines_columns_and_utf16() {
+        let src = "a\né x";
+        let s = Span::locate(src, 5, 6); // the `x`
+        assert_eq!((s.line, s.column), (2, 3));
+        assert_eq!((s.utf16_start, s.utf16_end), (4, 5));
+    }
+
+    #[test]
+    fn span_clamps_inside_a_character() {
+        let s = Span::locate("é", 1, 99);
+        assert_eq!((s.start, s.end), (0, 2));
+    }
+
+    #[test]
+    fn suggestions_pick_the_nearest_name() {
+        assert_eq!(suggest("project_typ", ["type", "project_type", "tags"]), Some("project_type"));
+        assert_eq!(suggest("colour", ["type", "project_type", "tags"]), None);
+    }
+
+    #[test]
+    fn render_puts_a_caret_under_the_span() {
+        let src = "name eq";
+        let d = Diagnostic::error(Code::SyntaxError, "expected a value").at_span(Span::locate(src, 7, 7));
+        let r = d.render(Some(src));
+        assert!(r.contains("1 | name eq\n"), "{r}");
+        assert!(r.contains("  |        ^\n"), "{r}");
+    }
+}

@@ -1,0 +1,352 @@
+//! Compiled filters: attribute names resolved to slots, values parsed, sets sorted, all once at
+//! validation. Evaluating an entity is a walk over this tree with no parsing, no lookups and
+//! no allocation, in SQL's three-valued logic (SPEC 2.5).
+
+use super::entity::{PreparedEntity, Slot};
+use crate::lang::{GroupKind, Predicate};
+use std::cmp::Ordering;
+
+/// Kleene's three truth values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Truth {
+    False,
+    Unknown,
+    True,
+}
+
+impl Truth {
+    /// Kleene conjunction.
+    pub fn and(self, o: Truth) -> Truth {
+        self.min(o)
+    }
+    /// Kleene disjunction.
+    pub fn or(self, o: Truth) -> Truth {
+        self.max(o)
+    }
+    /// Kleene negation.
+    #[allow(clippy::should_implement_trait)]
+    pub fn not(self) -> Truth {
+        match self {
+            Truth::False => Truth::True,
+            Truth::Unknown => Truth::Unknown,
+            Truth::True => Truth::False,
+        }
+    }
+    fn rank(self) -> u8 {
+        self as u8
+    }
+    fn min(self, o: Truth) -> Truth {
+        if self.rank() <= o.rank() {
+            self
+        } else {
+            o
+        }
+    }
+    fn max(self, o: Truth) -> Truth {
+        if self.rank() >= o.rank() {
+            self
+        } else {
+            o
+        }
+    }
+    /// The wire name: `"true"`, `"false"`, `"unknown"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Truth::False => "false",
+            Truth::Unknown => "unknown",
+            Truth::True => "true",
+        }
+    }
+}
+
+impl From<bool> for Truth {
+    fn from(b: bool) -> Truth {
+        if b {
+            Truth::True
+        } else {
+            Truth::False
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Cmp {
+    Eq,
+    Neq,
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+}
+
+impl Cmp {
+    fn holds(self, o: Ordering) -> bool {
+        match self {
+            Cmp::Eq => o == Ordering::Equal,
+            Cmp::Neq => o != Ordering::Equal,
+            Cmp::Gt => o == Ordering::Greater,
+            Cmp::Gte => o != Ordering::Less,
+            Cmp::Lt => o == Ordering::Less,
+            Cmp::Lte => o != Ordering::Greater,
+        }
+    }
+}
+
+/// A condition's test, specialised by type and operator.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Test {
+    TextEq(Box<str>),
+    TextNeq(Box<str>),
+    /// Sorted; `negate` for `nin`.
+    TextIn(Box<[Box<str>]>, bool),
+    Number(Cmp, f64),
+    NumberIn(Box<[f64]>, bool),
+    Bool(bool),
+    Uuid(Cmp, u128),
+    UuidIn(Box<[u128]>, bool),
+    /// A date-only filter value compares calendar days.
+    Day(Cmp, i64),
+    /// A date-time filter value compares instants.
+    Instant(Cmp, i128),
+    /// Sorted and deduplicated.
+    Intersects(Box<[Box<str>]>),
+    Contains(Box<[Box<str>]>),
+    EqSet(Box<[Box<str>]>),
+}
+
+/// Whether two sorted sets share an element.
+fn sorted_intersect(a: &[Box<str>], b: &[Box<str>]) -> bool {
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            Ordering::Less => i += 1,
+            Ordering::Greater => j += 1,
+            Ordering::Equal => return true,
+        }
+    }
+    false
+}
+
+/// Whether sorted `sub` is a subset of sorted `sup`.
+fn sorted_subset(sub: &[Box<str>], sup: &[Box<str>]) -> bool {
+    let mut j = 0;
+    for x in sub {
+        while j < sup.len() && sup[j] < *x {
+            j += 1;
+        }
+        if j == sup.len() || sup[j] != *x {
+            return false;
+        }
+        j += 1;
+    }
+    true
+}
+
+impl Test {
+    #[inline]
+    fn eval(&self, slot: &Slot) -> Truth {
+        let b = match (self, slot) {
+            (_, Slot::Unknown) => return Truth::Unknown,
+            (Test::TextEq(v), Slot::Text(x)) => **x == **v,
+            (Test::TextNeq(v), Slot::Text(x)) => **x != **v,
+            (Test::TextIn(vs, neg), Slot::Text(x)) => vs.binary_search(x).is_ok() != *neg,
+            (Test::Number(c, v), Slot::Number(x)) => match x.partial_cmp(v) {
+                Some(o) => c.holds(o),
+                None => return Truth::Unknown,
+            },
+            (Test::NumberIn(vs, neg), Slot::Number(x)) => vs.contains(x) != *neg,
+            (Test::Bool(v), Slot::Bool(x)) => x == v,
+            (Test::Uuid(c, v), Slot::Uuid(x)) => c.holds(x.cmp(v)),
+            (Test::UuidIn(vs, neg), Slot::Uuid(x)) => vs.binary_search(x).is_ok() != *neg,
+            (Test::Day(c, d), Slot::Date(t)) => c.holds(crate::value::day_of(*t).cmp(d)),
+            (Test::Instant(c, v), Slot::Date(t)) => c.holds(t.cmp(v)),
+            (Test::Intersects(vs), Slot::List(xs)) => sorted_intersect(xs, vs),
+            (Test::Contains(vs), Slot::List(xs)) => sorted_subset(vs, xs),
+            (Test::EqSet(vs), Slot::List(xs)) => **xs == **vs,
+            // INVARIANT: slots are typed by the same schema the test was compiled from, so a
+            // mismatch means a foreign entity: unknown, which never allows.
+            _ => return Truth::Unknown,
+        };
+        b.into()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Node {
+    Cond { slot: usize, test: Test },
+    And(Box<[Node]>),
+    Or(Box<[Node]>),
+    Not(Box<Node>),
+}
+
+impl Node {
+    fn eval(&self, slots: &[Slot]) -> Truth {
+        match self {
+            Node::Cond { slot, test } => slots.get(*slot).map_or(Truth::Unknown, |s| test.eval(s)),
+            Node::And(children) => {
+                let mut acc = Truth::True;
+                for c in children.iter() {
+                    acc = acc.and(c.eval(slots));
+                    if acc == Truth::False {
+                        break;
+                    }
+                }
+                acc
+            }
+            Node::Or(children) => {
+                let mut acc = Truth::False;
+                for c in children.iter() {
+                    acc = acc.or(c.eval(slots));
+                    if acc == Truth::True {
+                        break;
+                    }
+                }
+                acc
+            }
+            Node::Not(c) => c.eval(slots).not(),
+        }
+    }
+}
+
+/// The first condition that kept an entity from matching (see [`CompiledFilter::explain`]).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct FailedCondition {
+    /// The condition in canonical text.
+    pub text: String,
+    /// Its JSON path in the filter's predicate, e.g. `$.and[1]`.
+    pub path: String,
+    /// What the condition evaluated to.
+    pub result: Truth,
+    /// Whether the condition sits under an odd number of NOTs (so `true` was the problem).
+    pub negated: bool,
+}
+
+impl serde::Serialize for Truth {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// A validated filter, ready to evaluate. Built by [`crate::validate`] and
+/// [`crate::compile`]; it keeps its source tree for formatting and explanations.
+///
+/// ```
+/// use portcullis::{compile, Schema, PreparedEntity};
+/// use serde_json::json;
+/// let schema = Schema::builtin();
+/// let f = compile(&schema, "detail", r#"project_type eq "typical" AND tags intersects ["concrete"]"#).unwrap();
+/// let e = PreparedEntity::new(&schema, "detail",
+///     json!({"project_type": "typical", "tags": ["concrete"]}).as_object().unwrap()).unwrap();
+/// assert!(f.matches(&e));
+/// ```
+#[derive(Clone, Debug)]
+pub struct CompiledFilter {
+    pub(crate) type_index: usize,
+    pub(crate) entity_type: Box<str>,
+    pub(crate) predicate: Predicate,
+    pub(crate) root: Node,
+    pub(crate) searchable: bool,
+}
+
+impl CompiledFilter {
+    /// Three-valued result for one entity. An entity of another type is `Unknown`.
+    #[inline]
+    pub fn eval(&self, e: &PreparedEntity) -> Truth {
+        if e.type_index != self.type_index || e.type_name != self.entity_type {
+            return Truth::Unknown;
+        }
+        self.root.eval(&e.slots)
+    }
+
+    /// Whether the entity matches: only when the predicate is *true*.
+    #[inline]
+    pub fn matches(&self, e: &PreparedEntity) -> bool {
+        self.eval(e) == Truth::True
+    }
+
+    /// The entity type the filter is for.
+    pub fn entity_type(&self) -> &str {
+        &self.entity_type
+    }
+
+    /// The source tree.
+    pub fn predicate(&self) -> &Predicate {
+        &self.predicate
+    }
+
+    /// Whether the search index can run it (SPEC 4.3).
+    pub fn is_searchable(&self) -> bool {
+        self.searchable
+    }
+
+    /// For an entity that does not match, the first condition (in document order) that was
+    /// false or unknown along the path that decided; `None` when the entity matches.
+    pub fn explain(&self, e: &PreparedEntity) -> Option<FailedCondition> {
+        if self.matches(e) {
+            return None;
+        }
+        if e.type_index != self.type_index {
+            return Some(FailedCondition {
+                text: format!("entity type is {}, not {}", e.type_name, self.entity_type),
+                path: "$".into(),
+                result: Truth::Unknown,
+                negated: false,
+            });
+        }
+        culprit(&self.root, &self.predicate, "$".into(), false, &e.slots)
+    }
+}
+
+/// Walk to the condition that made `node` not true (or, under a NOT, not false).
+fn culprit(node: &Node, pred: &Predicate, path: String, negated: bool, slots: &[Slot]) -> Option<FailedCondition> {
+    let ok = |t: Truth| if negated { t == Truth::False } else { t == Truth::True };
+    let t = node.eval(slots);
+    if ok(t) {
+        return None;
+    }
+    match (node, pred) {
+        (Node::Cond { .. }, Predicate::Condition(_)) => {
+            Some(FailedCondition { text: pred.to_string(), path, result: t, negated })
+        }
+        (Node::Not(inner), Predicate::Not { child, .. }) => culprit(inner, child, format!("{path}.not"), !negated, slots),
+        (Node::And(ns) | Node::Or(ns), Predicate::Group { kind, children, .. }) => {
+            let key = match kind {
+                GroupKind::And => "and",
+                GroupKind::Or => "or",
+            };
+            ns.iter().zip(children).enumerate().find_map(|(i, (n, p))| culprit(n, p, format!("{path}.{key}[{i}]"), negated, slots))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kleene_tables() {
+        use Truth::*;
+        let all = [False, Unknown, True];
+        for a in all {
+            for b in all {
+                // De Morgan holds in Kleene logic.
+                assert_eq!(a.and(b).not(), a.not().or(b.not()));
+            }
+            assert_eq!(a.not().not(), a);
+        }
+        assert_eq!(Unknown.and(False), False);
+        assert_eq!(Unknown.or(True), True);
+        assert_eq!(Unknown.and(True), Unknown);
+    }
+
+    #[test]
+    fn set_helpers() {
+        let s = |v: &[&str]| v.iter().map(|x| Box::<str>::from(*x)).collect::<Vec<_>>();
+        assert!(sorted_intersect(&s(&["a", "c"]), &s(&["b", "c"])));
+        assert!(!sorted_intersect(&s(&["a"]), &s(&["b"])));
+        assert!(sorted_subset(&s(&["a", "c"]), &s(&["a", "b", "c"])));
+        assert!(!sorted_subset(&s(&["a", "d"]), &s(&["a", "b", "c"])));
+        assert!(sorted_subset(&s(&[]), &s(&["a"])));
+    }
+}

@@ -1,0 +1,7 @@
+//! Evaluation: prepared entities ([`entity`]) against compiled filters ([`compiled`]).
+
+pub mod compiled;
+pub mod entity;
+
+pub use compiled::{CompiledFilter, FailedCondition, Truth};
+pub use entity::{Entity, PreparedEntity};

@@ -1,0 +1,156 @@
+//! The records of SPEC 4: firms, stored filters, keys and grants, requests and decisions.
+//! Their serde shapes are the wire shapes of the SPEC and the conformance files.
+
+use crate::schema::Action;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// A firm and its workspaces.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Firm {
+    pub id: String,
+    pub workspaces: Vec<String>,
+}
+
+/// A stored filter (SPEC 2.1), with its predicate in either form.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FilterRecord {
+    pub id: String,
+    pub workspace_id: String,
+    pub entity_type: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predicate: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predicate_text: Option<String>,
+    #[serde(default)]
+    pub archived: bool,
+}
+
+/// One grant: workspace + filter + actions. `default:any` grants carry no workspace.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Grant {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace_id: Option<String>,
+    pub filter: String,
+    #[serde(default)]
+    pub actions: Vec<String>,
+}
+
+/// An API key and its grants.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Key {
+    pub id: String,
+    pub firm_id: String,
+    #[serde(default)]
+    pub revoked: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_ips: Option<Vec<String>>,
+    #[serde(default)]
+    pub grants: Vec<Grant>,
+}
+
+/// What a request does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Operation {
+    Get,
+    List,
+    Create,
+    Update,
+    Download,
+}
+
+impl Operation {
+    /// The action a request of this kind needs.
+    pub fn action(self) -> Action {
+        match self {
+            Operation::Get | Operation::List => Action::Read,
+            Operation::Create | Operation::Update => Action::Write,
+            Operation::Download => Action::Download,
+        }
+    }
+}
+
+/// A request to decide.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    pub operation: Operation,
+    pub workspace_id: String,
+    pub entity_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The entity's full attributes as they would be after a create or an update.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Map<String, Value>>,
+    /// The source address; absent when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_ip: Option<String>,
+}
+
+/// Why a request is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DenyCode {
+    InvalidToken,
+    InsufficientScope,
+    NotFound,
+}
+
+impl DenyCode {
+    /// The wire code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DenyCode::InvalidToken => "invalid_token",
+            DenyCode::InsufficientScope => "insufficient_scope",
+            DenyCode::NotFound => "not_found",
+        }
+    }
+
+    /// The HTTP status that goes with it.
+    pub fn status(self) -> u16 {
+        match self {
+            DenyCode::InvalidToken => 401,
+            DenyCode::InsufficientScope => 403,
+            DenyCode::NotFound => 404,
+        }
+    }
+}
+
+impl fmt::Display for DenyCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The answer to a request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Decision {
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<DenyCode>,
+    /// For a 200 list: the ids of the entities the key may see.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ids: Option<Vec<String>>,
+}
+
+impl Decision {
+    /// A refusal.
+    pub fn deny(code: DenyCode) -> Decision {
+        Decision { status: code.status(), code: Some(code), ids: None }
+    }
+
+    /// 200, or 201 for a create.
+    pub fn allow(status: u16) -> Decision {
+        Decision { status, code: None, ids: None }
+    }
+
+    /// Whether the request may proceed.
+    pub fn is_allowed(&self) -> bool {
+        self.code.is_none()
+    }
+}

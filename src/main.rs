@@ -1,0 +1,52 @@
+//! The `portcullis` command line: check, fmt, eval, decide, conformance.
+
+mod cli;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+portcullis: a policy engine for scoped API access
+
+USAGE:
+  portcullis check [FILE] [--entity-type TYPE]
+      Validate a filter: a JSON filter document ({entity_type, name, predicate | predicate_text})
+      or, with --entity-type, a predicate in text or JSON form. Reads stdin without FILE.
+      Exit status 1 when invalid.
+  portcullis fmt [FILE] [--json]
+      Print a predicate (text or JSON form) as canonical text, or with --json as JSON.
+  portcullis eval --entity-type TYPE (--predicate TEXT | --filter FILE) [ENTITIES]
+      Print the ids of the entities (a JSON array or JSON lines; stdin without ENTITIES)
+      that match the filter.
+  portcullis decide WORLD KEY REQUEST [--explain]
+      Decide a request. Each argument is a JSON file (KEY may be the word null).
+  portcullis conformance FILE...
+      Run conformance case files; ends with `N passed, M failed`, exit status 1 on failure.
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(cmd) = args.first() else {
+        eprint!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let rest = &args[1..];
+    let result = match cmd.as_str() {
+        "check" => cli::commands::check(rest),
+        "fmt" => cli::commands::fmt(rest),
+        "eval" => cli::commands::eval(rest),
+        "decide" => cli::commands::decide(rest),
+        "conformance" => cli::commands::conformance(rest),
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    };
+    match result {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
