@@ -1,0 +1,37 @@
+// Request bodies: bounded, and malformed ones answered with 400, never an exception.
+import { HttpError } from './errors.mjs';
+
+export async function readText(request, limit) {
+  const declared = Number(request.headers.get('content-length') ?? 0);
+  if (declared > limit) throw new HttpError(413, 'payload_too_large', `The body is over ${limit} bytes.`);
+  const buf = await request.arrayBuffer();
+  if (buf.byteLength > limit) throw new HttpError(413, 'payload_too_large', `The body is over ${limit} bytes.`);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(buf);
+  } catch {
+    throw new HttpError(400, 'invalid_body', 'The body is not valid UTF-8.');
+  }
+}
+
+export function parseJsonObject(text) {
+  let v;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'invalid_json', 'The body is not valid JSON.');
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new HttpError(400, 'invalid_body', 'The body must be a JSON object.');
+  return v;
+}
+
+/** Refuse fields this endpoint does not know, so a typo is not silently ignored. */
+export function onlyFields(obj, allowed, where = 'body') {
+  for (const k of Object.keys(obj)) {
+    if (!allowed.includes(k)) throw new HttpError(400, 'unknown_field', `Unknown field "${k}" in the ${where}; allowed: ${allowed.join(', ')}.`);
+  }
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export function isUuid(s) {
+  return typeof s === 'string' && UUID_RE.test(s);
+}

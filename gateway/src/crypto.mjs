@@ -1,0 +1,81 @@
+// WebCrypto helpers shared by Node 20 and workerd (both expose globalThis.crypto).
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+export function b64url(bytes) {
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+export function fromB64url(text) {
+  if (typeof text !== 'string' || !/^[A-Za-z0-9_-]*$/.test(text)) throw new Error('not base64url');
+  const s = atob(text.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((text.length + 3) % 4));
+  return Uint8Array.from(s, (c) => c.charCodeAt(0));
+}
+
+export function randomBytes(n) {
+  return crypto.getRandomValues(new Uint8Array(n));
+}
+
+/** A random identifier with a readable prefix (`key_...`, `pcs_live_...`). */
+export function randomId(prefix, bytes = 16) {
+  return prefix + b64url(randomBytes(bytes));
+}
+
+export async function sha256(text) {
+  const data = typeof text === 'string' ? enc.encode(text) : text;
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', data));
+}
+
+export async function sha256hex(text) {
+  return [...(await sha256(text))].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Constant-time equality of two byte arrays (or strings): the time depends on length only. */
+export function timingSafeEqual(a, b) {
+  if (typeof a === 'string') a = enc.encode(a);
+  if (typeof b === 'string') b = enc.encode(b);
+  // Unequal lengths still walk all of `a`, so the time depends on the length alone.
+  let diff = a.length === b.length ? 0 : 1;
+  const other = diff ? a : b;
+  for (let i = 0; i < a.length; i++) diff |= a[i] ^ other[i];
+  return diff === 0;
+}
+
+/** Keys derived from one master secret, each for one purpose (HKDF-SHA256). */
+export async function deriveKeys(masterBytes) {
+  const base = await crypto.subtle.importKey('raw', masterBytes, 'HKDF', false, ['deriveKey']);
+  const derive = (info, alg, usages) => crypto.subtle.deriveKey(
+    { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(32), info: enc.encode(info) },
+    base, alg, false, usages);
+  return {
+    secrets: await derive('portcullis/secrets-at-rest/v1', { name: 'AES-GCM', length: 256 }, ['encrypt', 'decrypt']),
+    urls: await derive('portcullis/download-urls/v1', { name: 'HMAC', hash: 'SHA-256', length: 256 }, ['sign', 'verify']),
+  };
+}
+
+/** AES-GCM with a fresh 96-bit IV; `aad` binds the ciphertext to its record (the key id). */
+export async function encrypt(key, plaintext, aad) {
+  const iv = randomBytes(12);
+  const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: enc.encode(aad) }, key, enc.encode(plaintext));
+  return { iv: b64url(iv), ct: b64url(new Uint8Array(ct)) };
+}
+
+export async function decrypt(key, box, aad) {
+  const pt = await crypto.subtle.decrypt(
+    { name: 'AES-GCM', iv: fromB64url(box.iv), additionalData: enc.encode(aad) }, key, fromB64url(box.ct));
+  return dec.decode(pt);
+}
+
+export async function hmac(key, text) {
+  return b64url(new Uint8Array(await crypto.subtle.sign('HMAC', key, enc.encode(text))));
+}
+
+export async function hmacVerify(key, text, sig) {
+  let bytes;
+  try { bytes = fromB64url(sig); } catch { return false; }
+  // subtle.verify compares in constant time.
+  return crypto.subtle.verify('HMAC', key, bytes, enc.encode(text));
+}

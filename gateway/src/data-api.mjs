@@ -1,0 +1,218 @@
+// Data API v1: /v1/me, /v1/workspaces/{ws}/{collection}[/{id}[/download]], /v1/files/...
+// Every access decision is the engine's (SPEC 4.4); this module moves data and shapes answers.
+import { HttpError, json, notFound, denial, insufficientScope, invalidToken, errorResponse } from './errors.mjs';
+import { authenticate } from './tokens.mjs';
+import { readText, parseJsonObject, onlyFields, isUuid } from './body.mjs';
+import { checkAttributes, mergeAttributes } from './attributes.mjs';
+import { spec, toResponse } from './spec.mjs';
+import { record } from './idempotency.mjs';
+import { b64url, fromB64url, sha256 } from './crypto.mjs';
+import { FILES, signUrl, verifyUrl } from './downloads.mjs';
+
+const BODY_LIMIT = 64 * 1024;
+
+function encodeCursor(ws, type, after) {
+  return b64url(new TextEncoder().encode(JSON.stringify({ w: ws.toLowerCase(), t: type, a: after })));
+}
+
+function decodeCursor(text, ws, type) {
+  try {
+    const c = JSON.parse(new TextDecoder().decode(fromB64url(text)));
+    if (c && c.w === ws.toLowerCase() && c.t === type && isUuid(c.a)) return c.a;
+  } catch { /* fall through */ }
+  throw new HttpError(400, 'invalid_cursor', 'The cursor is malformed or belongs to another listing.');
+}
+
+/** A stable entity id for an idempotent create, so a retry after a crash finds the first one. */
+async function idempotentId(ctx, ws, type) {
+  const h = await sha256(`${ctx.id}\u0000${ws}\u0000${type}`);
+  h[6] = (h[6] & 0x0f) | 0x40;
+  h[8] = (h[8] & 0x3f) | 0x80;
+  const x = [...h.slice(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+}
+
+export async function dataApi(request, app, ctx) {
+  const url = new URL(request.url);
+  const segs = url.pathname.split('/').slice(1); // ['v1', ...]
+  if (request.method === 'OPTIONS') {
+    // Bearer calls are server-to-server: preflights get no Access-Control-* grant (seed 002).
+    return new Response(null, { status: 204, headers: { allow: 'GET, POST, PATCH' } });
+  }
+  if (segs[1] === 'files') return redeemDownload(request, app, ctx, url, segs);
+
+  const auth = await authenticate(request, app);
+  if (auth.response) return auth.response;
+  const key = auth.key;
+  app.touch(key.id, ctx);
+
+  if (segs.length === 2 && segs[1] === 'me') {
+    if (request.method !== 'GET') return methodNotAllowed('GET');
+    return me(app, key, ctx);
+  }
+  if (segs[1] !== 'workspaces' || segs.length < 4 || segs.length > 6 || segs.some((s) => s === '')) return notFound();
+  const [, , ws, collection, id, tail] = segs;
+  const typeDesc = app.policy.byCollection.get(collection);
+  if (!typeDesc) return notFound();
+  if (!isUuid(ws)) throw new HttpError(400, 'invalid_workspace_id', 'The workspace id must be a UUID.');
+  if (id !== undefined && !isUuid(id)) throw new HttpError(400, 'invalid_id', 'The entity id must be a UUID.');
+  const base = { workspace_id: ws, entity_type: typeDesc.name, source_ip: ctx.sourceIp };
+
+  if (segs.length === 4) {
+    if (request.method === 'GET') return list(app, key, base, url);
+    if (request.method === 'POST') return create(request, app, key, base, collection);
+    return methodNotAllowed('GET, POST');
+  }
+  if (segs.length === 5) {
+    if (request.method === 'GET') return getOne(app, key, { ...base, id });
+    if (request.method === 'PATCH') return update(request, app, key, { ...base, id });
+    return methodNotAllowed('GET, PATCH');
+  }
+  if (tail !== 'download') return notFound();
+  if (request.method !== 'GET') return methodNotAllowed('GET');
+  return download(app, key, { ...base, id }, url, collection);
+}
+
+function methodNotAllowed(allow) {
+  return errorResponse(405, 'method_not_allowed', `Allowed: ${allow}.`, {}, { allow });
+}
+
+function me(app, key, ctx) {
+  if (!app.policy.credentialAccepted(key, ctx.sourceIp)) return invalidToken();
+  const firm = app.policy.firms.find((f) => f.id === key.firm_id);
+  const filters = app.state.state.filters;
+  return json(200, {
+    data: {
+      key_id: key.id, key_name: key.name, client_id: key.client_id, environment: key.environment,
+      firm_id: key.firm_id, firm_name: firm?.name ?? null,
+      grants: key.grants.map((g) => ({
+        workspace_id: g.workspace_id ?? null, filter: g.filter,
+        filter_name: filters[g.filter]?.name ?? g.filter, actions: g.actions,
+      })),
+      allowed_ips: key.allowed_ips ?? null,
+    },
+  });
+}
+
+async function getOne(app, key, req) {
+  // The entity is fetched whatever the grants say: every 404 takes the same path.
+  const rec = await app.data.get(req.workspace_id, req.entity_type, req.id);
+  const d = app.policy.store.decide(key.id, { operation: 'get', ...req }, rec?.entity ?? null);
+  if (d.status !== 200) return denial(d);
+  return json(200, { data: rec.entity });
+}
+
+async function list(app, key, base, url) {
+  let limit = app.config.defaultPageSize;
+  let cursor = null;
+  const search = {};
+  for (const name of new Set(url.searchParams.keys())) {
+    const values = url.searchParams.getAll(name);
+    if (values.length > 1) throw new HttpError(400, 'invalid_query', `Query parameter "${name}" is repeated.`);
+    const v = values[0];
+    if (name === 'limit') {
+      if (!/^\d{1,6}$/.test(v) || Number(v) < 1) throw new HttpError(400, 'invalid_limit', 'limit must be a positive integer.');
+      limit = Math.min(Number(v), app.config.maxPageSize); // capped, not refused
+    } else if (name === 'cursor') {
+      cursor = decodeCursor(v, base.workspace_id, base.entity_type);
+    } else {
+      search[name] = v; // the data service's own search parameters, passed through
+    }
+  }
+  const request = { operation: 'list', ...base };
+  const auth = app.policy.store.authorizeList(key.id, request);
+  if (auth.status !== 200) return denial(auth);
+  const page = await app.data.query(base.workspace_id, base.entity_type, {
+    scope: auth.scope, require_match: auth.require_match, limit, cursor, search,
+  });
+  // Stored filters that together match nothing: 403 whatever the caller searched (SPEC 4.4.3).
+  if (auth.require_match && page.scope_matches !== true) return insufficientScope();
+  // Defence in depth: the engine re-checks the page the data service sent back.
+  const admitted = app.policy.store.filterIds(key.id, request, page.items);
+  if (admitted.length !== page.items.length) {
+    console.error(`portcullis: data service returned ${page.items.length - admitted.length} entities outside the scope`);
+    return errorResponse(502, 'upstream_error', 'The data service failed.');
+  }
+  return json(200, {
+    data: page.items,
+    next_cursor: page.next_cursor ? encodeCursor(base.workspace_id, base.entity_type, page.next_cursor) : null,
+  });
+}
+
+async function create(request, app, key, base, collection) {
+  const text = await readText(request, BODY_LIMIT);
+  const result = await app.idempotency.run(request, `key:${key.id}`, text, async (ictx) => {
+    const body = parseJsonObject(text);
+    onlyFields(body, ['attributes']);
+    const typeDesc = app.policy.types.get(base.entity_type);
+    const attributes = checkAttributes(typeDesc, body.attributes ?? {});
+    if (typeDesc.attributes.some((a) => a.name === 'created_at')) attributes.created_at = new Date(app.state.now()).toISOString();
+    const d = app.policy.store.decide(key.id, { operation: 'create', ...base, attributes }, null);
+    if (d.status !== 201) return denial(d);
+    const id = ictx ? await idempotentId(ictx, base.workspace_id, base.entity_type) : crypto.randomUUID();
+    let res = await app.data.create(base.workspace_id, base.entity_type, id, attributes);
+    if (res.conflict) {
+      // Only an idempotent retry whose first attempt died before it was recorded gets here.
+      res = await app.data.get(base.workspace_id, base.entity_type, id);
+      if (!res) throw new HttpError(409, 'conflict', 'The entity could not be created; retry.');
+    }
+    const location = `/v1/workspaces/${base.workspace_id}/${collection}/${id}`;
+    return record(app.state, ictx, spec(201, { data: res.entity }, { location }));
+  });
+  return result instanceof Response ? result : toResponse(result);
+}
+
+async function update(request, app, key, req) {
+  const text = await readText(request, BODY_LIMIT);
+  const result = await app.idempotency.run(request, `key:${key.id}`, text, async (ictx) => {
+    const body = parseJsonObject(text);
+    onlyFields(body, ['attributes']);
+    const patch = checkAttributes(app.policy.types.get(req.entity_type), body.attributes ?? {}, { keepNulls: true });
+    // Optimistic concurrency: decide on the version read, write only if it is still current.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const rec = await app.data.get(req.workspace_id, req.entity_type, req.id);
+      const attributes = rec ? mergeAttributes(rec.entity.attributes, patch) : undefined;
+      const d = app.policy.store.decide(key.id, { operation: 'update', ...req, attributes }, rec?.entity ?? null);
+      if (d.status !== 200) return denial(d);
+      const res = await app.data.replace(req.workspace_id, req.entity_type, req.id, attributes, rec.version);
+      if (res === null) return notFound();
+      if (res.conflict) continue;
+      return record(app.state, ictx, spec(200, { data: res.entity }));
+    }
+    throw new HttpError(409, 'conflict', 'The entity kept changing while it was being updated; retry.');
+  });
+  return result instanceof Response ? result : toResponse(result);
+}
+
+async function download(app, key, req, url, collection) {
+  const rec = await app.data.get(req.workspace_id, req.entity_type, req.id);
+  const d = app.policy.store.decide(key.id, { operation: 'download', ...req }, rec?.entity ?? null);
+  if (d.status !== 200) return denial(d);
+  const files = [];
+  for (const ext of FILES[req.entity_type] ?? []) {
+    const path = `/v1/files/${req.workspace_id}/${collection}/${req.id}/${rec.entity.id}.${ext}`;
+    const signed = await signUrl(app.keys, url.origin, path, key.id, app.config.downloadTtlSeconds, app.state.now());
+    files.push({ name: `${rec.entity.id}.${ext}`, ...signed });
+  }
+  return json(200, { data: { files, expires_at: files[0]?.expires_at ?? null } });
+}
+
+async function redeemDownload(request, app, ctx, url, segs) {
+  if (request.method !== 'GET') return methodNotAllowed('GET');
+  const [, , ws, collection, id, name] = segs;
+  const typeDesc = app.policy.byCollection.get(collection);
+  if (segs.length !== 6 || !typeDesc || !isUuid(ws) || !isUuid(id) || !name) return notFound();
+  const v = await verifyUrl(app.keys, url, app.state.now());
+  if (v.error) {
+    return errorResponse(403, v.error, v.error === 'url_expired' ? 'This download URL has expired; request a new one.' : 'This download URL is not valid.');
+  }
+  const rec = await app.data.get(ws, typeDesc.name, id);
+  const d = app.policy.store.decide(v.keyId, { operation: 'download', workspace_id: ws, entity_type: typeDesc.name, id, source_ip: ctx.sourceIp }, rec?.entity ?? null);
+  if (d.status !== 200) return denial(d);
+  const file = await app.data.file(ws, typeDesc.name, id, name);
+  if (!file) return notFound();
+  return new Response(file.body, {
+    status: 200,
+    headers: { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${name}"`, 'cache-control': 'private, no-store' },
+  });
+}

@@ -1,0 +1,102 @@
+// The engine side: one wasm Store holding the firms, filters and keys, kept in step with the
+// gateway's state. Every access decision the gateway makes comes from here.
+
+export const SYSTEM_WORKSPACE_FILTERS = (schema) =>
+  schema.entity_types.map((t) => ({ name: `default:${t.collection}`, entity_type: t.name }));
+export const FIRM_GLOBAL_FILTER = 'default:any';
+
+export function engineFilter(rec) {
+  return {
+    id: rec.id, workspace_id: rec.workspace_id, entity_type: rec.entity_type, name: rec.name,
+    description: rec.description ?? null, predicate: rec.predicate, archived: !!rec.archived,
+  };
+}
+
+export function engineGrant(g) {
+  const out = { filter: g.filter, actions: g.actions };
+  if (g.workspace_id !== undefined && g.workspace_id !== null) out.workspace_id = g.workspace_id;
+  return out;
+}
+
+export function engineKey(rec) {
+  return {
+    id: rec.id, firm_id: rec.firm_id, revoked: !!rec.revoked,
+    allowed_ips: rec.allowed_ips ?? null, grants: rec.grants.map(engineGrant),
+  };
+}
+
+export class Policy {
+  constructor(engine) {
+    this.engine = engine;
+    this.schema = engine.describeSchema();
+    this.types = new Map(this.schema.entity_types.map((t) => [t.name, t]));
+    this.byCollection = new Map(this.schema.entity_types.map((t) => [t.collection, t]));
+    this.store = null;
+    this.firms = [];
+  }
+
+  /** Build a fresh Store from firms and state (start-up, or recovery after a failed apply). */
+  load(firms, state) {
+    this.store?.free();
+    this.store = new this.engine.Store();
+    this.firms = firms;
+    for (const f of firms) this.store.putFirm({ id: f.id, workspaces: f.workspaces.map((w) => w.id) });
+    for (const rec of Object.values(state.filters)) {
+      const r = this.store.putFilter(engineFilter(rec));
+      if (!r.ok) console.error(`portcullis: stored filter ${rec.id} refused by the engine:`, JSON.stringify(r.errors));
+    }
+    for (const rec of Object.values(state.keys)) this.store.putKey(engineKey(rec));
+  }
+
+  /** Apply the difference between two committed states. */
+  sync(prev, next) {
+    for (const [id, rec] of Object.entries(next.filters)) {
+      const old = prev.filters[id];
+      if (old && JSON.stringify(old) === JSON.stringify(rec)) continue;
+      const r = this.store.putFilter(engineFilter(rec));
+      if (!r.ok) console.error(`portcullis: filter ${id} refused by the engine after commit:`, JSON.stringify(r.errors));
+    }
+    for (const [id, rec] of Object.entries(next.keys)) {
+      const old = prev.keys[id];
+      if (old && JSON.stringify(engineKey(old)) === JSON.stringify(engineKey(rec))) continue;
+      this.store.putKey(engineKey(rec));
+    }
+    for (const id of Object.keys(prev.keys)) if (!next.keys[id]) this.store.removeKey(id);
+  }
+
+  firmOfWorkspace(ws) {
+    const w = ws.toLowerCase();
+    return this.firms.find((f) => f.workspaces.some((x) => x.id.toLowerCase() === w)) ?? null;
+  }
+
+  /** The system filters of the firms, as the admin API lists them. */
+  systemFilters(firmId = null) {
+    const out = [];
+    for (const f of this.firms) {
+      if (firmId && f.id !== firmId) continue;
+      for (const w of f.workspaces) {
+        for (const s of SYSTEM_WORKSPACE_FILTERS(this.schema)) {
+          out.push({ id: s.name, name: s.name, system: true, firm_id: f.id, workspace_id: w.id, entity_type: s.entity_type,
+            description: `Every ${s.entity_type} in the workspace`, archived: false });
+        }
+      }
+      out.push({ id: FIRM_GLOBAL_FILTER, name: FIRM_GLOBAL_FILTER, system: true, firm_global: true, firm_id: f.id,
+        workspace_id: null, entity_type: null, description: 'Every entity of every type in every workspace of the firm (firm-global)', archived: false });
+    }
+    return out;
+  }
+
+  /**
+   * Whether a key may use its credentials from this address at all (revoked, IP allowlist),
+   * asked of the engine rather than re-implemented: a list authorisation in one of the key's
+   * firm's workspaces answers 401 exactly when the credential itself is refused (SPEC 4.4 step 1).
+   */
+  credentialAccepted(keyRec, sourceIp) {
+    const firm = this.firms.find((f) => f.id === keyRec.firm_id);
+    const ws = firm?.workspaces[0]?.id;
+    if (!ws) return !keyRec.revoked;
+    const type = this.schema.entity_types[0].name;
+    const r = this.store.authorizeList(keyRec.id, { operation: 'list', workspace_id: ws, entity_type: type, source_ip: sourceIp });
+    return r.status !== 401;
+  }
+}

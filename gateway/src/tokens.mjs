@@ -1,0 +1,133 @@
+// Client credentials (RFC 6749 4.4) and bearer access tokens (RFC 6750).
+//
+// Access tokens are random; only their SHA-256 is stored, bound to the key and to the secret
+// generation that minted them, so regenerating the secret or revoking the key refuses every
+// earlier token on its very next use.
+import { missingCredentials, invalidToken, HttpError } from './errors.mjs';
+import { randomId, sha256, sha256hex, timingSafeEqual, fromB64url } from './crypto.mjs';
+import { readText } from './body.mjs';
+
+export const TOKEN_PREFIX = 'pcat_';
+const TOKEN_RE = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+export const TOKEN_CORS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'POST, OPTIONS',
+  'access-control-allow-headers': 'authorization, content-type',
+  'access-control-max-age': '600',
+};
+
+function oauthError(status, error, description, headers = {}) {
+  // RFC 6749 5.2 shape: OAuth client libraries parse exactly this.
+  return new Response(JSON.stringify({ error, error_description: description }), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', pragma: 'no-cache', ...TOKEN_CORS, ...headers },
+  });
+}
+
+async function readParams(request) {
+  const type = (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+  const text = await readText(request, 16 * 1024);
+  if (type === 'application/x-www-form-urlencoded') return Object.fromEntries(new URLSearchParams(text));
+  if (type === 'application/json') {
+    let v;
+    try { v = JSON.parse(text); } catch { return null; }
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return null;
+    for (const val of Object.values(v)) if (typeof val !== 'string') return null;
+    return v;
+  }
+  return undefined;
+}
+
+/** Client authentication: HTTP Basic (RFC 6749 2.3.1) or client_id/client_secret in the body. */
+function clientCredentials(request, params) {
+  const auth = request.headers.get('authorization');
+  if (auth !== null) {
+    const m = /^Basic +([A-Za-z0-9+/]+=*) *$/i.exec(auth);
+    if (!m) return { error: 'malformed' };
+    let decoded;
+    try { decoded = new TextDecoder().decode(fromB64url(m[1].replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''))); } catch { return { error: 'malformed' }; }
+    const i = decoded.indexOf(':');
+    if (i < 0) return { error: 'malformed' };
+    return { basic: true, id: decodeURIComponent(decoded.slice(0, i)), secret: decodeURIComponent(decoded.slice(i + 1)) };
+  }
+  return { basic: false, id: params.client_id, secret: params.client_secret };
+}
+
+export async function tokenEndpoint(request, app, sourceIp) {
+  if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: TOKEN_CORS });
+  if (request.method !== 'POST') return oauthError(405, 'invalid_request', 'Use POST.', { allow: 'POST, OPTIONS' });
+  let params;
+  try {
+    params = await readParams(request);
+  } catch (err) {
+    if (err instanceof HttpError) return oauthError(err.status, 'invalid_request', err.message);
+    throw err;
+  }
+  if (params === undefined) return oauthError(400, 'invalid_request', 'Send application/x-www-form-urlencoded or application/json.');
+  if (params === null) return oauthError(400, 'invalid_request', 'The JSON body must be an object of strings.');
+  if (params.grant_type !== 'client_credentials') {
+    return params.grant_type
+      ? oauthError(400, 'unsupported_grant_type', 'Only grant_type=client_credentials is supported.')
+      : oauthError(400, 'invalid_request', 'grant_type is required (client_credentials).');
+  }
+  let creds;
+  try { creds = clientCredentials(request, params); } catch { creds = { error: 'malformed' }; }
+  if (creds.error) return oauthError(400, 'invalid_request', 'Malformed Authorization header.');
+  if (!creds.id || !creds.secret) return oauthError(400, 'invalid_request', 'client_id and client_secret are required.');
+
+  const key = app.state.byClientId.get(creds.id);
+  // Hash the presented secret even for an unknown client, so both paths cost the same.
+  const presented = await sha256(creds.secret);
+  const expected = key ? fromB64url(key.secret_hash) : new Uint8Array(32);
+  const secretOk = timingSafeEqual(presented, expected) && !!key;
+  if (!secretOk || key.revoked || !app.policy.credentialAccepted(key, sourceIp)) {
+    const challenge = creds.basic ? { 'www-authenticate': 'Basic realm="portcullis"' } : {};
+    return oauthError(401, 'invalid_client', 'Client authentication failed.', challenge);
+  }
+
+  const token = randomId(TOKEN_PREFIX, 32);
+  const hash = await sha256hex(token);
+  const ttl = app.config.tokenTtlSeconds;
+  const selector = hash.slice(0, 16);
+  let minted = true;
+  try {
+    await app.state.mutate((draft) => {
+      const k = draft.keys[key.id];
+      // The key may have been revoked or regenerated while this write waited for its turn.
+      if (!k || k.revoked || k.secret_gen !== key.secret_gen) throw new HttpError(401, 'invalid_client', 'revoked');
+      draft.tokens[selector] = { hash, key_id: key.id, secret_gen: key.secret_gen,
+        expires_at: new Date(app.state.now() + ttl * 1000).toISOString() };
+    });
+  } catch (err) {
+    if (!(err instanceof HttpError)) throw err;
+    minted = false;
+  }
+  if (!minted) return oauthError(401, 'invalid_client', 'Client authentication failed.');
+  app.touch(key.id);
+  return new Response(JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: ttl }), {
+    status: 200,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', pragma: 'no-cache', ...TOKEN_CORS },
+  });
+}
+
+/**
+ * The key behind a request's bearer token: `{key}` or `{response}` (401). Whether the key is
+ * revoked or outside its IP allowlist is the engine's call (SPEC 4.4 step 1) at decision time.
+ */
+export async function authenticate(request, app) {
+  const auth = request.headers.get('authorization');
+  if (auth === null || auth.trim() === '') return { response: missingCredentials() };
+  const m = TOKEN_RE.exec(auth);
+  if (!m || !m[1].startsWith(TOKEN_PREFIX)) return { response: invalidToken() };
+  // Selector/verifier: the first 16 hex digits of the hash find the record, the full hash is
+  // then compared in constant time.
+  const hash = await sha256hex(m[1]);
+  const rec = app.state.state.tokens[hash.slice(0, 16)];
+  if (!rec || !timingSafeEqual(hash, rec.hash)) return { response: invalidToken() };
+  const key = app.state.state.keys[rec.key_id];
+  if (!key || key.revoked || key.secret_gen !== rec.secret_gen || Date.parse(rec.expires_at) <= app.state.now()) {
+    return { response: invalidToken() };
+  }
+  return { key };
+}
