@@ -38,7 +38,9 @@ export type ErrorCode =
   | "unknown_workspace" | "workspace_mismatch" | "unknown_filter" | "invalid_action"
   | "action_not_allowed" | "filter_archived" | "invalid_ip_range"
   // store operations
-  | "unknown_firm" | "filter_immutable" | "system_filter" | "duplicate_id";
+  | "unknown_firm" | "filter_immutable" | "system_filter"
+  // preview refusals also appear as diagnostics
+  | "preview_not_supported" | "invalid_filter";
 export type WarningCode = "not_searchable";
 
 /** Where a problem is: a byte span of the text form, or a JSON path into the JSON form. */
@@ -213,6 +215,8 @@ export type ListAuthorization =
 export type Ineligibility =
   | "other_firm" | "other_workspace" | "other_entity_type" | "action_not_granted"
   | "archived" | "not_searchable" | "unknown_filter" | "invalid_grant";
+/** A condition's three-valued result. */
+export type TruthValue = "true" | "false" | "unknown";
 export interface GrantExplanation {
   index: number;
   filter: string;
@@ -222,8 +226,10 @@ export interface GrantExplanation {
   reason?: Ineligibility;
   /** For an eligible grant tested against an entity. */
   matched?: boolean;
+  /** For an eligible grant of a list: how many of the given entities it matched. */
+  match_count?: number;
   /** For a non-match: the first condition that was false or unknown, in canonical text. */
-  failed_condition?: { text: string; path: string; result: "false" | "unknown"; negated: boolean };
+  failed_condition?: { text: string; path: string; result: TruthValue; negated: boolean };
 }
 export interface Explanation {
   decision: Decision;
@@ -254,7 +260,7 @@ export class Store {
   constructor();
   free(): void;
   /** Add or replace a firm and its workspaces. */
-  putFirm(firm: Firm): void;
+  putFirm(firm: Firm): { ok: true } | { ok: false; errors: Diagnostic[] };
   /** Add a filter, or edit one (its workspace and entity type are fixed at creation). */
   putFilter(record: FilterRecord):
     | { ok: true; warnings: Diagnostic[]; keys_affected: number }
