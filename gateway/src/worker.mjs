@@ -12,12 +12,13 @@ import { KvBacking } from './store/kv.mjs';
 let appPromise = null;
 
 /**
- * Where state lives: a backing object handed over by the host (Node: store/file.mjs), a KV or
- * service binding named STATE (workerd: a writable disk directory), else memory.
+ * Where state lives: a backing object handed over by the host (Node: store/file.mjs), a service
+ * binding STATE (workerd: a writable disk directory), a KV namespace STATE_KV, else memory.
  */
 function backingFrom(env) {
   if (env.STORE_BACKING) return env.STORE_BACKING;
-  if (env.STATE) return new KvBacking(env.STATE);
+  if (env.STATE) return new KvBacking(env.STATE, 'service');
+  if (env.STATE_KV) return new KvBacking(env.STATE_KV, 'kv');
   return new MemoryBacking(env.SEED_STATE ?? null);
 }
 

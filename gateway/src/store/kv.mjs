@@ -4,10 +4,14 @@
 // speaks GET/PUT on a path. The bundled workerd config binds a writable `disk` service, whose PUT
 // writes a temp file and renames it into place (atomic replace), so state survives a restart.
 export class KvBacking {
-  constructor(binding, key = 'portcullis-state.json') {
+  /**
+   * kind: 'service' (fetch GET/PUT) or 'kv' (get/put). Given explicitly: a workerd service
+   * binding answers every property name with an RPC stub, so probing for `get` would lie.
+   */
+  constructor(binding, kind, key = 'portcullis-state.json') {
     this.binding = binding;
     this.key = key;
-    this.kind = typeof binding.fetch === 'function' && typeof binding.get !== 'function' ? 'service' : 'kv';
+    this.kind = kind;
   }
 
   async load() {

@@ -1,0 +1,202 @@
+// Test harness: real processes on 127.0.0.1 with ephemeral ports, started and stopped by the
+// tests themselves. The data service is the Rust example (built once if missing); the gateway
+// runs either on Node (src/node-server.mjs) or on workerd (workerd/config.capnp).
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const GATEWAY = resolve(HERE, '..');
+export const REPO = resolve(GATEWAY, '..');
+
+// Fixtures of the data service (examples/data-service.rs).
+export const FIRM = 'a0000000-0000-4000-8000-000000000001';
+export const WS_MAIN = 'a1000000-0000-4000-8000-000000000001';
+export const WS_SECOND = 'a2000000-0000-4000-8000-000000000002';
+export const FIRM_OTHER = 'b0000000-0000-4000-8000-000000000001';
+export const WS_OTHER = 'b1000000-0000-4000-8000-000000000001';
+export const DETAIL_CONCRETE_TYPICAL = 'd0000000-0000-4000-8000-000000000001';
+export const DETAIL_CONCRETE_PROJECT = 'd0000000-0000-4000-8000-000000000002';
+export const DETAIL_STEEL_TYPICAL = 'd0000000-0000-4000-8000-000000000003';
+export const CONCRETE_TYPICAL_COUNT = 1247;
+export const PROJECT_MAIN = 'c0000000-0000-4000-8000-000000000001';
+export const USER_MAIN = 'e0000000-0000-4000-8000-000000000001';
+export const MISSING_ID = 'ffffffff-ffff-4fff-bfff-ffffffffffff';
+
+export const ADMIN_TOKEN = 'test-admin-token-' + randomBytes(8).toString('hex');
+export const SECRET_KEY = randomBytes(32).toString('base64url');
+
+/** The data service binary, built (release) the first time if needed. */
+export function dataServiceBin() {
+  if (process.env.DATA_SERVICE_BIN) return process.env.DATA_SERVICE_BIN;
+  for (const profile of ['release', 'debug']) {
+    const p = join(REPO, 'target', profile, 'examples', 'data-service');
+    if (existsSync(p)) return p;
+  }
+  execFileSync('cargo', ['build', '--release', '--example', 'data-service'], { cwd: REPO, stdio: 'inherit' });
+  return join(REPO, 'target', 'release', 'examples', 'data-service');
+}
+
+/** Spawn a process and wait for a line matching `re` on stdout; resolves with the match. */
+function spawnUntil(cmd, args, { env, re, timeoutMs = 20_000, cwd } = {}) {
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  return new Promise((ok, fail) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`${cmd} did not start in time\nstdout: ${out}\nstderr: ${err}`));
+    }, timeoutMs);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = re && re.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        ok({ child, match: m, output: () => out + err });
+      }
+    });
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`${cmd} exited early (${code})\nstdout: ${out}\nstderr: ${err}`));
+    });
+  });
+}
+
+function stopper(child) {
+  return () => new Promise((ok) => {
+    if (child.exitCode !== null || child.signalCode !== null) return ok();
+    child.once('exit', () => ok());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+  });
+}
+
+export async function startDataService({ size } = {}) {
+  const args = ['--port', '0', ...(size ? ['--size', String(size)] : [])];
+  const { child, match } = await spawnUntil(dataServiceBin(), args, { re: /listening on (http:\/\/[\d.]+:\d+)/ });
+  child.stdout.resume();
+  return { url: match[1], child, stop: stopper(child) };
+}
+
+export function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+async function waitHealthy(base, timeoutMs = 20_000) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    try {
+      const r = await fetch(`${base}/healthz`);
+      if (r.status === 200) return;
+    } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`gateway at ${base} did not become healthy`);
+}
+
+/**
+ * Start a gateway. runtime: 'node' | 'workerd'. `dir` keeps state across restarts (durability
+ * tests pass the same one again). `env` adds variables (TOKEN_TTL_SECONDS, CLIENT_IP_HEADER...).
+ */
+export async function startGateway({ runtime = 'node', dataUrl, dir, env = {} }) {
+  dir ??= mkdtempSync(join(tmpdir(), `portcullis-${runtime}-`));
+  const baseEnv = { DATA_SERVICE_URL: dataUrl, PORTCULLIS_ADMIN_TOKEN: ADMIN_TOKEN, PORTCULLIS_SECRET_KEY: SECRET_KEY, ...env };
+  if (runtime === 'node') {
+    const { child, match } = await spawnUntil(process.execPath, [join(GATEWAY, 'src', 'node-server.mjs'), '--port', '0', '--data-dir', dir],
+      { env: baseEnv, re: /gateway listening on (http:\/\/[\d.]+:\d+)/ });
+    child.stdout.resume();
+    return { base: match[1], dir, child, runtime, stop: stopper(child) };
+  }
+  const port = await freePort();
+  const bin = join(GATEWAY, 'node_modules', '.bin', 'workerd');
+  const child = spawn(bin, ['serve', join(GATEWAY, 'workerd', 'config.capnp'), '--socket-addr', `http=127.0.0.1:${port}`,
+    '--directory-path', `state=${dir}`], { env: { ...process.env, ...baseEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout.on('data', (d) => { log += d; });
+  child.stderr.on('data', (d) => { log += d; });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitHealthy(base);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${err.message}\n${log}`);
+  }
+  return { base, dir, child, runtime, stop: stopper(child), log: () => log };
+}
+
+export function removeDir(dir) {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+
+/** One request; answers {status, headers, text, json}. */
+export async function http(base, method, path, { body, headers = {}, token, form } = {}) {
+  const h = { ...headers };
+  if (token) h.authorization = `Bearer ${token}`;
+  let payload;
+  if (form) {
+    payload = new URLSearchParams(form).toString();
+    h['content-type'] = 'application/x-www-form-urlencoded';
+  } else if (body !== undefined) {
+    payload = typeof body === 'string' ? body : JSON.stringify(body);
+    h['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(base + path, { method, headers: h, body: payload });
+  const text = await res.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+export function admin(base) {
+  const call = (method, path, body, headers) => http(base, method, `/admin/v1${path}`, { body, headers, token: ADMIN_TOKEN });
+  return {
+    call,
+    async createFilter(f) {
+      const r = await call('POST', '/filters', { workspace_id: WS_MAIN, ...f });
+      if (r.status !== 201) throw new Error(`filter create: ${r.status} ${r.text}`);
+      return r.json.filter;
+    },
+    async createKey(k) {
+      const r = await call('POST', '/keys', { firm_id: FIRM, name: 'test key', ...k });
+      if (r.status !== 201) throw new Error(`key create: ${r.status} ${r.text}`);
+      return { ...r.json.key, secret: r.json.client_secret };
+    },
+  };
+}
+
+export async function mintToken(base, key) {
+  const r = await http(base, 'POST', '/oauth/token', { form: { grant_type: 'client_credentials', client_id: key.client_id, client_secret: key.secret } });
+  if (r.status !== 200) throw new Error(`token: ${r.status} ${r.text}`);
+  return r.json.access_token;
+}
+
+/** Every page of a list, following next_cursor. */
+export async function listAll(base, token, path, limit = 200) {
+  const ids = [];
+  let cursor = null;
+  let pages = 0;
+  for (;;) {
+    const sep = path.includes('?') ? '&' : '?';
+    const r = await http(base, 'GET', `${path}${sep}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`, { token });
+    if (r.status !== 200) return { status: r.status, res: r, ids };
+    ids.push(...r.json.data.map((e) => e.id));
+    pages += 1;
+    cursor = r.json.next_cursor;
+    if (!cursor) return { status: 200, ids, pages };
+  }
+}
