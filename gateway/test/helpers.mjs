@@ -179,8 +179,8 @@ export function admin(base) {
   };
 }
 
-export async function mintToken(base, key) {
-  const r = await http(base, 'POST', '/oauth/token', { form: { grant_type: 'client_credentials', client_id: key.client_id, client_secret: key.secret } });
+export async function mintToken(base, key, headers = {}) {
+  const r = await http(base, 'POST', '/oauth/token', { headers, form: { grant_type: 'client_credentials', client_id: key.client_id, client_secret: key.secret } });
   if (r.status !== 200) throw new Error(`token: ${r.status} ${r.text}`);
   return r.json.access_token;
 }
