@@ -59,6 +59,12 @@ export function handler(req, res) {
     res.writeHead(301, { location: '/www/' }).end();
     return;
   }
+  if (url.pathname === '/demo/config.json') {
+    // The demo gateway answers this with its admin API config; here there is no demo, and a
+    // 204 says so without a failed request in the page's console (see www/src/backend.mjs).
+    res.writeHead(204, { 'cache-control': 'no-store' }).end();
+    return;
+  }
   const file = fileFor(url.pathname);
   if (!file) {
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');

@@ -8,9 +8,9 @@ export class GatewayBackend {
   mode = 'gateway';
   label = 'Demo gateway · /admin/v1';
 
-  /** @param config the gateway's backend.json: {mode, admin_base?, admin_token?} */
+  /** @param config the gateway's /demo/config.json: {admin_api, admin_token, ...} */
   constructor(config = {}) {
-    this.base = config.admin_base ?? '/admin/v1';
+    this.base = config.admin_api ?? '/admin/v1';
     this.token = config.admin_token ?? sessionStorage.getItem(TOKEN_KEY) ?? null;
     this.cache = new Map();
   }
@@ -45,16 +45,15 @@ export class GatewayBackend {
   async load() {
     const res = await this.call('GET', '/workspaces');
     if (!res.ok) throw new Error(`The admin API refused to list workspaces (${res.status}): ${GatewayBackend.errors(res)[0].message}`);
-    const d = res.data;
-    const workspaces = (d.workspaces ?? d).map((w) => (typeof w === 'string' ? { id: w, name: w } : { id: w.id, name: w.name ?? w.id }));
-    return { firm: d.firm ?? null, workspaces, projects: d.projects ?? [], users: d.users ?? [] };
+    const { firm, workspaces, projects = [], users = [] } = res.data;
+    return { firm, workspaces, projects, users };
   }
 
   async listFilters() {
-    const res = await this.call('GET', '/filters');
+    const res = await this.call('GET', '/filters?include_archived=true');
     if (!res.ok) throw new Error(`The admin API refused to list filters (${res.status})`);
     // System filters are listed by the API too; the builder shows them separately.
-    return (res.data.filters ?? res.data).filter((f) => !String(f.id).startsWith('default:') && !f.system);
+    return res.data.filters.filter((f) => !f.system);
   }
 
   async entities(workspaceId, entityType) {
@@ -62,27 +61,27 @@ export class GatewayBackend {
     if (!this.cache.has(key)) {
       const res = await this.call('GET', `/workspaces/${encodeURIComponent(workspaceId)}/entities?entity_type=${encodeURIComponent(entityType)}`);
       if (!res.ok) throw new Error(`The admin API refused the workspace data (${res.status})`);
-      this.cache.set(key, res.data.entities ?? res.data);
+      this.cache.set(key, res.data.entities);
     }
     return this.cache.get(key);
   }
 
   async createFilter(record) {
     const res = await this.call('POST', '/filters', record);
-    return res.ok ? { ok: true, record: res.data.filter ?? res.data } : { ok: false, errors: GatewayBackend.errors(res) };
+    return res.ok ? { ok: true, record: res.data.filter } : { ok: false, errors: GatewayBackend.errors(res) };
   }
 
   async updateFilter(id, fields) {
     const res = await this.call('PATCH', `/filters/${encodeURIComponent(id)}`, fields);
-    return res.ok ? { ok: true, record: res.data.filter ?? res.data } : { ok: false, errors: GatewayBackend.errors(res) };
+    return res.ok ? { ok: true, record: res.data.filter } : { ok: false, errors: GatewayBackend.errors(res) };
   }
 
   /** The gateway's dry run of the edit: how many keys hold the filter, before anything changes. */
   async editImpact(id, edit) {
     const res = await this.call('PATCH', `/filters/${encodeURIComponent(id)}?dry_run=true`, { predicate: edit.predicate });
     if (!res.ok) throw new Error(GatewayBackend.errors(res)[0].message);
-    const d = res.data;
-    return { keys: d.keys_affected ?? d.keys ?? 0 };
+    const d = res.data; // {keys_affected, valid, errors, warnings, impact?: {gained, lost, ...}}
+    return d.impact ? { keys: d.keys_affected, gained: d.impact.gained, lost: d.impact.lost } : { keys: d.keys_affected };
   }
 
   async keysHolding(id) {

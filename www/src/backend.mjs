@@ -1,18 +1,20 @@
-// Which data source the page uses. `backend.json` beside index.html says so: the committed file
-// says "standalone"; the demo gateway, serving the builder same-origin, answers that URL with
-// {"mode": "gateway", ...} instead. `?backend=standalone|gateway` overrides it for testing.
-// Reading a config file (rather than probing the admin API) keeps 404s and 401s out of the
-// console in either mode.
+// Which data source the page uses. The demo gateway, serving the builder same-origin, answers
+// `/demo/config.json` with {admin_api, admin_token, ...} (gateway/src/node-server.mjs); then the
+// builder works through the admin API. Anywhere else the page is standalone: www/serve.mjs
+// answers that URL with 204 No Content, so neither mode logs a failed request.
+// `?backend=standalone|gateway` overrides the choice.
 import { LocalBackend } from './backend-local.mjs';
 import { GatewayBackend } from './backend-gateway.mjs';
 
 export async function chooseBackend() {
   const forced = new URLSearchParams(location.search).get('backend');
-  let config = { mode: 'standalone' };
-  try {
-    const res = await fetch(new URL('../backend.json', import.meta.url), { cache: 'no-store' });
-    if (res.ok) config = await res.json();
-  } catch { /* no config: standalone */ }
-  const mode = forced ?? config.mode;
-  return mode === 'gateway' ? new GatewayBackend(config) : new LocalBackend();
+  let config = null;
+  if (forced !== 'standalone') {
+    try {
+      const res = await fetch('/demo/config.json', { cache: 'no-store' });
+      if (res.status === 200) config = await res.json();
+    } catch { /* offline or opened from a plain file server: standalone */ }
+  }
+  const gateway = forced === 'gateway' || (forced === null && config !== null);
+  return gateway ? new GatewayBackend(config ?? {}) : new LocalBackend();
 }

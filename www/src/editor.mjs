@@ -51,12 +51,23 @@ export class Editor {
   /** What a save would send; compared with the saved one to know whether anything changed. */
   snapshot() {
     const s = this.state;
-    return JSON.stringify({ name: s.name, description: s.description || null, predicate: this.predicate() });
+    return JSON.stringify({ name: s.name, description: s.description || null, predicate: this.storedPredicate() });
   }
 
   predicate() {
     if (this.state.view === 'text') return this.validation?.predicate ?? null;
     return toPredicate(this.state.root);
+  }
+
+  /**
+   * The tree as it is stored: the engine's reading of its own canonical text, so the rows view's
+   * wrapper group (and any other one-child group) is not saved as a node of its own.
+   */
+  storedPredicate() {
+    const p = this.predicate();
+    const text = p && format(p);
+    const back = text?.ok ? parse(text.text) : null;
+    return back?.ok ? back.predicate : p;
   }
 
   build() {
@@ -303,7 +314,7 @@ export class Editor {
   async save() {
     if (this.saveButton.disabled) return;
     const s = this.state;
-    const predicate = this.predicate();
+    const predicate = this.storedPredicate();
     const fields = { name: s.name, description: s.description || null, predicate };
     const backend = this.opts.backend;
     let res;
