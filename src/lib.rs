@@ -37,7 +37,7 @@ pub mod validate;
 pub mod value;
 
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 
 pub use diagnostic::{Code, Diagnostic, Location, Severity, Span};
 pub use eval::{CompiledFilter, Entity, FailedCondition, PreparedEntity, Truth};

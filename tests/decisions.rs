@@ -1,0 +1,91 @@
+//! Decision properties: no existence disclosure, and edits taking effect on the next decision.
+
+use portcullis::grants::{Data, Firm, FilterRecord, Grant, Key, PolicyStore, Request, Row};
+use portcullis::{Entity, Schema};
+use proptest::prelude::*;
+use serde_json::json;
+
+const F: &str = "f1000000-0000-4000-8000-000000000001";
+const W: &str = "a1000000-0000-4000-8000-00000000000a";
+
+fn store() -> PolicyStore {
+    let mut s = PolicyStore::new(Schema::builtin());
+    s.put_firm(&Firm { id: F.into(), workspaces: vec![W.into()] }).unwrap();
+    s.put_filter(FilterRecord {
+        id: "typical".into(), workspace_id: W.into(), entity_type: "detail".into(), name: "Typical".into(),
+        description: None, predicate: None, predicate_text: Some(r#"project_type eq "typical""#.into()), archived: false,
+    }).unwrap();
+    s.put_key(Key { id: "k".into(), firm_id: F.into(), revoked: false, allowed_ips: None,
+        grants: vec![Grant { workspace_id: Some(W.into()), filter: "typical".into(), actions: vec!["read".into(), "download".into()] }] });
+    s
+}
+
+fn row(s: &PolicyStore, project_type: &str) -> Row {
+    let e = Entity { id: "e0000000-0000-4000-8000-000000000001".into(), workspace_id: W.into(), entity_type: "detail".into(),
+        attributes: json!({"project_type": project_type}).as_object().unwrap().clone() };
+    Row::new(s.schema(), &e).unwrap()
+}
+
+fn get(op: &str) -> Request {
+    serde_json::from_value(json!({"operation": op, "workspace_id": W, "entity_type": "detail", "id": "e0000000-0000-4000-8000-000000000001"})).unwrap()
+}
+
+proptest! {
+    /// A get or download of an entity outside the grants answers exactly as for no entity.
+    #[test]
+    fn outside_the_grants_is_indistinguishable_from_absent(pt in "[a-z]{0,8}", op in prop::sample::select(vec!["get", "download"])) {
+        prop_assume!(pt != "typical");
+        let s = store();
+        let outside = row(&s, &pt);
+        let absent = s.decide(Some("k"), &get(op), Data::One(None));
+        let hidden = s.decide(Some("k"), &get(op), Data::One(Some(&outside)));
+        prop_assert_eq!(absent.clone(), hidden);
+        prop_assert_eq!(absent.status, 404);
+    }
+}
+
+#[test]
+fn edits_and_archives_take_effect_on_the_next_decision() {
+    let mut s = store();
+    let r = row(&s, "project");
+    assert_eq!(s.decide(Some("k"), &get("get"), Data::One(Some(&r))).status, 404);
+    let edit = FilterRecord {
+        id: "typical".into(), workspace_id: W.into(), entity_type: "detail".into(), name: "Typical or project".into(),
+        description: None, predicate: None, predicate_text: Some(r#"project_type in ["typical", "project"]"#.into()), archived: false,
+    };
+    assert_eq!(s.put_filter(edit).unwrap().keys_affected, 1);
+    assert_eq!(s.decide(Some("k"), &get("get"), Data::One(Some(&r))).status, 200);
+    s.archive_filter("typical").unwrap();
+    assert_eq!(s.decide(Some("k"), &get("get"), Data::One(Some(&r))).status, 404);
+    let list: Request = serde_json::from_value(json!({"operation": "list", "workspace_id": W, "entity_type": "detail"})).unwrap();
+    assert_eq!(s.decide(Some("k"), &list, Data::Many(&[r])).status, 403);
+}
+
+#[test]
+fn workspace_and_type_are_fixed_at_creation() {
+    let mut s = store();
+    let moved = FilterRecord {
+        id: "typical".into(), workspace_id: W.into(), entity_type: "family".into(), name: "x".into(),
+        description: None, predicate: None, predicate_text: Some(r#"name eq "x""#.into()), archived: false,
+    };
+    let errs = s.put_filter(moved).unwrap_err();
+    assert!(errs.iter().any(|d| d.code.as_str() == "filter_immutable"));
+}
+
+#[test]
+fn the_index_keeps_decisions_to_the_eligible_grants() {
+    let mut s = store();
+    let mut grants: Vec<Grant> = (0..1000)
+        .map(|i| Grant { workspace_id: Some(W.into()), filter: "default:families".into(), actions: vec![if i % 2 == 0 { "write" } else { "download" }.into()] })
+        .collect();
+    grants.push(Grant { workspace_id: Some(W.into()), filter: "typical".into(), actions: vec!["read".into()] });
+    s.put_key(Key { id: "big".into(), firm_id: F.into(), revoked: false, allowed_ips: None, grants });
+    let key = s.key("big").unwrap();
+    // Explanations walk every grant; the decision's own candidates are the indexed ones.
+    let r = row(&s, "typical");
+    assert_eq!(s.decide(Some("big"), &get("get"), Data::One(Some(&r))).status, 200);
+    assert_eq!(key.key.grants.len(), 1001);
+    let e = s.explain(Some("big"), &get("get"), Data::One(Some(&r)));
+    assert_eq!(e.grants.iter().filter(|g| g.eligible).count(), 1);
+    assert!(e.render().contains("grant #1000 typical"));
+}

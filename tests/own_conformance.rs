@@ -1,0 +1,52 @@
+//! The project's own conformance cases (tests/cases/*.json), through the CLI runner exactly as
+//! users run it. They do not depend on ../shared.
+
+use std::process::Command;
+
+#[test]
+fn own_cases_pass_through_the_cli() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cases");
+    let mut files: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path().display().to_string()).collect();
+    files.sort();
+    assert!(files.len() >= 6, "expected case files of every kind in {dir}");
+    let out = Command::new(env!("CARGO_BIN_EXE_portcullis")).arg("conformance").args(&files).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let last = stdout.lines().last().unwrap();
+    assert!(last.ends_with(" passed, 0 failed"), "{last}");
+    let passed: usize = last.split(' ').next().unwrap().parse().unwrap();
+    assert!(passed >= 100, "{last}");
+}
+
+#[test]
+fn a_failing_case_fails_the_run() {
+    let dir = std::env::temp_dir().join(format!("portcullis-conf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("bad.json");
+    std::fs::write(&f, r#"{"cases": [
+        {"name": "wrong on purpose", "kind": "match", "entity_type": "tag", "predicate_text": "name eq \"a\"", "attributes": {"name": "a"}, "expect": false},
+        {"name": "unknown kind", "kind": "teleport", "expect": null}]}"#).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_portcullis")).arg("conformance").arg(&f).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout.contains("FAIL") && stdout.contains("wrong on purpose"), "{stdout}");
+    assert!(stdout.trim_end().ends_with("0 passed, 1 failed, 1 skipped"), "{stdout}");
+}
+
+#[test]
+fn check_prints_a_caret_under_the_span_and_exits_1() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .args(["check", "--entity-type", "detail"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(br#"type eq "a" AND colour eq "x""#).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(err.contains("error[unknown_attribute]"), "{err}");
+    assert!(err.contains("                ^^^^^^"), "{err}");
+}
