@@ -9,7 +9,8 @@ export function h(tag, attrs = {}, ...children) {
     else if (key === 'class') el.className = value;
     else if (key === 'dataset') Object.assign(el.dataset, value);
     else if (key === 'style' && typeof value === 'object') Object.assign(el.style, value);
-    else if (key in el && typeof value !== 'string') el[key] = value; // value, checked, disabled, selected
+    // Properties, not attributes: a textarea has no value attribute, and checked/disabled are live.
+    else if (key === 'value' || (key in el && typeof value !== 'string')) el[key] = value;
     else if (value === true) el.setAttribute(key, '');
     else el.setAttribute(key, String(value));
   }

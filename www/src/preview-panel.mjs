@@ -78,7 +78,7 @@ export class PreviewPanel {
     this.el.replaceChildren(
       h('h3', {}, 'Match count'),
       h('div', { class: 'preview-row' }, button, this.resultEl(noun)),
-      reason ? h('p', { class: unsearchable ? 'msg warning' : 'muted', id: 'preview-reason' }, reason) : null);
+      ...(reason ? [h('p', { class: unsearchable ? 'msg warning' : 'muted', id: 'preview-reason' }, reason)] : []));
   }
 
   resultEl(noun) {

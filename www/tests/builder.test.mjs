@@ -90,6 +90,9 @@ test("the seed's worked example, built by clicks and keys", async () => {
   await page.getByRole('link', { name: /Concrete details \(typical library\)/ }).waitFor();
   assert.equal(await page.getByLabel('Entity type').isDisabled(), true);
   assert.equal(await page.getByLabel('Workspace').isDisabled(), true);
+  assert.equal(await page.getByLabel('Description').inputValue(),
+    'Used by the data-warehouse vendor. Concrete details only, typical project type.');
+  assert.equal(await page.locator('#preview').textContent().then((t) => t.includes('null')), false);
   await finish('worked-example');
 });
 
@@ -273,6 +276,7 @@ test('a filter with NOT opens read-only in rows, with its text', async () => {
   assert.equal(await page.getByRole('button', { name: '+ Condition' }).count(), 0);
   assert.equal(await page.locator('.badge.not').count(), 1);
   for (const select of await page.locator('.rows-panel select').all()) assert.equal(await select.isDisabled(), true);
+  await shot(page, 'not-read-only-rows');
   await page.getByRole('tab', { name: 'Text' }).click();
   assert.equal(await page.locator('#predicate-text').inputValue(), canonical.text);
   await finish('not-read-only');
