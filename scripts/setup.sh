@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Shared set-up for the README's commands: installs only what is missing.
+#   scripts/setup.sh [--browser]   (--browser: also Debian's chromium and chromium-driver)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = "--browser" ] && { ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; }; then
+  echo "== installing Debian's chromium and chromium-driver"
+  sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo"
+  $sudo_ apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+# The wasm package (installs the wasm32 target, the pinned wasm-bindgen-cli and wasm-opt).
+if [ ! -f pkg/gen/portcullis_bg.wasm ] || [ -n "$(find src Cargo.toml Cargo.lock -newer pkg/gen/portcullis_bg.wasm -print -quit)" ]; then
+  echo "== building the wasm package"
+  scripts/build-wasm.sh
+fi
+
+for dir in gateway www; do
+  if [ -f "$dir/package-lock.json" ] && { [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; }; then
+    echo "== npm ci in $dir"
+    (cd "$dir" && npm ci --silent --no-audit --no-fund)
+  fi
+done

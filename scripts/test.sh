@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Run every test: the crate (unit, integration, property and doc tests), the wasm package in
+# Node and headless Chromium, the native/wasm differential on the project's own cases, the
+# gateway on Node and workerd, and the builder in a real browser.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --browser
+
+echo "== cargo test (unit, integration, property, doc)"
+cargo test --release
+
+echo "== wasm-bindgen tests in Node and headless Chromium"
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+cargo test --target wasm32-unknown-unknown --test wasm_node
+CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --test wasm_browser
+unset CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER
+
+echo "== own conformance cases, native and wasm (the differential check)"
+cargo run --release --quiet -- conformance tests/cases/*.json
+node tests/conformance.mjs tests/cases/*.json
+
+echo "== gateway (Node and workerd)"
+cargo build --release --example data-service
+(cd gateway && npm test)
+
+echo "== filter builder in Chromium"
+(cd www && npm test)
