@@ -134,7 +134,7 @@ export function generateSample({
     }
   }
 
-  const [main, archive] = workspaces;
+  const [main, archive = main] = workspaces; // one workspace (benchmarks): both are it
   const mainProject = projects.find((p) => p.workspace_id === main.id);
   // A few stored filters and keys, so the list is not empty and the edit confirmation has
   // credentials to count. Filter ids are opaque strings (SPEC 1).
