@@ -64,19 +64,6 @@ export function hasNot(root) {
   return found;
 }
 
-/** The node with this id and its parent group, or null. */
-export function find(root, id) {
-  let hit = null;
-  const visit = (node, parent) => {
-    if (hit) return;
-    if (node.id === id) hit = { node, parent };
-    else if (node.kind === 'group') node.children.forEach((c) => visit(c, node));
-    else if (node.kind === 'not') visit(node.child, node);
-  };
-  visit(root, null);
-  return hit;
-}
-
 /** Path -> node id, for routing diagnostics to the row or group they concern. */
 export function pathIndex(root) {
   const index = new Map();
