@@ -1,3 +1,3 @@
 //! wasm-bindgen tests in Node (`scripts/test.sh` runs them with wasm-bindgen-test-runner).
 #![cfg(target_arch = "wasm32")]
-include!("wasm_common.rs");
+include!("wasm/common.rs");
