@@ -30,8 +30,7 @@ export class FileBacking {
     }
   }
 
-  async save(text) { setTimeout(() => this.realSave(text), 30); }
-  async realSave(text) {
+  async save(text) {
     const tmp = join(this.dir, `.${basename(this.path)}.tmp-${process.pid}-${++this.counter}`);
     const fh = await open(tmp, 'w', 0o600);
     try {
