@@ -1,0 +1,145 @@
+// Durability and concurrency of the admin store (issue 7), on Node with the on-disk backing.
+//
+// Durability: streams of admin writes run against the gateway; at a random moment the process
+// is killed with SIGKILL; it is restarted on the same data directory and every write that was
+// acknowledged (2xx received) must be there, with the store readable. Repeated ROUNDS times.
+// Concurrency: many parallel writes, including read-modify-writes of one key, none lost.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as h from './helpers.mjs';
+
+const ROUNDS = Number(process.env.DURABILITY_ROUNDS ?? 20);
+const { WS_MAIN } = h;
+
+describe('admin store durability and concurrency (Node, on-disk state)', () => {
+  let ds;
+  let dir;
+  before(async () => {
+    ds = await h.startDataService({ size: 1300 });
+    dir = mkdtempSync(join(tmpdir(), 'portcullis-durability-'));
+  });
+  after(async () => {
+    await ds?.stop();
+    if (dir) h.removeDir(dir);
+  });
+
+  it(`every acknowledged write survives SIGKILL (${ROUNDS} rounds)`, async () => {
+    const ackedFilters = new Set();
+    const ackedGrants = new Set();
+    const ackedArchives = new Set();
+    let keyId = null;
+    let kills = 0;
+    let live = null; // the running gateway, killed on the way out if an assertion fails
+    try {
+      for (let round = 0; round < ROUNDS; round++) {
+        const gw = await h.startGateway({ runtime: 'node', dataUrl: ds.url, dir });
+        live = gw;
+        const a = h.admin(gw.base);
+        // Everything acknowledged before this kill (and in earlier rounds) must be here now.
+        const filters = new Map((await a.call('GET', '/filters?include_archived=true')).json.filters.map((f) => [f.id, f]));
+        for (const id of ackedFilters) assert.ok(filters.has(id), `round ${round}: acknowledged filter ${id} lost`);
+        for (const id of ackedArchives) assert.equal(filters.get(id).archived, true, `round ${round}: acknowledged archive of ${id} lost`);
+        if (keyId) {
+          const key = (await a.call('GET', `/keys/${keyId}`)).json.key;
+          const have = new Set(key.grants.map((g) => g.id));
+          for (const id of ackedGrants) assert.ok(have.has(id), `round ${round}: acknowledged grant ${id} lost`);
+        } else {
+          keyId = (await a.createKey({ name: 'durability', grants: [] })).id;
+        }
+
+        // Three writers, then a SIGKILL at a random moment while they are mid-stream.
+        let stop = false;
+        const writer = async (fn) => {
+          while (!stop) {
+            try {
+              await fn();
+            } catch {
+              return; // the connection died with the process
+            }
+          }
+        };
+        const streams = [
+          writer(async () => {
+            const r = await a.call('POST', '/filters', { workspace_id: WS_MAIN, entity_type: 'stash', name: `r${round}`, predicate_text: 'is_permanent eq true' });
+            if (r.status === 201) ackedFilters.add(r.json.filter.id);
+          }),
+          writer(async () => {
+            const r = await a.call('POST', `/keys/${keyId}/grants`, { workspace_id: WS_MAIN, filter: 'default:details', actions: ['read'] });
+            if (r.status === 201) ackedGrants.add(r.json.key.grants.at(-1).id);
+          }),
+          writer(async () => {
+            const candidates = [...ackedFilters].filter((id) => !ackedArchives.has(id));
+            if (candidates.length === 0) return new Promise((ok) => setTimeout(ok, 5));
+            const id = candidates[0];
+            const r = await a.call('POST', `/filters/${id}/archive`);
+            if (r.status === 200) ackedArchives.add(id);
+          }),
+        ];
+        await new Promise((ok) => setTimeout(ok, 40 + Math.floor(Math.random() * 200)));
+        gw.child.kill('SIGKILL');
+        kills += 1;
+        await new Promise((ok) => gw.child.once('exit', ok));
+        stop = true;
+        await Promise.all(streams);
+      }
+    } finally {
+      if (live && live.child.exitCode === null && live.child.signalCode === null) live.child.kill('SIGKILL');
+    }
+    // A final start proves the last kill too left a readable, complete store.
+    const gw = await h.startGateway({ runtime: 'node', dataUrl: ds.url, dir });
+    try {
+      const a = h.admin(gw.base);
+      const filters = new Map((await a.call('GET', '/filters?include_archived=true')).json.filters.map((f) => [f.id, f]));
+      for (const id of ackedFilters) assert.ok(filters.has(id), `acknowledged filter ${id} lost`);
+      for (const id of ackedArchives) assert.equal(filters.get(id).archived, true);
+      const have = new Set((await a.call('GET', `/keys/${keyId}`)).json.key.grants.map((g) => g.id));
+      for (const id of ackedGrants) assert.ok(have.has(id), `acknowledged grant ${id} lost`);
+      assert.equal(kills, ROUNDS);
+      assert.ok(ackedFilters.size >= ROUNDS, `writes were acknowledged in the rounds (${ackedFilters.size})`);
+      console.log(`# durability: ${kills} SIGKILLs, ${ackedFilters.size} filters, ${ackedGrants.size} grants, ${ackedArchives.size} archives acknowledged, none lost`);
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  it('parallel admin writes never lose one another', async () => {
+    const gw = await h.startGateway({ runtime: 'node', dataUrl: ds.url });
+    try {
+      const a = h.admin(gw.base);
+      const key = await a.createKey({ name: 'concurrency', grants: [] });
+      const N = 120;
+      // Filter creates, grant additions to ONE key (read-modify-write of the same record), and
+      // reveals (audit entries), all at once.
+      const results = await Promise.all([
+        ...Array.from({ length: N }, (_, i) => a.call('POST', '/filters', { workspace_id: WS_MAIN, entity_type: 'detail', name: `parallel ${i}`, predicate_text: `type eq "t${i}"` })),
+        ...Array.from({ length: N }, () => a.call('POST', `/keys/${key.id}/grants`, { workspace_id: WS_MAIN, filter: 'default:details', actions: ['read'] })),
+        ...Array.from({ length: 30 }, () => a.call('POST', `/keys/${key.id}/reveal`)),
+      ]);
+      for (const r of results) assert.ok(r.status === 201 || r.status === 200, r.text);
+      const names = new Set((await a.call('GET', '/filters')).json.filters.filter((f) => f.name.startsWith('parallel ')).map((f) => f.name));
+      assert.equal(names.size, N);
+      const grants = (await a.call('GET', `/keys/${key.id}`)).json.key.grants;
+      assert.equal(grants.length, N);
+      assert.equal(new Set(grants.map((g) => g.id)).size, N);
+      const reveals = (await a.call('GET', `/audit?action=key.reveal&target_id=${key.id}&limit=500`)).json.entries;
+      assert.equal(reveals.length, 30);
+
+      // And all of it is on disk: a restart on the same directory sees the same.
+      await gw.stop();
+      const again = await h.startGateway({ runtime: 'node', dataUrl: ds.url, dir: gw.dir });
+      try {
+        const b = h.admin(again.base);
+        assert.equal((await b.call('GET', `/keys/${key.id}`)).json.key.grants.length, N);
+        assert.equal((await b.call('GET', '/filters')).json.filters.filter((f) => f.name.startsWith('parallel ')).length, N);
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      await gw.stop();
+      h.removeDir(gw.dir);
+    }
+  });
+});
