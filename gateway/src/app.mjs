@@ -7,6 +7,11 @@ import { Policy } from './policy.mjs';
 import { DataService } from './dataservice.mjs';
 import { Idempotency } from './idempotency.mjs';
 import { deriveKeys, fromB64url, sha256, randomId } from './crypto.mjs';
+
+// Request ids: a random prefix per process (made on first use: workerd allows no randomness at
+// module scope) plus a counter, cheaper than random bytes per request.
+let boot = null;
+let requestCounter = 0;
 import { tokenEndpoint } from './tokens.mjs';
 import { dataApi } from './data-api.mjs';
 import { adminApi, unsealBody } from './admin.mjs';
@@ -88,6 +93,7 @@ export async function handle(app, request, ctx) {
     }
   }
   res = new Response(res.body, res);
-  res.headers.set('x-request-id', randomId('req_', 9));
+  boot ??= randomId('', 6);
+  res.headers.set('x-request-id', `req_${boot}${(++requestCounter).toString(36)}`);
   return res;
 }

@@ -24,13 +24,26 @@ export function randomId(prefix, bytes = 16) {
   return prefix + b64url(randomBytes(bytes));
 }
 
+// SHA-256 is on the path of every request (the bearer token's hash). WebCrypto's digest is
+// async and, on Node, dispatched to a worker job: the Node host may install a synchronous
+// implementation (node:crypto) with useSha256(); workerd keeps WebCrypto.
+let fastSha256 = null;
+export function useSha256(fn) {
+  fastSha256 = fn;
+}
+
 export async function sha256(text) {
   const data = typeof text === 'string' ? enc.encode(text) : text;
+  if (fastSha256) return fastSha256(data);
   return new Uint8Array(await crypto.subtle.digest('SHA-256', data));
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 export async function sha256hex(text) {
-  return [...(await sha256(text))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  const h = await sha256(text);
+  let s = '';
+  for (const b of h) s += HEX[b];
+  return s;
 }
 
 /** Constant-time equality of two byte arrays (or strings): the time depends on length only. */

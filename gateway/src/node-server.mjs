@@ -12,6 +12,7 @@ import { join, resolve, extname, dirname, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import worker from './worker.mjs';
 import { FileBacking } from './store/file.mjs';
+import { createHash } from 'node:crypto';
 import { b64url, randomBytes } from './crypto.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -67,6 +68,7 @@ export async function startServer({ port = 8787, host = '127.0.0.1', dataService
     ...Object.fromEntries(Object.entries(env).filter(([k]) => /^(PORTCULLIS_|TOKEN_|DOWNLOAD_|PAGE_SIZE_|IDEMPOTENCY_|CLIENT_IP_HEADER$|DATA_SERVICE_URL$)/.test(k))),
     DATA_SERVICE_URL: dataService ?? env.DATA_SERVICE_URL,
     STORE_BACKING: new FileBacking(join(dataDir, 'state.json')),
+    SHA256: (bytes) => new Uint8Array(createHash('sha256').update(bytes).digest()),
   };
   if (!workerEnv.PORTCULLIS_SECRET_KEY) workerEnv.PORTCULLIS_SECRET_KEY = await masterKey(dataDir);
   let generatedAdmin = null;
@@ -127,11 +129,10 @@ export async function startServer({ port = 8787, host = '127.0.0.1', dataService
       });
       const out = [];
       response.headers.forEach((v, k) => out.push(k, v));
+      // One write for head and body: the gateway's answers are small and already complete.
+      const body = response.body && req.method !== 'HEAD' ? Buffer.from(await response.arrayBuffer()) : null;
       res.writeHead(response.status, out);
-      if (response.body && req.method !== 'HEAD') {
-        for await (const chunk of response.body) res.write(chunk);
-      }
-      res.end();
+      res.end(body);
     } catch (err) {
       console.error('portcullis: adapter error:', err?.stack ?? err);
       if (!res.headersSent) {

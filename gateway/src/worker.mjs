@@ -8,6 +8,7 @@ import { errorResponse } from './errors.mjs';
 import { normalizeIp } from './ip.mjs';
 import { MemoryBacking } from './store/memory.mjs';
 import { KvBacking } from './store/kv.mjs';
+import { useSha256 } from './crypto.mjs';
 
 let appPromise = null;
 
@@ -32,6 +33,7 @@ function sourceIp(request, env, ctx, config) {
 export default {
   async fetch(request, env, ctx) {
     if (!appPromise) {
+      if (env.SHA256) useSha256(env.SHA256); // a host's synchronous digest (Node: node:crypto)
       appPromise = createApp({ engine, env, backing: backingFrom(env) });
       appPromise.catch(() => { appPromise = null; }); // retry start-up on the next request
     }
