@@ -218,6 +218,8 @@ struct Ctx<'s> {
     key: &'s CompiledKey,
     /// The request's workspace, when it belongs to the key's firm.
     workspace: Option<u128>,
+    /// The request's workspace as written, parsed once (it may be outside the firm).
+    request_workspace: Option<u128>,
     type_index: usize,
     searchable_only_for_list: bool,
 }
@@ -243,7 +245,7 @@ impl PolicyStore {
         };
         let t = &self.schema.entity_types[ctx.type_index];
         let any = |action: Action, list: bool, e: &PreparedEntity| self.eligible(&ctx, action, list).any(|(_, el)| el.matches(e));
-        let req_ws = parse_uuid(&req.workspace_id);
+        let req_ws = ctx.request_workspace;
         let type_index = ctx.type_index;
         fn same_place<'r>(row: Option<&'r Row>, ws: Option<u128>, t: usize) -> Option<&'r Row> {
             row.filter(|r| r.workspace.is_some() && r.workspace == ws && r.entity.type_index == t)
@@ -331,8 +333,9 @@ impl PolicyStore {
         if !t.has_action(req.operation.action()) {
             return Err((Decision::deny(DenyCode::NotFound), "the entity type has no such action"));
         }
-        let workspace = parse_uuid(&req.workspace_id).filter(|w| key.firm.is_some() && self.firm_of(*w) == key.firm);
-        Ok(Ctx { key, workspace, type_index, searchable_only_for_list: t.search.is_some() })
+        let request_workspace = parse_uuid(&req.workspace_id);
+        let workspace = request_workspace.filter(|w| key.firm.is_some() && self.firm_of(*w) == key.firm);
+        Ok(Ctx { key, workspace, request_workspace, type_index, searchable_only_for_list: t.search.is_some() })
     }
 
     /// A grant's eligibility for (workspace, type, action), per SPEC 4.2.

@@ -22,6 +22,7 @@ pub fn predicate_from_json(v: &Value, root: &str) -> Result<Predicate, Vec<Diagn
     let mut r = Reader { errors: Vec::new(), nodes: 0 };
     let p = r.node(v, root, 0);
     if r.errors.is_empty() {
+        // INVARIANT: `node` returns None only after pushing an error.
         Ok(p.expect("a tree when there are no errors"))
     } else {
         Err(r.errors)
@@ -81,6 +82,7 @@ impl Reader {
             let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
             return self.bad(path, format!("expected exactly one of `and`, `or`, `not`; found keys {keys:?}"));
         }
+        // INVARIANT: `obj.len() == 1` was checked just above.
         let (key, inner) = obj.iter().next().expect("one key");
         match key.as_str() {
             "and" | "or" => {

@@ -112,6 +112,7 @@ impl<'a> Parser<'a> {
             children.push(self.unary(nesting)?);
         }
         Ok(match kind {
+            // INVARIANT: `children` starts with the first operand and only grows.
             None => children.pop().expect("one child"),
             Some(kind) => {
                 let range = children[0].range().zip(children.last().and_then(Predicate::range)).map(|(a, b)| a.cover(b));
