@@ -11,9 +11,13 @@ cargo test --release
 
 echo "== wasm-bindgen tests in Node and headless Chromium"
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+# The runner writes CommonJS into $TMPDIR; a stray package.json with "type": "module" above it
+# would make Node reject it, so give it a folder of its own that says CommonJS.
+mkdir -p target/wasm-test-tmp && echo '{"type": "commonjs"}' > target/wasm-test-tmp/package.json
+export TMPDIR="$PWD/target/wasm-test-tmp"
 cargo test --target wasm32-unknown-unknown --test wasm_node
 CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --test wasm_browser
-unset CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER
+unset CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER TMPDIR
 
 echo "== own conformance cases, native and wasm (the differential check)"
 cargo run --release --quiet -- conformance tests/cases/*.json
