@@ -40,6 +40,18 @@ pub fn parse(src: &str) -> Result<Predicate, Diagnostic> {
         };
         return Err(p.error_at(t.range, msg));
     }
+    // The canonical text is held to the same bound, so that `parse(format(t)) == t` for every
+    // tree this returns and a stored filter's canonical text (and JSON form) reads back: it can
+    // be longer than what was written (`[1,2]` becomes `[1, 2]`, `1e2` becomes `100.0`).
+    let canonical = tree.to_string().len();
+    if canonical > MAX_TEXT_BYTES {
+        return Err(Diagnostic::error(
+            Code::InputTooLarge,
+            format!("the filter is {canonical} bytes in canonical form; the limit is {MAX_TEXT_BYTES} bytes (64 KiB)"),
+        )
+        .with_help("the canonical form writes `, ` between list values and numbers in full")
+        .at_span(Span::locate(src, 0, src.len())));
+    }
     Ok(tree)
 }
 
@@ -319,6 +331,29 @@ mod tests {
     fn oversized_text_is_refused() {
         let big = format!("a eq \"{}\"", "x".repeat(70_000));
         assert_eq!(parse(&big).unwrap_err().code, Code::InputTooLarge);
+    }
+
+    #[test]
+    fn canonical_text_past_the_bound_is_refused() {
+        // Found with the parse_text fuzz target's round-trip check on a crafted input: 65,534
+        // bytes as written, 98,297 in canonical form, which then did not parse.
+        let items = (MAX_TEXT_BYTES - 7) / 2;
+        let src = format!("a eq [{}]", vec!["1"; items].join(","));
+        assert!(src.len() <= MAX_TEXT_BYTES);
+        let e = parse(&src).unwrap_err();
+        assert_eq!(e.code, Code::InputTooLarge);
+        assert_eq!(e.span().map(|s| (s.start, s.end)), Some((0, src.len())));
+        // Numbers are written in full: 4 bytes as written, 18 in canonical form.
+        let src = format!("a eq [{}]", vec!["9e15"; 6000].join(","));
+        assert!(src.len() <= MAX_TEXT_BYTES);
+        assert_eq!(parse(&src).unwrap_err().code, Code::InputTooLarge);
+        // Right at the bound in canonical form it parses and round-trips.
+        let items = (MAX_TEXT_BYTES - 7 + 2) / 3;
+        let src = format!("a eq [{}]", vec!["1"; items].join(","));
+        let p = parse(&src).unwrap();
+        let canon = p.to_string();
+        assert!(canon.len() <= MAX_TEXT_BYTES, "{}", canon.len());
+        assert_eq!(parse(&canon).unwrap(), p);
     }
 
     #[test]
