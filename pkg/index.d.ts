@@ -1,5 +1,6 @@
 // Type declarations for the portcullis wasm package. Hand-written and hand-checked: every
-// shape here is produced by the Rust crate's serde types (src/wasm.rs translates, nothing more).
+// shape here is produced by the Rust crate's types (src/wasm.rs translates, nothing more;
+// pkg/api.mjs carries it across the boundary as JSON text).
 //
 // Naming: functions and methods are camelCase; records keep the wire names of the SPEC
 // (`workspace_id`, `entity_type`, ...) so a filter or key read from the REST API or a
@@ -243,11 +244,26 @@ export interface Explanation {
 export interface GrantReport { valid: boolean; errors: Diagnostic[] }
 export interface EditImpact { keys: number; gained: string[]; lost: string[] }
 
+/** Entity data for previews, list decisions and edit impact: an array of entities, its JSON
+ * text (for instance a response body, passed on without parsing), or a loaded EntitySet. */
+export type Entities = Entity[] | string | EntitySet;
+
+/** Entities loaded into the engine once (parsed and typed), so that repeated previews and
+ * list decisions over the same data do not re-send it. Entities of a type the schema does not
+ * know are left out. Throws a TypeError for malformed input. */
+export class EntitySet {
+  constructor(entities: Entity[] | string);
+  /** How many entities the set holds. */
+  readonly length: number;
+  /** Release the engine's copy now (it is also released when the set is collected). */
+  free(): void;
+}
+
 export function parse(text: string): ParseResult;
 export function format(predicate: Predicate): FormatResult;
 export function validate(filter: FilterInput): ValidationResult;
 export function matches(filter: PredicateInput, attributes: Attributes): MatchResult;
-export function preview(filter: FilterInput, entities: Entity[]): PreviewResult;
+export function preview(filter: FilterInput, entities: Entities): PreviewResult;
 export function describeSchema(): SchemaDescription;
 /** Validate a key's grants against a world (SPEC 4.1). */
 export function validateGrants(world: World, key: Key): GrantReport;
@@ -277,15 +293,16 @@ export class Store {
   /** How many keys hold this filter ("This will immediately affect N credentials"). */
   keysHolding(filterId: string): number;
   /** What an edit would do before it is saved: keys affected, entities gained and lost. */
-  editImpact(filterId: string, edit: PredicateInput, entities: Entity[]):
+  editImpact(filterId: string, edit: PredicateInput, entities: Entities):
     | ({ ok: true } & EditImpact)
     | { ok: false; errors: Diagnostic[] };
-  /** Decide a request. For get/update/download pass the current entity (null when none);
-   * for list pass the workspace's entities of the type; create needs neither. */
-  decide(keyId: string | null, request: Request, data?: Entity | Entity[] | null): Decision;
-  explain(keyId: string | null, request: Request, data?: Entity | Entity[] | null): Explanation;
+  /** Decide a request. For get/update/download pass the current entity (null when none), as
+   * an object or as its JSON text (cheaper: no object walk); for list pass the entities (only
+   * those of the request's workspace and type count); create needs neither. */
+  decide(keyId: string | null, request: Request, data?: Entity | string | Entities | null): Decision;
+  explain(keyId: string | null, request: Request, data?: Entity | string | Entities | null): Explanation;
   /** First half of a list decision, for callers that push the scope down to their data. */
   authorizeList(keyId: string | null, request: Request): ListAuthorization;
   /** Bulk filter: the ids, in input order, of the entities the key's list scope admits. */
-  filterIds(keyId: string | null, request: Request, entities: Entity[]): string[];
+  filterIds(keyId: string | null, request: Request, entities: Entities): string[];
 }

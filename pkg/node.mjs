@@ -1,7 +1,8 @@
 // Node entry: read the module from disk and instantiate it synchronously.
 import { readFileSync } from 'node:fs';
-import { initSync } from './gen/portcullis.js';
+import * as raw from './gen/portcullis.js';
+import { bind } from './api.mjs';
 
-initSync({ module: readFileSync(new URL('./gen/portcullis_bg.wasm', import.meta.url)) });
+raw.initSync({ module: readFileSync(new URL('./gen/portcullis_bg.wasm', import.meta.url)) });
 
-export { parse, format, validate, matches, preview, describeSchema, validateGrants, decide, explain, Store } from './gen/portcullis.js';
+export const { parse, format, validate, matches, preview, describeSchema, validateGrants, decide, explain, EntitySet, Store } = bind(raw);

@@ -19,6 +19,9 @@ cargo test --target wasm32-unknown-unknown --test wasm_node
 CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --test wasm_browser
 unset CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER TMPDIR
 
+echo "== the package's JavaScript API in Node"
+node --test tests/pkg/
+
 echo "== own conformance cases, native and wasm (the differential check)"
 cargo run --release --quiet -- conformance tests/cases/*.json
 node tests/conformance.mjs tests/cases/*.json

@@ -1,35 +1,68 @@
-//! JavaScript bindings: a translation layer over the native API, nothing more. Inputs arrive
-//! as JS values and are read with serde; outputs leave as plain JSON-compatible objects.
-//! Invalid *input* comes back as a structured result; *misuse* (a value of the wrong shape
-//! for the API) throws a `TypeError`. No rule lives here.
+//! JavaScript bindings: a translation layer over the native API, nothing more. No rule lives
+//! here.
+//!
+//! Everything crosses the boundary as JSON text: `pkg/api.mjs` (the package's public surface)
+//! stringifies inputs and parses outputs. One text codec instead of walking JS objects field
+//! by field through `Reflect` keeps the module small and the boundary cheap, and lets a caller
+//! that already holds JSON text (a gateway reading the data service's body) pass it untouched.
+//!
+//! Invalid *input* (a bad filter, an unknown key) comes back as a structured result. *Misuse*
+//! (JSON of the wrong shape for the API) comes back as `{"type_error": "..."}`, which the
+//! wrapper throws as a `TypeError`; hot paths that answer a number answer 0 instead and leave
+//! the message in [`last_error`].
 
-use crate::grants::{Data, Firm, FilterRecord, Key, Operation, PolicyStore, Request, Row, World};
+use crate::grants::{Data, DenyCode, Firm, FilterRecord, Key, Operation, PolicyStore, Request, Row, World};
 use crate::lang::{predicate_from_json, predicate_to_json};
 use crate::preview::{check_previewable, count_matches};
 use crate::schema::{Operator, ValueType};
 use crate::validate::{compile_source, validate as validate_draft, FilterDraft, PredicateSource};
-use crate::{limits, Diagnostic, Entity, Schema};
+use crate::{limits, Diagnostic, Schema};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
-type JsResult = Result<JsValue, JsValue>;
+/// Why the shape was wrong, for the wrapper's `TypeError`.
+struct Misuse(String);
 
-fn to_js<T: Serialize + ?Sized>(v: &T) -> JsValue {
-    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
+type Answer = Result<String, Misuse>;
+
+fn out<T: Serialize + ?Sized>(v: &T) -> String {
+    // INVARIANT: every type serialized here is plain data with string keys, which serde_json
+    // cannot fail on; the fallback only keeps the boundary total.
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
 }
 
-fn type_error(what: &str, e: impl std::fmt::Display) -> JsValue {
-    js_sys::TypeError::new(&format!("portcullis: {what}: {e}")).into()
+fn answer(a: Answer) -> String {
+    a.unwrap_or_else(|Misuse(m)| out(&json!({ "type_error": m })))
 }
 
-fn from_js<T: DeserializeOwned>(v: JsValue, what: &str) -> Result<T, JsValue> {
-    serde_wasm_bindgen::from_value(v).map_err(|e| type_error(what, e))
+fn read<T: DeserializeOwned>(text: &str, what: &str) -> Result<T, Misuse> {
+    serde_json::from_str(text).map_err(|e| Misuse(format!("{what}: {e}")))
 }
 
-fn errors(ds: &[Diagnostic]) -> JsValue {
-    to_js(&json!({"ok": false, "errors": ds}))
+fn errors(ds: &[Diagnostic]) -> String {
+    out(&json!({"ok": false, "errors": ds}))
+}
+
+fn request_from(text: &str) -> Result<Request, Misuse> {
+    Request::from_json(text).map_err(|e| Misuse(format!("request: {e}")))
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// The message of the last misuse answered as 0 by a hot path.
+#[wasm_bindgen(js_name = lastError)]
+pub fn last_error() -> String {
+    LAST_ERROR.with(|e| e.borrow().clone())
+}
+
+fn remember(Misuse(m): Misuse) -> u32 {
+    LAST_ERROR.with(|e| *e.borrow_mut() = m);
+    0
 }
 
 /// `{entity_type, predicate? | predicate_text?}`: the part of a filter evaluation needs.
@@ -43,91 +76,94 @@ struct PredicateInput {
 }
 
 impl PredicateInput {
-    fn source(self) -> Result<(String, PredicateSource), JsValue> {
+    fn source(self) -> Result<(String, PredicateSource), Misuse> {
         let src = match (self.predicate, self.predicate_text) {
             (Some(v), None) => PredicateSource::Json(v),
             (None, Some(t)) => PredicateSource::Text(t),
-            _ => return Err(type_error("filter", "give exactly one of `predicate` or `predicate_text`")),
+            _ => return Err(Misuse("filter: give exactly one of `predicate` or `predicate_text`".into())),
         };
         Ok((self.entity_type, src))
     }
 }
 
-#[wasm_bindgen(typescript_custom_section)]
-const TS: &str = r#"// Types: see index.d.ts, the hand-checked declarations of this package."#;
-
 /// Parse the text form.
-#[wasm_bindgen(skip_typescript)]
-pub fn parse(text: &str) -> JsValue {
+#[wasm_bindgen]
+pub fn parse(text: &str) -> String {
     match crate::parse(text) {
-        Ok(p) => to_js(&json!({"ok": true, "predicate": predicate_to_json(&p), "text": p.to_string()})),
+        Ok(p) => out(&json!({"ok": true, "predicate": predicate_to_json(&p), "text": p.to_string()})),
         Err(d) => errors(&[d]),
     }
 }
 
 /// Format a JSON-form predicate as canonical text.
-#[wasm_bindgen(skip_typescript)]
-pub fn format(predicate: JsValue) -> JsResult {
-    let v: Value = from_js(predicate, "predicate")?;
-    Ok(match predicate_from_json(&v, "$") {
-        Ok(p) => to_js(&json!({"ok": true, "text": p.to_string()})),
-        Err(ds) => errors(&ds),
-    })
+#[wasm_bindgen]
+pub fn format(predicate: &str) -> String {
+    answer((|| {
+        let v: Value = read(predicate, "predicate")?;
+        Ok(match predicate_from_json(&v, "$") {
+            Ok(p) => out(&json!({"ok": true, "text": p.to_string()})),
+            Err(ds) => errors(&ds),
+        })
+    })())
 }
 
 /// Validate a whole filter.
-#[wasm_bindgen(skip_typescript)]
-pub fn validate(filter: JsValue) -> JsResult {
-    let draft: FilterDraft = from_js(filter, "filter")?;
-    let v = validate_draft(&Schema::builtin(), &draft);
-    let mut out = json!({"valid": v.is_valid(), "errors": v.errors, "warnings": v.warnings});
-    if let Some(p) = &v.predicate {
-        out["predicate"] = predicate_to_json(p);
-        out["text"] = Value::String(p.to_string());
-    }
-    if let Some(f) = v.filter.as_ref().filter(|_| v.errors.is_empty()) {
-        out["searchable"] = Value::Bool(f.is_searchable());
-    }
-    Ok(to_js(&out))
+#[wasm_bindgen]
+pub fn validate(filter: &str) -> String {
+    answer((|| {
+        let draft: FilterDraft = read(filter, "filter")?;
+        let v = validate_draft(&Schema::builtin(), &draft);
+        let mut o = json!({"valid": v.is_valid(), "errors": v.errors, "warnings": v.warnings});
+        if let Some(p) = &v.predicate {
+            o["predicate"] = predicate_to_json(p);
+            o["text"] = Value::String(p.to_string());
+        }
+        if let Some(f) = v.filter.as_ref().filter(|_| v.errors.is_empty()) {
+            o["searchable"] = Value::Bool(f.is_searchable());
+        }
+        Ok(out(&o))
+    })())
 }
 
 /// Whether one entity's attributes match a filter.
-#[wasm_bindgen(skip_typescript)]
-pub fn matches(filter: JsValue, attributes: JsValue) -> JsResult {
-    let (t, src) = from_js::<PredicateInput>(filter, "filter")?.source()?;
-    let attrs: serde_json::Map<String, Value> = from_js(attributes, "attributes")?;
-    let schema = Schema::builtin();
-    Ok(match compile_source(&schema, &t, &src) {
-        Ok((f, _)) => {
-            let e = crate::PreparedEntity::new(&schema, &t, &attrs);
-            to_js(&json!({"ok": true, "matches": e.is_some_and(|e| f.matches(&e))}))
-        }
-        Err(ds) => errors(&ds),
-    })
+#[wasm_bindgen]
+pub fn matches(filter: &str, attributes: &str) -> String {
+    answer((|| {
+        let (t, src) = read::<PredicateInput>(filter, "filter")?.source()?;
+        let attrs: serde_json::Map<String, Value> = read(attributes, "attributes")?;
+        let schema = Schema::builtin();
+        Ok(match compile_source(&schema, &t, &src) {
+            Ok((f, _)) => {
+                let e = crate::PreparedEntity::new(&schema, &t, &attrs);
+                out(&json!({"ok": true, "matches": e.is_some_and(|e| f.matches(&e))}))
+            }
+            Err(ds) => errors(&ds),
+        })
+    })())
 }
 
-/// Preview match count over entities.
-#[wasm_bindgen(skip_typescript)]
-pub fn preview(filter: JsValue, entities: JsValue) -> JsResult {
-    let draft: FilterDraft = from_js(filter, "filter")?;
-    let entities: Vec<Entity> = from_js(entities, "entities")?;
-    let schema = Schema::builtin();
-    let v = validate_draft(&schema, &draft);
-    let Some(f) = v.filter.filter(|_| v.errors.is_empty()) else {
-        return Ok(to_js(&json!({"ok": false, "error": "invalid_filter", "errors": v.errors})));
-    };
-    if let Err(d) = check_previewable(&schema, &f) {
-        return Ok(to_js(&json!({"ok": false, "error": d.code, "errors": [d]})));
-    }
-    let prepared: Vec<_> = entities.iter().filter(|e| e.entity_type == draft.entity_type).filter_map(|e| schema.prepare(e)).collect();
-    let p = count_matches(&f, prepared.iter());
-    Ok(to_js(&json!({"ok": true, "count": p.count, "truncated": p.truncated})))
+/// Preview match count over a loaded entity set.
+#[wasm_bindgen]
+pub fn preview(filter: &str, entities: &EntitySet) -> String {
+    answer((|| {
+        let draft: FilterDraft = read(filter, "filter")?;
+        let schema = Schema::builtin();
+        let v = validate_draft(&schema, &draft);
+        let Some(f) = v.filter.filter(|_| v.errors.is_empty()) else {
+            return Ok(out(&json!({"ok": false, "error": "invalid_filter", "errors": v.errors})));
+        };
+        if let Err(d) = check_previewable(&schema, &f) {
+            return Ok(out(&json!({"ok": false, "error": d.code, "errors": [d]})));
+        }
+        let p = count_matches(&f, entities.rows.iter().map(|r| &r.entity).filter(|e| e.entity_type() == draft.entity_type));
+        Ok(out(&json!({"ok": true, "count": p.count, "truncated": p.truncated})))
+    })())
 }
 
 /// The schema as a builder needs it.
-#[wasm_bindgen(js_name = describeSchema, skip_typescript)]
-pub fn describe_schema() -> JsValue {
-    to_js(&describe(&Schema::builtin()))
+#[wasm_bindgen(js_name = describeSchema)]
+pub fn describe_schema() -> String {
+    out(&describe(&Schema::builtin()))
 }
 
 fn describe(s: &Schema) -> Value {
@@ -162,72 +198,75 @@ fn describe(s: &Schema) -> Value {
     })
 }
 
-fn load_world(world: JsValue) -> Result<crate::grants::LoadedWorld, JsValue> {
-    Ok(from_js::<World>(world, "world")?.load(Schema::builtin()))
+fn load_world(world: &str) -> Result<crate::grants::LoadedWorld, Misuse> {
+    Ok(read::<World>(world, "world")?.load(Schema::builtin()))
 }
 
 /// Validate a key's grants against a world.
-#[wasm_bindgen(js_name = validateGrants, skip_typescript)]
-pub fn validate_grants(world: JsValue, key: JsValue) -> JsResult {
-    let w = load_world(world)?;
-    let key: Key = from_js(key, "key")?;
-    Ok(to_js(&w.validate_key(&key)))
+#[wasm_bindgen(js_name = validateGrants)]
+pub fn validate_grants(world: &str, key: &str) -> String {
+    answer((|| {
+        let w = load_world(world)?;
+        let key: Key = read(key, "key")?;
+        Ok(out(&w.validate_key(&key)))
+    })())
 }
 
-/// One-shot decision over a world.
-#[wasm_bindgen(skip_typescript)]
-pub fn decide(world: JsValue, key: JsValue, request: JsValue) -> JsResult {
-    let w = load_world(world)?;
-    let key: Option<Key> = from_js(key, "key")?;
-    let req: Request = from_js(request, "request")?;
-    Ok(to_js(&w.decide(key.as_ref(), &req)))
+/// One-shot decision (or explanation) over a world.
+#[wasm_bindgen(js_name = decideInWorld)]
+pub fn decide_in_world(world: &str, key: &str, request: &str, explain: bool) -> String {
+    answer((|| {
+        let w = load_world(world)?;
+        let key: Option<Key> = read(key, "key")?;
+        let req = request_from(request)?;
+        Ok(if explain { out(&w.explain(key.as_ref(), &req)) } else { out(&w.decide(key.as_ref(), &req)) })
+    })())
 }
 
-/// One-shot explained decision over a world.
-#[wasm_bindgen(skip_typescript)]
-pub fn explain(world: JsValue, key: JsValue, request: JsValue) -> JsResult {
-    let w = load_world(world)?;
-    let key: Option<Key> = from_js(key, "key")?;
-    let req: Request = from_js(request, "request")?;
-    Ok(to_js(&w.explain(key.as_ref(), &req)))
+/// Entities loaded and prepared once (parsed, typed into slots), for previews, list decisions
+/// and edit impact over the same data without re-sending it.
+#[wasm_bindgen]
+pub struct EntitySet {
+    rows: Vec<Row>,
+}
+
+#[wasm_bindgen]
+impl EntitySet {
+    /// Load a JSON array of entities. Entities of a type the schema does not know are kept out
+    /// (no filter can match them). Throws a string on malformed JSON.
+    #[wasm_bindgen(constructor)]
+    pub fn new(entities: &str) -> Result<EntitySet, JsValue> {
+        match Row::many_from_json(&Schema::builtin(), entities) {
+            Ok(rows) => Ok(EntitySet { rows }),
+            Err(e) => Err(JsValue::from_str(&format!("entities: {e}"))),
+        }
+    }
+
+    /// How many entities the set holds.
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> u32 {
+        self.rows.len() as u32
+    }
 }
 
 /// Filters and keys compiled once; decisions on demand.
-#[wasm_bindgen(skip_typescript)]
+#[wasm_bindgen]
 pub struct Store {
     inner: PolicyStore,
 }
 
-enum Owned {
-    Nothing,
-    One(Option<Row>),
-    Many(Vec<Row>),
-}
-
 impl Store {
-    fn data(&self, req: &Request, data: JsValue) -> Result<Owned, JsValue> {
-        let schema = self.inner.schema();
-        if data.is_undefined() || data.is_null() {
-            return Ok(match req.operation {
-                Operation::Create => Owned::Nothing,
-                Operation::List => Owned::Many(vec![]),
-                _ => Owned::One(None),
-            });
-        }
-        if req.operation == Operation::List {
-            let es: Vec<Entity> = from_js(data, "entities")?;
-            return Ok(Owned::Many(es.iter().filter_map(|e| Row::new(schema, e)).collect()));
-        }
-        let e: Entity = from_js(data, "entity")?;
-        Ok(Owned::One(Row::new(schema, &e)))
+    fn one(&self, entity: Option<String>) -> Result<Option<Row>, Misuse> {
+        let Some(text) = entity.filter(|t| t != "null") else { return Ok(None) };
+        Row::from_json(self.inner.schema(), &text).map_err(|e| Misuse(format!("entity: {e}")))
     }
-}
 
-fn borrow(o: &Owned) -> Data<'_> {
-    match o {
-        Owned::Nothing => Data::Nothing,
-        Owned::One(r) => Data::One(r.as_ref()),
-        Owned::Many(rs) => Data::Many(rs),
+    fn data_for<'a>(req: &Request, row: &'a Option<Row>) -> Data<'a> {
+        match req.operation {
+            Operation::Create => Data::Nothing,
+            Operation::List => Data::Many(&[]),
+            _ => Data::One(row.as_ref()),
+        }
     }
 }
 
@@ -239,40 +278,46 @@ impl Store {
     }
 
     #[wasm_bindgen(js_name = putFirm)]
-    pub fn put_firm(&mut self, firm: JsValue) -> JsResult {
-        let f: Firm = from_js(firm, "firm")?;
-        Ok(match self.inner.put_firm(&f) {
-            Ok(()) => to_js(&json!({"ok": true})),
-            Err(d) => errors(&[d]),
-        })
+    pub fn put_firm(&mut self, firm: &str) -> String {
+        answer((|| {
+            let f: Firm = read(firm, "firm")?;
+            Ok(match self.inner.put_firm(&f) {
+                Ok(()) => r#"{"ok":true}"#.into(),
+                Err(d) => errors(&[d]),
+            })
+        })())
     }
 
     #[wasm_bindgen(js_name = putFilter)]
-    pub fn put_filter(&mut self, record: JsValue) -> JsResult {
-        let r: FilterRecord = from_js(record, "filter record")?;
-        Ok(match self.inner.put_filter(r) {
-            Ok(p) => to_js(&json!({"ok": true, "warnings": p.warnings, "keys_affected": p.keys_affected})),
-            Err(ds) => errors(&ds),
-        })
+    pub fn put_filter(&mut self, record: &str) -> String {
+        answer((|| {
+            let r: FilterRecord = read(record, "filter record")?;
+            Ok(match self.inner.put_filter(r) {
+                Ok(p) => out(&json!({"ok": true, "warnings": p.warnings, "keys_affected": p.keys_affected})),
+                Err(ds) => errors(&ds),
+            })
+        })())
     }
 
     #[wasm_bindgen(js_name = archiveFilter)]
-    pub fn archive_filter(&mut self, id: &str) -> JsValue {
+    pub fn archive_filter(&mut self, id: &str) -> String {
         match self.inner.archive_filter(id) {
-            Ok(()) => to_js(&json!({"ok": true})),
+            Ok(()) => r#"{"ok":true}"#.into(),
             Err(d) => errors(&[d]),
         }
     }
 
     #[wasm_bindgen(js_name = getFilter)]
-    pub fn get_filter(&self, id: &str) -> JsValue {
-        self.inner.filter(id).map_or(JsValue::NULL, |f| to_js(&f.record))
+    pub fn get_filter(&self, id: &str) -> String {
+        self.inner.filter(id).map_or_else(|| "null".into(), |f| out(&f.record))
     }
 
     #[wasm_bindgen(js_name = putKey)]
-    pub fn put_key(&mut self, key: JsValue) -> JsResult {
-        let k: Key = from_js(key, "key")?;
-        Ok(to_js(&self.inner.put_key(k)))
+    pub fn put_key(&mut self, key: &str) -> String {
+        answer((|| {
+            let k: Key = read(key, "key")?;
+            Ok(out(&self.inner.put_key(k)))
+        })())
     }
 
     #[wasm_bindgen(js_name = removeKey)]
@@ -281,9 +326,11 @@ impl Store {
     }
 
     #[wasm_bindgen(js_name = validateKey)]
-    pub fn validate_key(&self, key: JsValue) -> JsResult {
-        let k: Key = from_js(key, "key")?;
-        Ok(to_js(&self.inner.validate_key(&k)))
+    pub fn validate_key(&self, key: &str) -> String {
+        answer((|| {
+            let k: Key = read(key, "key")?;
+            Ok(out(&self.inner.validate_key(&k)))
+        })())
     }
 
     #[wasm_bindgen(js_name = keysHolding)]
@@ -292,50 +339,93 @@ impl Store {
     }
 
     #[wasm_bindgen(js_name = editImpact)]
-    pub fn edit_impact(&self, filter_id: &str, edit: JsValue, entities: JsValue) -> JsResult {
-        let (_, src) = from_js::<PredicateInput>(edit, "edit")?.source()?;
-        let es: Vec<Entity> = from_js(entities, "entities")?;
-        Ok(match self.inner.edit_impact(filter_id, &src, &es) {
-            Ok(i) => to_js(&json!({"ok": true, "keys": i.keys, "gained": i.gained, "lost": i.lost})),
-            Err(ds) => errors(&ds),
-        })
+    pub fn edit_impact(&self, filter_id: &str, edit: &str, entities: &EntitySet) -> String {
+        answer((|| {
+            let (_, src) = read::<PredicateInput>(edit, "edit")?.source()?;
+            Ok(match self.inner.edit_impact_rows(filter_id, &src, &entities.rows) {
+                Ok(i) => out(&json!({"ok": true, "keys": i.keys, "gained": i.gained, "lost": i.lost})),
+                Err(ds) => errors(&ds),
+            })
+        })())
     }
 
-    pub fn decide(&self, key_id: Option<String>, request: JsValue, data: JsValue) -> JsResult {
-        let req: Request = from_js(request, "request")?;
-        let owned = self.data(&req, data)?;
-        Ok(to_js(&self.inner.decide(key_id.as_deref(), &req, borrow(&owned))))
+    /// The hot path for a single-entity request (get, create, update, download): the status
+    /// times 4 plus the deny code's index + 1 (0 for none), so the answer is one number; 0
+    /// means misuse (see [`last_error`]). `entity` is the entity's JSON text, or absent.
+    #[wasm_bindgen(js_name = decideOne)]
+    pub fn decide_one(&self, key_id: Option<String>, request: &str, entity: Option<String>) -> u32 {
+        let go = || -> Result<u32, Misuse> {
+            let req = request_from(request)?;
+            let row = self.one(entity)?;
+            let d = self.inner.decide(key_id.as_deref(), &req, Self::data_for(&req, &row));
+            let code = match d.code {
+                None => 0,
+                Some(DenyCode::InvalidToken) => 1,
+                Some(DenyCode::InsufficientScope) => 2,
+                Some(DenyCode::NotFound) => 3,
+            };
+            Ok(u32::from(d.status) * 4 + code)
+        };
+        go().unwrap_or_else(remember)
     }
 
-    pub fn explain(&self, key_id: Option<String>, request: JsValue, data: JsValue) -> JsResult {
-        let req: Request = from_js(request, "request")?;
-        let owned = self.data(&req, data)?;
-        Ok(to_js(&self.inner.explain(key_id.as_deref(), &req, borrow(&owned))))
+    /// A list decision over a loaded entity set (the workspace's entities of the type are
+    /// picked from it): `{status, code?, ids?}`.
+    #[wasm_bindgen(js_name = decideList)]
+    pub fn decide_list(&self, key_id: Option<String>, request: &str, entities: &EntitySet) -> String {
+        answer((|| {
+            let req = request_from(request)?;
+            Ok(out(&self.inner.decide(key_id.as_deref(), &req, Data::Many(&entities.rows))))
+        })())
+    }
+
+    /// Explain a single-entity request; `entity` as in [`Store::decide_one`].
+    #[wasm_bindgen(js_name = explainOne)]
+    pub fn explain_one(&self, key_id: Option<String>, request: &str, entity: Option<String>) -> String {
+        answer((|| {
+            let req = request_from(request)?;
+            let row = self.one(entity)?;
+            Ok(out(&self.inner.explain(key_id.as_deref(), &req, Self::data_for(&req, &row))))
+        })())
+    }
+
+    /// Explain a list decision over a loaded entity set.
+    #[wasm_bindgen(js_name = explainList)]
+    pub fn explain_list(&self, key_id: Option<String>, request: &str, entities: &EntitySet) -> String {
+        answer((|| {
+            let req = request_from(request)?;
+            Ok(out(&self.inner.explain(key_id.as_deref(), &req, Data::Many(&entities.rows))))
+        })())
     }
 
     #[wasm_bindgen(js_name = authorizeList)]
-    pub fn authorize_list(&self, key_id: Option<String>, request: JsValue) -> JsResult {
-        let req: Request = from_js(request, "request")?;
-        Ok(match self.inner.authorize_list(key_id.as_deref(), &req) {
-            Ok(a) => to_js(&json!({"status": 200, "scope": a.scope.to_json(), "require_match": a.require_match})),
-            Err(d) => to_js(&d),
-        })
+    pub fn authorize_list(&self, key_id: Option<String>, request: &str) -> String {
+        answer((|| {
+            let req = request_from(request)?;
+            Ok(match self.inner.authorize_list(key_id.as_deref(), &req) {
+                Ok(a) => out(&json!({"status": 200, "scope": a.scope.to_json(), "require_match": a.require_match})),
+                Err(d) => out(&d),
+            })
+        })())
     }
 
+    /// The ids, in set order, of the entities of the request's workspace and type that the
+    /// key's list scope admits (none when the list is not authorized).
     #[wasm_bindgen(js_name = filterIds)]
-    pub fn filter_ids(&self, key_id: Option<String>, request: JsValue, entities: JsValue) -> JsResult {
-        let req: Request = from_js(request, "request")?;
-        let es: Vec<Entity> = from_js(entities, "entities")?;
-        let Ok(auth) = self.inner.authorize_list(key_id.as_deref(), &req) else { return Ok(to_js::<[String]>(&[])) };
-        let schema = self.inner.schema();
-        let ws = crate::value::parse_uuid(&req.workspace_id);
-        let ids: Vec<&str> = es
-            .iter()
-            .filter(|e| e.entity_type == req.entity_type && crate::value::parse_uuid(&e.workspace_id) == ws)
-            .filter(|e| schema.prepare(e).is_some_and(|p| auth.scope.matches(&p)))
-            .map(|e| e.id.as_str())
-            .collect();
-        Ok(to_js(&ids))
+    pub fn filter_ids(&self, key_id: Option<String>, request: &str, entities: &EntitySet) -> String {
+        answer((|| {
+            let req = request_from(request)?;
+            let Ok(auth) = self.inner.authorize_list(key_id.as_deref(), &req) else { return Ok("[]".into()) };
+            let Some(t) = self.inner.schema().type_index(&req.entity_type) else { return Ok("[]".into()) };
+            let ws = crate::value::parse_uuid(&req.workspace_id);
+            let ids: Vec<&str> = entities
+                .rows
+                .iter()
+                .filter(|r| r.entity.type_index == t && r.workspace.is_some() && r.workspace == ws && auth.scope.matches(&r.entity))
+                .map(|r| r.id.as_str())
+                .collect();
+            Ok(out(&ids))
+        })())
     }
 }
 

@@ -51,6 +51,7 @@ const gateway :Workerd.Worker = (
     (name = "gateway/src/store/kv.mjs", esModule = embed "../src/store/kv.mjs"),
     (name = "gateway/src/store/memory.mjs", esModule = embed "../src/store/memory.mjs"),
     (name = "pkg/workerd.mjs", esModule = embed "../../pkg/workerd.mjs"),
+    (name = "pkg/api.mjs", esModule = embed "../../pkg/api.mjs"),
     (name = "pkg/gen/portcullis.js", esModule = embed "../../pkg/gen/portcullis.js"),
     (name = "pkg/gen/portcullis_bg.wasm", wasm = embed "../../pkg/gen/portcullis_bg.wasm"),
   ],

@@ -2,6 +2,7 @@
 
 pub mod compiled;
 pub mod entity;
+pub mod scan;
 
 pub use compiled::{CompiledFilter, FailedCondition, Truth};
 pub use entity::{Entity, PreparedEntity};

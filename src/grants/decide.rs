@@ -6,6 +6,7 @@
 use super::model::{Decision, DenyCode, Operation, Request};
 use super::store::{CompiledKey, PolicyStore, Target};
 use crate::diagnostic::Diagnostic;
+use crate::eval::scan::{read_entity, ScanError, Scanner};
 use crate::eval::{CompiledFilter, Entity, FailedCondition, PreparedEntity};
 use crate::lang::predicate_to_json;
 use crate::schema::{Action, Schema};
@@ -27,6 +28,36 @@ impl Row {
     /// Prepare an entity; `None` when its type is not in the schema.
     pub fn new(schema: &Schema, e: &Entity) -> Option<Row> {
         Some(Row { id: e.id.clone(), workspace: parse_uuid(&e.workspace_id), entity: schema.prepare(e)? })
+    }
+
+    /// Read one entity's JSON text straight into a row, without a JSON tree (the same result
+    /// as parsing an [`Entity`] and [`Row::new`]); `Ok(None)` when its type is not in the schema.
+    ///
+    /// ```
+    /// use portcullis::{grants::Row, Schema};
+    /// let text = r#"{"id":"d1","workspace_id":"a1000000-0000-4000-8000-00000000000a","entity_type":"detail","attributes":{"tags":["concrete"]}}"#;
+    /// let row = Row::from_json(&Schema::builtin(), text).unwrap().unwrap();
+    /// assert_eq!(row.id, "d1");
+    /// ```
+    pub fn from_json(schema: &Schema, text: &str) -> Result<Option<Row>, ScanError> {
+        let mut s = Scanner::new(text);
+        let row = read_entity(&mut s, schema)?;
+        s.finish()?;
+        Ok(row.map(|(id, ws, entity)| Row { id, workspace: parse_uuid(&ws), entity }))
+    }
+
+    /// Read a JSON array of entities into rows, leaving out entities of unknown types.
+    pub fn many_from_json(schema: &Schema, text: &str) -> Result<Vec<Row>, ScanError> {
+        let mut s = Scanner::new(text);
+        let mut rows = Vec::new();
+        s.array(|s| {
+            if let Some((id, ws, entity)) = read_entity(s, schema)? {
+                rows.push(Row { id, workspace: parse_uuid(&ws), entity });
+            }
+            Ok(())
+        })?;
+        s.finish()?;
+        Ok(rows)
     }
 }
 

@@ -1,6 +1,7 @@
 //! The records of SPEC 4: firms, stored filters, keys and grants, requests and decisions.
 //! Their serde shapes are the wire shapes of the SPEC and the conformance files.
 
+use crate::eval::scan::{ScanError, Scanner};
 use crate::schema::Action;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -90,6 +91,77 @@ pub struct Request {
     /// The source address; absent when unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_ip: Option<String>,
+}
+
+impl Request {
+    /// Read a request from JSON text with the serde form's rules (unknown fields ignored,
+    /// duplicates refused), without building a JSON tree for its plain fields.
+    pub fn from_json(text: &str) -> Result<Request, ScanError> {
+        let mut s = Scanner::new(text);
+        let (mut op, mut ws, mut ty, mut id, mut attrs, mut ip) = (None, None, None, None, None, None);
+        let mut seen: u8 = 0;
+        s.object(|s, key| {
+            let bit = match key {
+                "operation" => 1,
+                "workspace_id" => 2,
+                "entity_type" => 4,
+                "id" => 8,
+                "attributes" => 16,
+                "source_ip" => 32,
+                _ => 0,
+            };
+            if seen & bit != 0 {
+                return s.error(format!("duplicate field `{key}`"));
+            }
+            seen |= bit;
+            match key {
+                "operation" => {
+                    let v = s.required_string("operation")?;
+                    op = Some(match v.as_str() {
+                        "get" => Operation::Get,
+                        "list" => Operation::List,
+                        "create" => Operation::Create,
+                        "update" => Operation::Update,
+                        "download" => Operation::Download,
+                        _ => return s.error(format!("unknown operation `{v}`, expected one of `get`, `list`, `create`, `update`, `download`")),
+                    });
+                    Ok(())
+                }
+                "workspace_id" => s.required_string(key).map(|v| ws = Some(v)),
+                "entity_type" => s.required_string(key).map(|v| ty = Some(v)),
+                "id" => s.optional_string(key).map(|v| id = v),
+                "source_ip" => s.optional_string(key).map(|v| ip = v),
+                // Rare (create and update only): read through the JSON tree.
+                "attributes" => {
+                    let at = s.offset();
+                    s.skip_value()?;
+                    let end = s.offset();
+                    match serde_json::from_str::<Value>(&text[at..end]) {
+                        Ok(Value::Null) => Ok(()),
+                        Ok(Value::Object(m)) => {
+                            attrs = Some(m);
+                            Ok(())
+                        }
+                        _ => {
+                            s.seek(at);
+                            s.error("`attributes` must be an object")
+                        }
+                    }
+                }
+                _ => s.skip_value(),
+            }
+        })?;
+        s.finish()?;
+        let missing = |f: &str| ScanError { message: format!("missing field `{f}`"), offset: 0 };
+        Ok(Request {
+            operation: op.ok_or_else(|| missing("operation"))?,
+            workspace_id: ws.ok_or_else(|| missing("workspace_id"))?,
+            entity_type: ty.ok_or_else(|| missing("entity_type"))?,
+            id,
+            attributes: attrs,
+            source_ip: ip,
+        })
+    }
 }
 
 /// Why a request is refused.

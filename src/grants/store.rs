@@ -4,7 +4,8 @@
 use super::ip::{normalize, IpRange};
 use super::model::{Firm, FilterRecord, Grant, Key};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::eval::{CompiledFilter, Entity, PreparedEntity};
+use super::decide::Row;
+use crate::eval::{CompiledFilter, Entity};
 use crate::limits::MAX_ID_BYTES;
 use crate::schema::{Action, Schema};
 use crate::validate::{validate, FilterDraft, PredicateSource};
@@ -441,18 +442,24 @@ impl PolicyStore {
     /// and over `entities` (the filter's workspace and type; others are ignored) the entities
     /// gained and lost.
     pub fn edit_impact(&self, filter_id: &str, edit: &PredicateSource, entities: &[Entity]) -> Result<EditImpact, Vec<Diagnostic>> {
+        let rows: Vec<Row> = entities.iter().filter_map(|e| Row::new(&self.schema, e)).collect();
+        self.edit_impact_rows(filter_id, edit, &rows)
+    }
+
+    /// [`PolicyStore::edit_impact`] over entities already prepared (a loaded entity set).
+    pub fn edit_impact_rows(&self, filter_id: &str, edit: &PredicateSource, rows: &[Row]) -> Result<EditImpact, Vec<Diagnostic>> {
         let f = self.filters.get(filter_id).ok_or_else(|| vec![Diagnostic::error(Code::UnknownFilter, format!("there is no filter `{filter_id}`"))])?;
         let (new, _) = crate::validate::compile_source(&self.schema, f.compiled.entity_type(), edit)?;
+        let type_index = self.schema.type_index(&f.record.entity_type);
         let (mut gained, mut lost) = (Vec::new(), Vec::new());
         let mut seen = HashSet::new();
-        for e in entities {
-            if parse_uuid(&e.workspace_id) != Some(f.workspace) || e.entity_type != f.record.entity_type || !seen.insert(e.id.as_str()) {
+        for r in rows {
+            if r.workspace != Some(f.workspace) || Some(r.entity.type_index) != type_index || !seen.insert(r.id.as_str()) {
                 continue;
             }
-            let Some(p) = PreparedEntity::new(&self.schema, &e.entity_type, &e.attributes) else { continue };
-            match (f.compiled.matches(&p), new.matches(&p)) {
-                (false, true) => gained.push(e.id.clone()),
-                (true, false) => lost.push(e.id.clone()),
+            match (f.compiled.matches(&r.entity), new.matches(&r.entity)) {
+                (false, true) => gained.push(r.id.clone()),
+                (true, false) => lost.push(r.id.clone()),
                 _ => {}
             }
         }

@@ -1,64 +1,89 @@
-// Shared body of the wasm-bindgen tests: the bindings exercised as JavaScript sees them.
-use js_sys::{Array, Reflect, JSON};
+// Shared body of the wasm-bindgen tests: the raw bindings as the package's JavaScript layer
+// (pkg/api.mjs) calls them, JSON text in and out, inside a real JS engine.
 use portcullis::wasm;
-use wasm_bindgen::{JsCast, JsValue};
+use serde_json::{json, Value};
 use wasm_bindgen_test::wasm_bindgen_test;
 
-fn get(v: &JsValue, k: &str) -> JsValue {
-    Reflect::get(v, &JsValue::from_str(k)).unwrap()
-}
-
-fn js(json: &str) -> JsValue {
-    JSON::parse(json).unwrap()
+fn v(text: &str) -> Value {
+    serde_json::from_str(text).unwrap()
 }
 
 #[wasm_bindgen_test]
 fn parse_returns_the_tree_and_canonical_text() {
-    let r = wasm::parse(r#"project_type eq "typical" and tags intersects ["concrete"]"#);
-    assert_eq!(get(&r, "ok"), JsValue::TRUE);
-    assert_eq!(get(&r, "text").as_string().unwrap(), r#"project_type eq "typical" AND tags intersects ["concrete"]"#);
-    let and = get(&get(&r, "predicate"), "and");
-    assert_eq!(Array::from(&and).length(), 2);
+    let r = v(&wasm::parse(r#"project_type eq "typical" and tags intersects ["concrete"]"#));
+    assert_eq!(r["ok"], json!(true));
+    assert_eq!(r["text"], json!(r#"project_type eq "typical" AND tags intersects ["concrete"]"#));
+    assert_eq!(r["predicate"]["and"].as_array().unwrap().len(), 2);
 }
 
 #[wasm_bindgen_test]
 fn syntax_errors_carry_spans_for_javascript_strings() {
-    let r = wasm::parse("name eq \"é\" AND");
-    assert_eq!(get(&r, "ok"), JsValue::FALSE);
-    let d = Array::from(&get(&r, "errors")).get(0);
-    assert_eq!(get(&d, "code").as_string().unwrap(), "syntax_error");
-    let span = get(&get(&d, "location"), "span");
+    let r = v(&wasm::parse("name eq \"é\" AND"));
+    assert_eq!(r["ok"], json!(false));
+    let d = &r["errors"][0];
+    assert_eq!(d["code"], json!("syntax_error"));
     // Byte offsets and UTF-16 offsets differ after the `é`.
-    assert_eq!(get(&span, "start").as_f64().unwrap(), 16.0);
-    assert_eq!(get(&span, "utf16_start").as_f64().unwrap(), 15.0);
+    assert_eq!(d["location"]["span"]["start"], json!(16));
+    assert_eq!(d["location"]["span"]["utf16_start"], json!(15));
 }
 
 #[wasm_bindgen_test]
-fn invalid_filters_are_results_and_misuse_is_a_type_error() {
-    let r = wasm::validate(js(r#"{"entity_type":"stash","name":"","predicate_text":"created_by eq \"bob\""}"#)).unwrap();
-    assert_eq!(get(&r, "valid"), JsValue::FALSE);
-    assert_eq!(Array::from(&get(&r, "errors")).length(), 2);
-    let err = wasm::validate(JsValue::from_f64(5.0)).unwrap_err();
-    assert!(err.is_instance_of::<js_sys::TypeError>());
+fn invalid_filters_are_results_and_misuse_is_reported_as_such() {
+    let r = v(&wasm::validate(r#"{"entity_type":"stash","name":"","predicate_text":"created_by eq \"bob\""}"#));
+    assert_eq!(r["valid"], json!(false));
+    assert_eq!(r["errors"].as_array().unwrap().len(), 2);
+    let misuse = v(&wasm::validate("5"));
+    assert!(misuse["type_error"].as_str().unwrap().starts_with("filter:"));
+    let misuse = v(&wasm::validate("{not json"));
+    assert!(misuse["type_error"].is_string());
     // The module stays usable after misuse.
-    assert_eq!(get(&wasm::parse("a eq 1"), "ok"), JsValue::TRUE);
+    assert_eq!(v(&wasm::parse("a eq 1"))["ok"], json!(true));
+}
+
+const WS: &str = "a1000000-0000-4000-8000-00000000000a";
+
+fn store() -> wasm::Store {
+    let mut s = wasm::Store::new();
+    s.put_firm(&json!({"id": "f1000000-0000-4000-8000-000000000001", "workspaces": [WS]}).to_string());
+    let put = v(&s.put_filter(&json!({"id": "flt", "workspace_id": WS, "entity_type": "detail", "name": "x", "predicate_text": "tags intersects [\"concrete\"]"}).to_string()));
+    assert_eq!(put["ok"], json!(true));
+    s.put_key(&json!({"id": "k", "firm_id": "f1000000-0000-4000-8000-000000000001", "grants": [{"workspace_id": WS, "filter": "flt", "actions": ["read"]}]}).to_string());
+    s
+}
+
+fn entity(id: u32, tag: &str) -> Value {
+    json!({"id": format!("e0000000-0000-4000-8000-{id:012}"), "workspace_id": WS, "entity_type": "detail", "attributes": {"tags": [tag]}})
 }
 
 #[wasm_bindgen_test]
-fn the_store_decides_and_explains() {
-    let mut s = wasm::Store::new();
-    s.put_firm(js(r#"{"id":"f1000000-0000-4000-8000-000000000001","workspaces":["a1000000-0000-4000-8000-00000000000a"]}"#)).unwrap();
-    let put = s.put_filter(js(r#"{"id":"flt","workspace_id":"a1000000-0000-4000-8000-00000000000a","entity_type":"detail","name":"x","predicate_text":"tags intersects [\"concrete\"]"}"#)).unwrap();
-    assert_eq!(get(&put, "ok"), JsValue::TRUE);
-    s.put_key(js(r#"{"id":"k","firm_id":"f1000000-0000-4000-8000-000000000001","grants":[{"workspace_id":"a1000000-0000-4000-8000-00000000000a","filter":"flt","actions":["read"]}]}"#)).unwrap();
-    let req = js(r#"{"operation":"get","workspace_id":"a1000000-0000-4000-8000-00000000000a","entity_type":"detail","id":"e0000000-0000-4000-8000-000000000001"}"#);
-    let inside = js(r#"{"id":"e0000000-0000-4000-8000-000000000001","workspace_id":"a1000000-0000-4000-8000-00000000000a","entity_type":"detail","attributes":{"tags":["concrete"]}}"#);
-    let outside = js(r#"{"id":"e0000000-0000-4000-8000-000000000001","workspace_id":"a1000000-0000-4000-8000-00000000000a","entity_type":"detail","attributes":{"tags":["steel"]}}"#);
-    assert_eq!(get(&s.decide(Some("k".into()), req.clone(), inside).unwrap(), "status").as_f64(), Some(200.0));
-    assert_eq!(get(&s.decide(Some("k".into()), req.clone(), outside.clone()).unwrap(), "status").as_f64(), Some(404.0));
-    assert_eq!(get(&s.decide(None, req.clone(), JsValue::NULL).unwrap(), "status").as_f64(), Some(401.0));
-    let ex = s.explain(Some("k".into()), req, outside).unwrap();
-    let g = Array::from(&get(&ex, "grants")).get(0);
-    assert_eq!(get(&get(&g, "failed_condition"), "text").as_string().unwrap(), r#"tags intersects ["concrete"]"#);
+fn the_store_decides_and_explains_one_entity() {
+    let s = store();
+    let req = json!({"operation": "get", "workspace_id": WS, "entity_type": "detail", "id": "e0000000-0000-4000-8000-000000000001"}).to_string();
+    let inside = entity(1, "concrete").to_string();
+    let outside = entity(1, "steel").to_string();
+    // status * 4 + deny code (1 invalid_token, 2 insufficient_scope, 3 not_found).
+    assert_eq!(s.decide_one(Some("k".into()), &req, Some(inside)), 200 * 4);
+    assert_eq!(s.decide_one(Some("k".into()), &req, Some(outside.clone())), 404 * 4 + 3);
+    assert_eq!(s.decide_one(None, &req, None), 401 * 4 + 1);
+    assert_eq!(s.decide_one(Some("k".into()), "[]", None), 0);
+    assert!(wasm::last_error().starts_with("request:"));
+    let ex = v(&s.explain_one(Some("k".into()), &req, Some(outside)));
+    assert_eq!(ex["grants"][0]["failed_condition"]["text"], json!(r#"tags intersects ["concrete"]"#));
     assert_eq!(s.keys_holding("flt"), 1);
+}
+
+#[wasm_bindgen_test]
+fn lists_and_previews_run_over_a_loaded_entity_set() {
+    let s = store();
+    let es: Vec<Value> = (0..50).map(|i| entity(i, if i % 5 == 0 { "concrete" } else { "steel" })).collect();
+    let set = wasm::EntitySet::new(&Value::Array(es).to_string()).unwrap();
+    assert_eq!(set.length(), 50);
+    let req = json!({"operation": "list", "workspace_id": WS, "entity_type": "detail"}).to_string();
+    let d = v(&s.decide_list(Some("k".into()), &req, &set));
+    assert_eq!(d["status"], json!(200));
+    assert_eq!(d["ids"].as_array().unwrap().len(), 10);
+    assert_eq!(v(&s.filter_ids(Some("k".into()), &req, &set)).as_array().unwrap().len(), 10);
+    let p = v(&wasm::preview(r#"{"entity_type":"detail","name":"n","predicate_text":"tags intersects [\"steel\"]"}"#, &set));
+    assert_eq!(p, json!({"ok": true, "count": 40, "truncated": false}));
+    assert!(wasm::EntitySet::new("{\"not\": \"an array\"}").is_err());
 }

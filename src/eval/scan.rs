@@ -1,0 +1,595 @@
+//! Reading entities straight from JSON text into prepared rows, without building a JSON tree.
+//!
+//! A decision's cost at the JavaScript boundary is dominated by reading the entity: through a
+//! generic JSON tree it allocates every key and value, then copies them again into slots.
+//! This reader walks the text once, keeps only the attributes the schema types, and parses
+//! each value straight into its slot. Its rules are exactly [`Slot::from_json`]'s (checked by
+//! the tests below against that path): a value absent, null or of the wrong type is unknown.
+//! Nesting is bounded ([`MAX_NESTING`]); malformed JSON is an error with a byte offset.
+
+use super::entity::{PreparedEntity, Slot};
+use crate::schema::{Schema, ValueType};
+use crate::value::{parse_date, parse_uuid};
+
+/// Deepest nesting of arrays and objects the reader follows inside an ignored value.
+pub const MAX_NESTING: usize = 64;
+
+/// A malformed document: what was wrong and the byte offset where it was noticed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScanError {
+    pub message: String,
+    pub offset: usize,
+}
+
+impl std::fmt::Display for ScanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} at byte {}", self.message, self.offset)
+    }
+}
+
+/// A string value: borrowed when it has no escapes.
+enum Str<'a> {
+    Borrowed(&'a str),
+    Owned(String),
+}
+
+impl Str<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Str::Borrowed(s) => s,
+            Str::Owned(s) => s,
+        }
+    }
+}
+
+/// A JSON scalar or the start of a container, as the reader meets it.
+enum Item<'a> {
+    Null,
+    Bool(bool),
+    Number(f64),
+    Str(Str<'a>),
+    Array,
+    Object,
+}
+
+/// A cursor over JSON text.
+pub(crate) struct Scanner<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Scanner<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        Scanner { text, pos: 0 }
+    }
+
+    fn bytes(&self) -> &'a [u8] {
+        self.text.as_bytes()
+    }
+
+    pub(crate) fn error<T>(&self, message: impl Into<String>) -> Result<T, ScanError> {
+        Err(ScanError { message: message.into(), offset: self.pos })
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.bytes().get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    fn peek(&mut self) -> Option<u8> {
+        self.ws();
+        self.bytes().get(self.pos).copied()
+    }
+
+    fn eat(&mut self, b: u8) -> bool {
+        if self.peek() == Some(b) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect(&mut self, b: u8) -> Result<(), ScanError> {
+        if self.eat(b) {
+            Ok(())
+        } else {
+            self.error(format!("expected `{}`", b as char))
+        }
+    }
+
+    /// The end of the document: only whitespace may follow.
+    pub(crate) fn finish(&mut self) -> Result<(), ScanError> {
+        match self.peek() {
+            None => Ok(()),
+            Some(_) => self.error("unexpected text after the document"),
+        }
+    }
+
+    fn literal(&mut self, word: &str) -> Result<(), ScanError> {
+        if self.text[self.pos..].starts_with(word) {
+            self.pos += word.len();
+            Ok(())
+        } else {
+            self.error("expected a JSON value")
+        }
+    }
+
+    fn item(&mut self) -> Result<Item<'a>, ScanError> {
+        match self.peek() {
+            Some(b'n') => self.literal("null").map(|_| Item::Null),
+            Some(b't') => self.literal("true").map(|_| Item::Bool(true)),
+            Some(b'f') => self.literal("false").map(|_| Item::Bool(false)),
+            Some(b'"') => self.string().map(Item::Str),
+            Some(b'[') => {
+                self.pos += 1;
+                Ok(Item::Array)
+            }
+            Some(b'{') => {
+                self.pos += 1;
+                Ok(Item::Object)
+            }
+            Some(b'-' | b'0'..=b'9') => self.number().map(Item::Number),
+            _ => self.error("expected a JSON value"),
+        }
+    }
+
+    fn number(&mut self) -> Result<f64, ScanError> {
+        let b = self.bytes();
+        let start = self.pos;
+        let mut i = start;
+        let digits = |i: &mut usize| {
+            let s = *i;
+            while b.get(*i).is_some_and(u8::is_ascii_digit) {
+                *i += 1;
+            }
+            *i > s
+        };
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        if b.get(i) == Some(&b'0') {
+            i += 1;
+        } else if !digits(&mut i) {
+            self.pos = i;
+            return self.error("malformed number");
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            if !digits(&mut i) {
+                self.pos = i;
+                return self.error("malformed number");
+            }
+        }
+        if let Some(b'e' | b'E') = b.get(i) {
+            i += 1;
+            if let Some(b'+' | b'-') = b.get(i) {
+                i += 1;
+            }
+            if !digits(&mut i) {
+                self.pos = i;
+                return self.error("malformed number");
+            }
+        }
+        self.pos = i;
+        // The slice is JSON number grammar. serde_json reads it (correctly rounded, with the
+        // crate's `float_roundtrip`), which also keeps a second float parser out of the wasm.
+        match serde_json::from_str::<f64>(&self.text[start..i]) {
+            Ok(n) if n.is_finite() => Ok(n),
+            _ => {
+                self.pos = start;
+                self.error("number out of range")
+            }
+        }
+    }
+
+    fn string(&mut self) -> Result<Str<'a>, ScanError> {
+        self.expect(b'"')?;
+        let b = self.bytes();
+        let start = self.pos;
+        let mut i = start;
+        while let Some(&c) = b.get(i) {
+            match c {
+                b'"' => {
+                    self.pos = i + 1;
+                    return Ok(Str::Borrowed(&self.text[start..i]));
+                }
+                b'\\' => break,
+                0..=0x1f => {
+                    self.pos = i;
+                    return self.error("control character in a string");
+                }
+                _ => i += 1,
+            }
+        }
+        // Escapes: copy what was plain so far, then decode the rest.
+        let mut out = String::from(&self.text[start..i]);
+        loop {
+            let Some(&c) = b.get(i) else {
+                self.pos = i;
+                return self.error("unterminated string");
+            };
+            match c {
+                b'"' => {
+                    self.pos = i + 1;
+                    return Ok(Str::Owned(out));
+                }
+                b'\\' => {
+                    let esc = b.get(i + 1).copied();
+                    i += 2;
+                    let ch = match esc {
+                        Some(b'"') => '"',
+                        Some(b'\\') => '\\',
+                        Some(b'/') => '/',
+                        Some(b'b') => '\u{8}',
+                        Some(b'f') => '\u{c}',
+                        Some(b'n') => '\n',
+                        Some(b'r') => '\r',
+                        Some(b't') => '\t',
+                        Some(b'u') => {
+                            let hi = self.hex4(i)?;
+                            i += 4;
+                            let code = if (0xD800..0xDC00).contains(&hi) {
+                                if b.get(i) != Some(&b'\\') || b.get(i + 1) != Some(&b'u') {
+                                    self.pos = i;
+                                    return self.error("lone leading surrogate in a string");
+                                }
+                                let lo = self.hex4(i + 2)?;
+                                if !(0xDC00..0xE000).contains(&lo) {
+                                    self.pos = i;
+                                    return self.error("invalid surrogate pair in a string");
+                                }
+                                i += 6;
+                                0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                            } else {
+                                hi
+                            };
+                            match char::from_u32(code) {
+                                Some(ch) => ch,
+                                None => {
+                                    self.pos = i;
+                                    return self.error("lone trailing surrogate in a string");
+                                }
+                            }
+                        }
+                        _ => {
+                            self.pos = i - 1;
+                            return self.error("invalid escape in a string");
+                        }
+                    };
+                    out.push(ch);
+                }
+                0..=0x1f => {
+                    self.pos = i;
+                    return self.error("control character in a string");
+                }
+                _ => {
+                    // Copy a run of plain bytes at once; runs end on ASCII, so on char boundaries.
+                    let run = i;
+                    while b.get(i).is_some_and(|&c| c != b'"' && c != b'\\' && c >= 0x20) {
+                        i += 1;
+                    }
+                    out.push_str(&self.text[run..i]);
+                }
+            }
+        }
+    }
+
+    fn hex4(&mut self, at: usize) -> Result<u32, ScanError> {
+        let digits = self.text.get(at..at + 4).filter(|d| d.bytes().all(|c| c.is_ascii_hexdigit()));
+        match digits.and_then(|d| u32::from_str_radix(d, 16).ok()) {
+            Some(v) => Ok(v),
+            None => {
+                self.pos = at;
+                self.error("invalid \\u escape in a string")
+            }
+        }
+    }
+
+    /// Skip the rest of a value whose first item was already read.
+    fn skip_rest(&mut self, first: Item<'a>, depth: usize) -> Result<(), ScanError> {
+        if depth > MAX_NESTING {
+            return self.error("nested too deeply");
+        }
+        match first {
+            Item::Array => {
+                if self.eat(b']') {
+                    return Ok(());
+                }
+                loop {
+                    let it = self.item()?;
+                    self.skip_rest(it, depth + 1)?;
+                    if !self.eat(b',') {
+                        return self.expect(b']');
+                    }
+                }
+            }
+            Item::Object => self.fields(|s, _key| {
+                let it = s.item()?;
+                s.skip_rest(it, depth + 1)
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Visit the fields of an object whose `{` was read; `field` must consume the value.
+    fn fields(&mut self, mut field: impl FnMut(&mut Self, Str<'a>) -> Result<(), ScanError>) -> Result<(), ScanError> {
+        if self.eat(b'}') {
+            return Ok(());
+        }
+        loop {
+            if self.peek() != Some(b'"') {
+                return self.error("expected a field name");
+            }
+            let key = self.string()?;
+            self.expect(b':')?;
+            field(self, key)?;
+            if !self.eat(b',') {
+                return self.expect(b'}');
+            }
+        }
+    }
+
+    /// Read a required string field's value.
+    fn string_value(&mut self, name: &str) -> Result<String, ScanError> {
+        match self.item()? {
+            Item::Str(s) => Ok(s.as_str().to_owned()),
+            _ => self.error(format!("`{name}` must be a string")),
+        }
+    }
+
+    /// Read one attribute value into its slot, with [`Slot::from_json`]'s rules.
+    fn slot(&mut self, t: ValueType) -> Result<Slot, ScanError> {
+        let it = self.item()?;
+        Ok(match (t, it) {
+            (ValueType::Text, Item::Str(s)) => Slot::Text(s.as_str().into()),
+            (ValueType::Number, Item::Number(n)) => Slot::Number(n),
+            (ValueType::Bool, Item::Bool(b)) => Slot::Bool(b),
+            (ValueType::Uuid, Item::Str(s)) => parse_uuid(s.as_str()).map_or(Slot::Unknown, Slot::Uuid),
+            (ValueType::Date, Item::Str(s)) => parse_date(s.as_str()).map_or(Slot::Unknown, |d| Slot::Date(d.instant())),
+            (ValueType::List, Item::Array) => {
+                let mut out: Vec<Box<str>> = Vec::new();
+                let mut typed = true;
+                if !self.eat(b']') {
+                    loop {
+                        match self.item()? {
+                            Item::Str(s) => out.push(s.as_str().into()),
+                            other => {
+                                typed = false;
+                                self.skip_rest(other, 1)?;
+                            }
+                        }
+                        if !self.eat(b',') {
+                            self.expect(b']')?;
+                            break;
+                        }
+                    }
+                }
+                if !typed {
+                    return Ok(Slot::Unknown);
+                }
+                out.sort_unstable();
+                out.dedup();
+                Slot::List(out.into_boxed_slice())
+            }
+            (_, other) => {
+                self.skip_rest(other, 1)?;
+                Slot::Unknown
+            }
+        })
+    }
+
+    /// Read an `attributes` object (its `{` not yet read) into slots for entity type `t`.
+    pub(crate) fn attributes(&mut self, schema: &Schema, type_index: usize) -> Result<PreparedEntity, ScanError> {
+        let t = &schema.entity_types[type_index];
+        let mut slots = vec![Slot::Unknown; t.attributes.len()];
+        if self.item().map(|i| matches!(i, Item::Object)).unwrap_or(false) {
+            self.fields(|s, key| match t.attributes.iter().position(|a| a.name == key.as_str()) {
+                // A later duplicate wins, as in a JSON object read into a map.
+                Some(i) => s.slot(t.attributes[i].value_type).map(|v| slots[i] = v),
+                None => {
+                    let it = s.item()?;
+                    s.skip_rest(it, 1)
+                }
+            })?;
+        } else {
+            return self.error("`attributes` must be an object");
+        }
+        Ok(PreparedEntity { type_index, type_name: t.name.as_str().into(), slots: slots.into_boxed_slice() })
+    }
+
+    /// Skip one whole value.
+    pub(crate) fn skip_value(&mut self) -> Result<(), ScanError> {
+        let it = self.item()?;
+        self.skip_rest(it, 0)
+    }
+
+    /// Read a string or null.
+    pub(crate) fn optional_string(&mut self, name: &str) -> Result<Option<String>, ScanError> {
+        match self.item()? {
+            Item::Null => Ok(None),
+            Item::Str(s) => Ok(Some(s.as_str().to_owned())),
+            _ => self.error(format!("`{name}` must be a string or null")),
+        }
+    }
+
+    /// Visit an object's fields (its `{` not yet read).
+    pub(crate) fn object(&mut self, field: impl FnMut(&mut Self, &str) -> Result<(), ScanError>) -> Result<(), ScanError> {
+        let mut field = field;
+        match self.item()? {
+            Item::Object => self.fields(|s, key| field(s, key.as_str())),
+            _ => self.error("expected an object"),
+        }
+    }
+
+    /// Visit an array's elements (its `[` not yet read); `element` must consume each.
+    pub(crate) fn array(&mut self, mut element: impl FnMut(&mut Self) -> Result<(), ScanError>) -> Result<(), ScanError> {
+        match self.item()? {
+            Item::Array => {}
+            _ => return self.error("expected an array"),
+        }
+        if self.eat(b']') {
+            return Ok(());
+        }
+        loop {
+            element(self)?;
+            if !self.eat(b',') {
+                return self.expect(b']');
+            }
+        }
+    }
+
+    /// The byte offset of the cursor, past whitespace.
+    pub(crate) fn offset(&mut self) -> usize {
+        self.ws();
+        self.pos
+    }
+
+    pub(crate) fn seek(&mut self, pos: usize) {
+        self.pos = pos;
+    }
+
+    /// Read a required string field's value.
+    pub(crate) fn required_string(&mut self, name: &str) -> Result<String, ScanError> {
+        self.string_value(name)
+    }
+}
+
+/// An entity read from JSON text: `{id, workspace_id, entity_type, attributes}` (other fields
+/// ignored, as in the serde form). `None` for an entity type the schema does not know.
+pub(crate) fn read_entity(s: &mut Scanner<'_>, schema: &Schema) -> Result<Option<(String, String, PreparedEntity)>, ScanError> {
+    let (mut id, mut ws, mut ty) = (None, None, None::<String>);
+    // Attributes are read straight into slots when the type came first (the usual order);
+    // otherwise their offset is kept and they are read once the type is known.
+    let (mut prepared, mut attrs_at) = (None, None);
+    let start = s.offset();
+    let mut seen_attrs = false;
+    s.object(|s, key| {
+        let dup = match key {
+            "id" => id.is_some(),
+            "workspace_id" => ws.is_some(),
+            "entity_type" => ty.is_some(),
+            "attributes" => std::mem::replace(&mut seen_attrs, true),
+            _ => false,
+        };
+        if dup {
+            return s.error(format!("duplicate field `{key}`"));
+        }
+        match key {
+            "id" => s.required_string("id").map(|v| id = Some(v)),
+            "workspace_id" => s.required_string("workspace_id").map(|v| ws = Some(v)),
+            "entity_type" => s.required_string("entity_type").map(|v| ty = Some(v)),
+            "attributes" => match ty.as_deref().map(|t| schema.type_index(t)) {
+                Some(Some(i)) => s.attributes(schema, i).map(|e| prepared = Some(e)),
+                _ => {
+                    attrs_at = Some(s.offset());
+                    s.skip_value()
+                }
+            },
+            _ => s.skip_value(),
+        }
+    })?;
+    let end = s.offset();
+    let missing = |s: &mut Scanner<'_>, f: &str| {
+        s.seek(start);
+        s.error(format!("missing field `{f}`"))
+    };
+    let Some(id) = id else { return missing(s, "id") };
+    let Some(ws) = ws else { return missing(s, "workspace_id") };
+    let Some(ty) = ty else { return missing(s, "entity_type") };
+    let Some(type_index) = schema.type_index(&ty) else { return Ok(None) };
+    let entity = match (prepared, attrs_at) {
+        (Some(e), _) => e,
+        (None, Some(at)) => {
+            s.seek(at);
+            let e = s.attributes(schema, type_index)?;
+            s.seek(end);
+            e
+        }
+        _ => {
+            let t = &schema.entity_types[type_index];
+            PreparedEntity { type_index, type_name: t.name.as_str().into(), slots: vec![Slot::Unknown; t.attributes.len()].into_boxed_slice() }
+        }
+    };
+    Ok(Some((id, ws, entity)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Entity;
+
+    fn via_scanner(text: &str) -> Result<Option<PreparedEntity>, ScanError> {
+        let schema = Schema::builtin();
+        let mut s = Scanner::new(text);
+        let r = read_entity(&mut s, &schema)?;
+        s.finish()?;
+        Ok(r.map(|(_, _, e)| e))
+    }
+
+    fn via_serde(text: &str) -> Option<PreparedEntity> {
+        let e: Entity = serde_json::from_str(text).unwrap();
+        Schema::builtin().prepare(&e)
+    }
+
+    #[test]
+    fn agrees_with_the_json_tree_path() {
+        let docs = [
+            r#"{"id":"e","workspace_id":"w","entity_type":"detail","attributes":{"type":"concrete","project_type":"typical","tags":["b","a","b"],"created_at":"2025-01-02"}}"#,
+            r#"{"attributes":{"tags":["x",1],"type":null,"status":{"a":[1,{"b":2}]}},"entity_type":"detail","id":"e","workspace_id":"w","extra":[true,false,null,-1.5e3]}"#,
+            r#"{"id":"e","workspace_id":"w","entity_type":"stash","attributes":{"project_id":"A1000000-0000-4000-8000-00000000000A","is_permanent":true,"tags":[]}}"#,
+            r#"{"id":"e","workspace_id":"w","entity_type":"family","attributes":{"name":"caf\u00e9 \"x\" \ud83d\ude00","tags":["\n"],"name":"later wins"}}"#,
+            r#"{"id":"e","workspace_id":"w","entity_type":"detail"}"#,
+            r#" { "id" : "e" , "workspace_id" : "w" , "entity_type" : "tag" , "attributes" : { } } "#,
+        ];
+        for d in docs {
+            assert_eq!(via_scanner(d).unwrap(), via_serde(d), "{d}");
+        }
+    }
+
+    #[test]
+    fn unknown_types_are_none_and_malformed_text_is_an_error() {
+        assert_eq!(via_scanner(r#"{"id":"e","workspace_id":"w","entity_type":"robot","attributes":{}}"#).unwrap(), None);
+        for bad in [
+            r#"{"id":"e","workspace_id":"w"}"#,
+            r#"{"id":1,"workspace_id":"w","entity_type":"detail"}"#,
+            r#"{"id":"e","workspace_id":"w","entity_type":"detail","attributes":[]}"#,
+            r#"{"id":"e","workspace_id":"w","entity_type":"detail","attributes":{"tags":[01]}}"#,
+            r#"{"id":"e","workspace_id":"w","entity_type":"detail","attributes":{"name":"\ud800"}}"#,
+            r#"{"id":"e","workspace_id":"w","entity_type":"detail"} x"#,
+            r#"{"id":"e","workspace_id":"w","entity_type":"detail","entity_type":"tag"}"#,
+            r#"{"id":"e","workspace_id":"w","entity_type":"detail","attributes":{"x":"a"#,
+            "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]",
+            "",
+        ] {
+            assert!(via_scanner(bad).is_err(), "{bad}");
+        }
+        let deep = format!(r#"{{"id":"e","workspace_id":"w","entity_type":"detail","attributes":{{"x":{}1{}}}}}"#, "[".repeat(100_000), "]".repeat(100_000));
+        assert!(via_scanner(&deep).is_err());
+    }
+
+    #[test]
+    fn requests_read_as_the_serde_form_reads_them() {
+        use crate::grants::Request;
+        for doc in [
+            r#"{"operation":"get","workspace_id":"w","entity_type":"detail","id":"e"}"#,
+            r#"{"operation":"update","workspace_id":"w","entity_type":"detail","id":null,"attributes":{"tags":["a"],"n":1.5},"source_ip":"10.0.0.1","x":[1]}"#,
+            r#"{"entity_type":"tag","operation":"list","workspace_id":"w","source_ip":null,"attributes":null}"#,
+        ] {
+            let serde: Request = serde_json::from_str(doc).unwrap();
+            assert_eq!(Request::from_json(doc).unwrap(), serde, "{doc}");
+        }
+        for bad in [
+            r#"{"operation":"fly","workspace_id":"w","entity_type":"detail"}"#,
+            r#"{"operation":"get","workspace_id":"w"}"#,
+            r#"{"operation":"get","workspace_id":"w","entity_type":"detail","attributes":[1]}"#,
+            r#"{"operation":"get","workspace_id":"w","entity_type":"detail","id":5}"#,
+            r#"{"operation":"get","operation":"get","workspace_id":"w","entity_type":"detail"}"#,
+            r#"[]"#,
+        ] {
+            assert!(serde_json::from_str::<Request>(bad).is_err(), "{bad}");
+            assert!(Request::from_json(bad).is_err(), "{bad}");
+        }
+    }
+}

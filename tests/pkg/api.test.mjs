@@ -1,0 +1,86 @@
+// The package's public JavaScript API in Node, as an integrator imports it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parse, validate, preview, describeSchema, format, EntitySet, Store } from '../../pkg/node.mjs';
+
+const FIRM = 'f1000000-0000-4000-8000-000000000001';
+const WS = 'a1000000-0000-4000-8000-00000000000a';
+const entity = (i, tags) => ({
+  id: `e0000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+  workspace_id: WS,
+  entity_type: 'detail',
+  attributes: { type: 'concrete', project_type: i % 2 ? 'typical' : 'project', tags },
+});
+
+function store() {
+  const s = new Store();
+  assert.deepEqual(s.putFirm({ id: FIRM, workspaces: [WS] }), { ok: true });
+  const put = s.putFilter({ id: 'f1', workspace_id: WS, entity_type: 'detail', name: 'typical concrete',
+    predicate_text: 'project_type eq "typical" AND tags intersects ["concrete"]' });
+  assert.equal(put.ok, true);
+  assert.equal(s.putKey({ id: 'k', firm_id: FIRM, grants: [{ workspace_id: WS, filter: 'f1', actions: ['read'] }] }).valid, true);
+  return s;
+}
+
+test('misuse throws a TypeError and leaves the module usable', () => {
+  assert.throws(() => validate(5), TypeError);
+  assert.throws(() => validate(null), TypeError);
+  assert.throws(() => parse({}), TypeError);
+  assert.throws(() => new Store().putKey('k'), TypeError);
+  assert.throws(() => validate({ entity_type: 'detail' }), /portcullis: filter/);
+  assert.throws(() => new EntitySet('{"not": "an array"}'), TypeError);
+  const s = store();
+  assert.throws(() => s.decide('k', { operation: 'teleport', workspace_id: WS, entity_type: 'detail' }, null), /request/);
+  assert.equal(parse('a eq 1').ok, true);
+});
+
+test('invalid input is a result, not an exception', () => {
+  const r = validate({ entity_type: 'detail', name: 'x', predicate_text: 'type eq' });
+  assert.equal(r.valid, false);
+  assert.equal(r.errors[0].code, 'syntax_error');
+  assert.equal(format(5).ok, false);
+  assert.equal(describeSchema().entity_types.length, 4);
+});
+
+test('a single-entity decision takes the entity as an object or as its JSON text', () => {
+  const s = store();
+  const req = { operation: 'get', workspace_id: WS, entity_type: 'detail', id: entity(1, []).id };
+  assert.deepEqual(s.decide('k', req, entity(1, ['concrete'])), { status: 200 });
+  assert.deepEqual(s.decide('k', req, JSON.stringify(entity(1, ['concrete']))), { status: 200 });
+  assert.deepEqual(s.decide('k', req, entity(1, ['steel'])), { status: 404, code: 'not_found' });
+  assert.deepEqual(s.decide('k', req, null), { status: 404, code: 'not_found' });
+  assert.deepEqual(s.decide('nobody', req, entity(1, ['concrete'])), { status: 401, code: 'invalid_token' });
+  assert.deepEqual(s.decide(null, req), { status: 401, code: 'invalid_token' });
+  const ex = s.explain('k', req, entity(1, ['steel']));
+  assert.equal(ex.decision.status, 404);
+  assert.equal(ex.grants[0].failed_condition.text, 'tags intersects ["concrete"]');
+});
+
+test('an EntitySet is loaded once and serves lists, previews and edit impact', () => {
+  const s = store();
+  const all = Array.from({ length: 100 }, (_, i) => entity(i, i % 4 === 1 ? ['concrete'] : ['steel']));
+  const set = new EntitySet(all);
+  assert.equal(set.length, 100);
+  const req = { operation: 'list', workspace_id: WS, entity_type: 'detail' };
+  const fromSet = s.decide('k', req, set);
+  const fromArray = s.decide('k', req, all);
+  assert.equal(fromSet.status, 200);
+  assert.equal(fromSet.ids.length, 25);
+  assert.deepEqual(fromSet, fromArray);
+  assert.deepEqual(s.filterIds('k', req, set), fromSet.ids);
+  const filter = { entity_type: 'detail', name: 'p', predicate_text: 'tags intersects ["steel"]' };
+  assert.deepEqual(preview(filter, set), { ok: true, count: 75, truncated: false });
+  assert.deepEqual(preview(filter, JSON.stringify(all)), preview(filter, all));
+  const impact = s.editImpact('f1', { entity_type: 'detail', predicate_text: 'tags intersects ["concrete"]' }, set);
+  assert.equal(impact.ok, true);
+  assert.equal(impact.keys, 1);
+  assert.equal(impact.gained.length, 0);
+  assert.equal(impact.lost.length, 0);
+  set.free();
+  assert.throws(() => preview(filter, set), /freed/);
+});
+
+test('a list with no data is decided on an empty set', () => {
+  const s = store();
+  assert.deepEqual(s.decide('k', { operation: 'list', workspace_id: WS, entity_type: 'detail' }), { status: 403, code: 'insufficient_scope' });
+});
