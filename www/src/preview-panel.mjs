@@ -2,9 +2,18 @@
 // the seed's two failure modes in plain view before saving: zero matches (a list/search grant
 // would answer 403 insufficient_scope) and far too many (compared with the whole workspace).
 import { formatCount, h } from './dom.mjs';
-import { entityType, preview } from './engine.mjs';
+import { EntitySet, entityType, preview } from './engine.mjs';
 
 const REFRESH_MS = 150;
+
+// The workspace's entities are loaded into the engine once per fetched array, so a preview
+// (and every refresh after an edit) only evaluates: nothing is re-sent across the boundary.
+const loaded = new WeakMap();
+function entitySet(entities) {
+  let set = loaded.get(entities);
+  if (!set) loaded.set(entities, (set = new EntitySet(entities)));
+  return set;
+}
 
 export class PreviewPanel {
   /** @param opts {entities(workspaceId, type): Promise<Entity[]>} */
@@ -43,8 +52,9 @@ export class PreviewPanel {
     this.render();
     const entities = await this.opts.entities(workspace_id, filter.entity_type);
     if (run !== this.run) return; // a newer edit superseded this one
+    const set = entitySet(entities);
     const t0 = performance.now();
-    const result = preview(filter, entities);
+    const result = preview(filter, set);
     const ms = performance.now() - t0;
     this.last = { result, ms, total: entities.length };
     this.render();
