@@ -72,7 +72,7 @@ export async function createApp({ engine, env, backing, fetchImpl }) {
 
 async function route(app, request, ctx) {
   const path = new URL(request.url).pathname;
-  if (path === '/oauth/token') return tokenEndpoint(request, app, ctx.sourceIp);
+  if (path === '/oauth/token') return tokenEndpoint(request, app, ctx);
   if (path.startsWith('/v1/')) return dataApi(request, app, ctx);
   if (path.startsWith('/admin/v1/')) return adminApi(request, app, ctx);
   if (path === '/healthz') return json(200, { ok: true, store: app.state.backing.kind, seq: app.state.state.seq });

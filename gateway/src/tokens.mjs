@@ -54,7 +54,8 @@ function clientCredentials(request, params) {
   return { basic: false, id: params.client_id, secret: params.client_secret };
 }
 
-export async function tokenEndpoint(request, app, sourceIp) {
+export async function tokenEndpoint(request, app, ctx) {
+  const sourceIp = ctx.sourceIp;
   if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: TOKEN_CORS });
   if (request.method !== 'POST') return oauthError(405, 'invalid_request', 'Use POST.', { allow: 'POST, OPTIONS' });
   let params;
@@ -104,7 +105,9 @@ export async function tokenEndpoint(request, app, sourceIp) {
     minted = false;
   }
   if (!minted) return oauthError(401, 'invalid_client', 'Client authentication failed.');
-  app.touch(key.id);
+  // The last-used write outlives this response: on workerd it must be handed to waitUntil, or the
+  // runtime drops it with the request and every later write queued behind it waits forever.
+  app.touch(key.id, ctx);
   return new Response(JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: ttl }), {
     status: 200,
     headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', pragma: 'no-cache', ...TOKEN_CORS },

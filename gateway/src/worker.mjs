@@ -44,9 +44,13 @@ export default {
       console.error('portcullis: gateway start-up failed:', err?.message ?? err);
       return errorResponse(503, 'unavailable', 'The gateway is starting or misconfigured; retry shortly.', {}, { 'retry-after': '1' });
     }
-    return handle(app, request, {
+    const answer = handle(app, request, {
       sourceIp: sourceIp(request, env, ctx, app.config),
       waitUntil: ctx?.waitUntil ? (p) => ctx.waitUntil(p) : null,
     });
+    // Keep the request's work alive to its end even if the client goes away: a state write that
+    // the runtime dropped half-way would hold up every write queued behind it (state.mjs).
+    ctx?.waitUntil?.(answer.then(() => {}, () => {}));
+    return answer;
   },
 };
