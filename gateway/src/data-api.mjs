@@ -54,8 +54,11 @@ export async function dataApi(request, app, ctx) {
   const [, , ws, collection, id, tail] = segs;
   const typeDesc = app.policy.byCollection.get(collection);
   if (!typeDesc) return notFound();
-  if (!isUuid(ws)) throw new HttpError(400, 'invalid_workspace_id', 'The workspace id must be a UUID.');
-  if (id !== undefined && !isUuid(id)) throw new HttpError(400, 'invalid_id', 'The entity id must be a UUID.');
+  // A workspace or entity id that is not a UUID names nothing (SPEC 1: ids are UUIDs). It is not
+  // refused with a 400 of its own: the engine decides on it as on any id that names nothing, so a
+  // get answers the same 404 as for a missing entity (SPEC 4.4.2, 4.5), an update or download
+  // without a grant for the action the same 403 (4.4.5), a list or create the 403 of a workspace
+  // outside the key's firm (4.4.3, 4.4.4); and all of it only after the token was accepted.
   const base = { workspace_id: ws, entity_type: typeDesc.name, source_ip: ctx.sourceIp };
 
   if (segs.length === 4) {
@@ -94,9 +97,26 @@ function me(app, key, ctx) {
   });
 }
 
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * The entity a single-resource path names, `{entity, version}` or null. It is looked up whatever
+ * the grants say, so every 404 takes the same path; for ids that are not UUIDs (which name no
+ * entity) the data service is still asked, for the nil UUID, and its answer is not used.
+ */
+async function lookup(app, req) {
+  if (isUuid(req.workspace_id) && isUuid(req.id)) return app.data.get(req.workspace_id, req.entity_type, req.id);
+  await app.data.get(NIL_UUID, req.entity_type, NIL_UUID);
+  return null;
+}
+
+/** INVARIANT: the engine never allows a request in a workspace that is not one of the firm's. */
+function assertUuidWorkspace(ws) {
+  if (!isUuid(ws)) throw new Error(`invariant: the engine allowed a request in workspace ${JSON.stringify(ws)}`);
+}
+
 async function getOne(app, key, req) {
-  // The entity is fetched whatever the grants say: every 404 takes the same path.
-  const rec = await app.data.get(req.workspace_id, req.entity_type, req.id);
+  const rec = await lookup(app, req);
   const d = app.policy.store.decide(key.id, { operation: 'get', ...req }, rec?.entity ?? null);
   if (d.status !== 200) return denial(d);
   return json(200, { data: rec.entity });
@@ -122,6 +142,7 @@ async function list(app, key, base, url) {
   const request = { operation: 'list', ...base };
   const auth = app.policy.store.authorizeList(key.id, request);
   if (auth.status !== 200) return denial(auth);
+  assertUuidWorkspace(base.workspace_id);
   const page = await app.data.query(base.workspace_id, base.entity_type, {
     scope: auth.scope, require_match: auth.require_match, limit, cursor, search,
   });
@@ -149,6 +170,7 @@ async function create(request, app, key, base, collection) {
     if (typeDesc.attributes.some((a) => a.name === 'created_at')) attributes.created_at = new Date(app.state.now()).toISOString();
     const d = app.policy.store.decide(key.id, { operation: 'create', ...base, attributes }, null);
     if (d.status !== 201) return denial(d);
+    assertUuidWorkspace(base.workspace_id);
     const id = ictx ? await idempotentId(ictx, base.workspace_id, base.entity_type) : crypto.randomUUID();
     let res = await app.data.create(base.workspace_id, base.entity_type, id, attributes);
     if (res.conflict) {
@@ -170,7 +192,7 @@ async function update(request, app, key, req) {
     const patch = checkAttributes(app.policy.types.get(req.entity_type), body.attributes ?? {}, { keepNulls: true });
     // Optimistic concurrency: decide on the version read, write only if it is still current.
     for (let attempt = 0; attempt < 5; attempt++) {
-      const rec = await app.data.get(req.workspace_id, req.entity_type, req.id);
+      const rec = await lookup(app, req);
       const attributes = rec ? mergeAttributes(rec.entity.attributes, patch) : undefined;
       const d = app.policy.store.decide(key.id, { operation: 'update', ...req, attributes }, rec?.entity ?? null);
       if (d.status !== 200) return denial(d);
@@ -185,7 +207,7 @@ async function update(request, app, key, req) {
 }
 
 async function download(app, key, req, url, collection) {
-  const rec = await app.data.get(req.workspace_id, req.entity_type, req.id);
+  const rec = await lookup(app, req);
   const d = app.policy.store.decide(key.id, { operation: 'download', ...req }, rec?.entity ?? null);
   if (d.status !== 200) return denial(d);
   const files = [];

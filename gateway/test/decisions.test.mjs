@@ -10,6 +10,13 @@ import * as h from './helpers.mjs';
 const { WS_MAIN, WS_SECOND, WS_OTHER, FIRM, FIRM_OTHER } = h;
 const details = (ws = WS_MAIN) => `/v1/workspaces/${ws}/details`;
 const IP_HEADER = 'x-test-client-ip';
+// A response with the headers that vary per request (SPEC 4.5) left out, for byte comparisons.
+const shape = (r) => {
+  const headers = [...r.headers].filter(([k]) => !['x-request-id', 'date', 'connection', 'keep-alive'].includes(k));
+  return JSON.stringify({ status: r.status, headers, text: r.text });
+};
+// Ids that are not UUIDs: they name nothing (SPEC 1), and are decided like ids that name nothing.
+const MALFORMED_IDS = ['not-a-uuid', 'D0000000-0000-4000-8000-00000000000', '{d0000000-0000-4000-8000-000000000001}', '%20', '1'];
 
 for (const runtime of ['node', 'workerd']) {
   describe(`SPEC 4.4 through the gateway on ${runtime}`, () => {
@@ -142,11 +149,10 @@ for (const runtime of ['node', 'workerd']) {
         ['other workspace', T.second, `${details()}/${h.DETAIL_STEEL_TYPICAL}`],
         ['other firm', T.other, `${details()}/${h.DETAIL_CONCRETE_TYPICAL}`],
         ['entity in another workspace', T.all, `${details(WS_SECOND)}/${h.DETAIL_CONCRETE_TYPICAL}`],
+        ['an id that is not a UUID', T.all, `${details()}/not-a-uuid`],
+        ['a workspace id that is not a UUID', T.all, `${details('not-a-uuid')}/${h.DETAIL_CONCRETE_TYPICAL}`],
+        ['an id that is not a UUID, key with no grant for the type', T.families, `${details()}/not-a-uuid`],
       ];
-      const shape = (r) => {
-        const headers = [...r.headers].filter(([k]) => !['x-request-id', 'date', 'connection', 'keep-alive'].includes(k));
-        return JSON.stringify({ status: r.status, headers, text: r.text });
-      };
       const seen = new Set();
       for (const [why, token, path] of cases) {
         const r = await get(path, token);
@@ -159,6 +165,52 @@ for (const runtime of ['node', 'workerd']) {
     it('2: a detail filter on project_id still grants a get by id (not searchable, single read is fine)', async () => {
       const r = await get(`${details()}/${h.DETAIL_CONCRETE_PROJECT}`, T.project);
       assert.equal(r.status, 200);
+    });
+
+    it('2, 5: an id that is not a UUID is decided like one that names nothing, after authentication', async () => {
+      const stashes = `/v1/workspaces/${WS_MAIN}/stashes`;
+      const families = `/v1/workspaces/${WS_MAIN}/families`;
+      const patch = { attributes: { is_permanent: true } };
+      // The token is checked first: none, unknown, revoked.
+      for (const id of MALFORMED_IDS) {
+        const none = await get(`${details()}/${id}`);
+        assert.equal(none.status, 401, id);
+        assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="portcullis"');
+        for (const [token, why] of [['pcat_doesnotexist', 'unknown'], [T.revoked, 'revoked']]) {
+          for (const r of [await get(`${details()}/${id}`, token), await send('PATCH', `${stashes}/${id}`, token, patch),
+            await get(`${families}/${id}/download`, token)]) {
+            assert.equal(r.status, 401, `${why} token, id ${id}`);
+            assert.equal(r.json.error.code, 'invalid_token');
+          }
+        }
+      }
+      // Then the same answers, byte for byte, as for a UUID that names no entity.
+      const same = (why, expected, actual) => assert.equal(shape(actual), shape(expected), why);
+      const missingGet = await get(`${details()}/${h.MISSING_ID}`, T.all);
+      const missingPatch = await send('PATCH', `${stashes}/${h.MISSING_ID}`, T.stash, patch);
+      const missingPatchNoGrant = await send('PATCH', `${stashes}/${h.MISSING_ID}`, T.reader, patch);
+      const missingDownload = await get(`${families}/${h.MISSING_ID}/download`, T.families);
+      const missingDownloadNoGrant = await get(`${details()}/${h.MISSING_ID}/download`, T.warehouse);
+      assert.deepEqual([missingGet.status, missingPatch.status, missingPatchNoGrant.status, missingDownload.status, missingDownloadNoGrant.status],
+        [404, 404, 403, 404, 403]);
+      for (const id of MALFORMED_IDS) {
+        same(`get ${id}`, missingGet, await get(`${details()}/${id}`, T.all));
+        same(`get ${id} in a malformed workspace`, missingGet, await get(`${details(id)}/${h.DETAIL_CONCRETE_TYPICAL}`, T.all));
+        same(`update ${id}`, missingPatch, await send('PATCH', `${stashes}/${id}`, T.stash, patch));
+        // SPEC 4.4.5: no eligible grant for the action comes before existence, for these ids too.
+        same(`update ${id}, no write grant`, missingPatchNoGrant, await send('PATCH', `${stashes}/${id}`, T.reader, patch));
+        same(`download ${id}`, missingDownload, await get(`${families}/${id}/download`, T.families));
+        same(`download ${id}, no download grant`, missingDownloadNoGrant, await get(`${details()}/${id}/download`, T.warehouse));
+      }
+      // A tag download is 404 before anything else, whatever the id.
+      assert.equal((await get(`/v1/workspaces/${WS_MAIN}/tags/not-a-uuid/download`, T.all)).status, 404);
+      // Collection paths in a workspace that is not a UUID: the 403 of a workspace outside the firm.
+      const outside = await get(details(h.WS_OTHER), T.all);
+      assert.equal(outside.status, 403);
+      same('list in a malformed workspace', outside, await get(details('not-a-uuid'), T.all));
+      const created = await send('POST', `/v1/workspaces/not-a-uuid/stashes`, T.all, { attributes: { created_by: h.USER_MAIN } });
+      assert.equal(created.status, 403);
+      assert.equal(created.json.error.code, 'insufficient_scope');
     });
 
     // ---- 3. list --------------------------------------------------------------------------------
@@ -327,10 +379,8 @@ for (const runtime of ['node', 'workerd']) {
       assert.equal((await get('/v1/me', T.ipOut)).status, 401);
     });
 
-    it('malformed input is a 400 (or 404 for a path that names nothing), never a 500', async () => {
+    it('malformed queries and bodies are a 400 (a path that names nothing: 404), never a 500', async () => {
       const bad = [
-        ['GET', `/v1/workspaces/not-a-uuid/details`, 400],
-        ['GET', `${details()}/not-a-uuid`, 400],
         ['GET', `${details()}?limit=0`, 400],
         ['GET', `${details()}?limit=abc`, 400],
         ['GET', `${details()}?cursor=%%%`, 400],
