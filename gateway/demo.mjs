@@ -1,6 +1,6 @@
-// The demo: the sample data service and the gateway on 127.0.0.1, a demo key, curl commands
-// that show a 200, a 404, a 403 and a 401, and the filter builder served by the gateway itself
-// (same origin, so it saves through the admin API).
+// The demo: the sample data service and the gateway on 127.0.0.1, a firm admin of Acme, a demo
+// key, curl commands that show a 200, a 404, a 403 and a 401, and the filter builder served by the
+// gateway itself (same origin, so it saves through the admin API as Acme's firm admin).
 //
 //   node gateway/demo.mjs [--port 8787] [--data-dir DIR] [--check]
 //
@@ -58,8 +58,11 @@ async function call(base, method, path, { token, body, form } = {}) {
   return { status: res.status, json: await res.json().catch(() => null) };
 }
 
+const FIRM = 'a0000000-0000-4000-8000-000000000001'; // Acme
 const ds = await startDataService();
-const adminToken = `pcadm_demo_${randomBytes(18).toString('base64url')}`;
+// The operator credential manages every firm; the demo uses it once, to make Acme's firm admin.
+const operatorToken = `pcop_demo_${randomBytes(18).toString('base64url')}`;
+const demoConfig = { adminToken: null, info: { mode: 'gateway', demo: true } };
 const dataDir = arg('--data-dir') ?? mkdtempSync(join(tmpdir(), 'portcullis-demo-'));
 let gw;
 try {
@@ -67,15 +70,23 @@ try {
     port: Number(arg('--port', '8787')),
     dataService: ds.url,
     dataDir,
-    env: { ...process.env, PORTCULLIS_ADMIN_TOKEN: adminToken },
-    demo: { adminToken, info: { mode: 'gateway', demo: true } },
+    env: { ...process.env, PORTCULLIS_ADMIN_TOKEN: operatorToken },
+    demo: demoConfig,
   });
 } catch (err) {
   ds.child.kill();
   throw err;
 }
-// startServer read the token from env; /demo/config.json hands it to the builder page.
 const base = gw.origin;
+const firmAdmin = await call(base, 'POST', '/admin/v1/admins', { token: operatorToken, body: { firm_id: FIRM, name: 'Acme firm admin (demo)' } });
+if (firmAdmin.status !== 201) {
+  ds.child.kill();
+  gw.server.close();
+  throw new Error(`demo: could not create the firm admin (${firmAdmin.status})`);
+}
+const adminToken = firmAdmin.json.token;
+// /demo/config.json hands the builder page the firm admin's credential (not the operator's).
+demoConfig.adminToken = adminToken;
 const admin = (method, path, body) => call(base, method, `/admin/v1${path}`, { token: adminToken, body });
 
 // The seed's worked example: the data-warehouse vendor reads concrete typical details only.
@@ -85,7 +96,7 @@ const filter = (await admin('POST', '/filters', {
   predicate_text: 'project_type eq "typical" AND tags intersects ["concrete"]',
 })).json.filter;
 const created = (await admin('POST', '/keys', {
-  firm_id: 'a0000000-0000-4000-8000-000000000001', name: 'Acme Data Warehouse (demo)',
+  name: 'Acme Data Warehouse (demo)',
   grants: [{ workspace_id: WS, filter: filter.id, actions: ['read'] }],
 })).json;
 const tokenRes = await call(base, 'POST', '/oauth/token', { form: { grant_type: 'client_credentials', client_id: created.client_id, client_secret: created.client_secret } });
@@ -104,6 +115,9 @@ portcullis demo (data service ${ds.url}, state in ${dataDir})
   gateway          ${base}
   filter builder   ${base}/            (saves through ${base}/admin/v1, same origin)
   admin token      ${adminToken}
+                   (Acme's firm admin: Acme's filters, keys and audit log only; the builder uses it)
+  operator token   ${operatorToken}
+                   (every firm; makes firm admins: POST /admin/v1/admins {firm_id, name})
 
 Demo key "${created.key.name}" (read on "${filter.name}" in Acme Main):
   PORTCULLIS_CLIENT_ID=${created.client_id}

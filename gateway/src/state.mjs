@@ -8,7 +8,7 @@
 const DAY_MS = 24 * 3600 * 1000;
 
 export function emptyState() {
-  return { format: 1, seq: 0, filters: {}, keys: {}, tokens: {}, audit: [], idempotency: {}, last_used: {} };
+  return { format: 1, seq: 0, filters: {}, keys: {}, admins: {}, tokens: {}, audit: [], idempotency: {}, last_used: {} };
 }
 
 export class StateStore {
@@ -22,6 +22,7 @@ export class StateStore {
     this.lastUsed = new Map(); // key id -> ISO time, merged into the next write
     this.lastUsedPersisted = new Map();
     this.byClientId = new Map();
+    this.adminBySelector = new Map();
   }
 
   async open() {
@@ -30,6 +31,7 @@ export class StateStore {
     if (state.format !== 1 || typeof state.filters !== 'object' || typeof state.keys !== 'object') {
       throw new Error('state: unrecognised format');
     }
+    state.admins ??= {}; // firm admin credentials came after the first states were written
     for (const [id, at] of Object.entries(state.last_used ?? {})) this.lastUsedPersisted.set(id, at);
     this.current = state;
     this.reindex();
@@ -42,6 +44,9 @@ export class StateStore {
 
   reindex() {
     this.byClientId = new Map(Object.values(this.current.keys).map((k) => [k.client_id, k]));
+    // Firm admins by the first 16 hex digits of their token's SHA-256 (the full hash is then
+    // compared in constant time).
+    this.adminBySelector = new Map(Object.values(this.current.admins).map((x) => [x.token_hash.slice(0, 16), x]));
   }
 
   /**

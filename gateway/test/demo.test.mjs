@@ -1,5 +1,5 @@
 // The demo launcher: its four curl examples answer as printed, and it serves the builder and
-// the wasm package same-origin with the admin credential handed to the page.
+// the wasm package same-origin with a firm admin's credential (Acme's) handed to the page.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -35,9 +35,17 @@ it('demo: prints a 200, a 404, a 403 and a 401 that answer as shown, and serves 
     assert.equal(wasm.headers.get('content-type'), 'application/wasm');
     assert.equal((await fetch(`${base}/pkg/browser.mjs`)).status, 200);
     assert.equal((await fetch(`${base}/pkg/../gateway/demo.mjs`)).status, 404, 'nothing outside www/ and pkg/');
-    const filters = await fetch(`${base}/admin/v1/filters`, { headers: { authorization: `Bearer ${cfg.admin_token}` } });
-    assert.equal(filters.status, 200);
-    assert.ok((await filters.json()).filters.some((f) => f.name === 'Concrete details (typical library)'));
+    const adminGet = async (path, token = cfg.admin_token) => (await fetch(`${base}/admin/v1${path}`, { headers: { authorization: `Bearer ${token}` } })).json();
+    assert.ok((await adminGet('/filters')).filters.some((f) => f.name === 'Concrete details (typical library)'));
+    // The builder is handed a firm admin (Acme's), not the operator credential.
+    const me = (await adminGet('/me')).admin;
+    assert.deepEqual([me.operator, me.firm_id], [false, 'a0000000-0000-4000-8000-000000000001']);
+    assert.deepEqual((await adminGet('/firms')).firms.map((f) => f.id), [me.firm_id]);
+    const keys = (await adminGet('/keys')).keys;
+    assert.ok(keys.length >= 1 && keys.every((k) => k.firm_id === me.firm_id && k.created_by === me.id));
+    const operatorToken = /operator token\s+(\S+)/.exec(out)[1];
+    assert.notEqual(operatorToken, cfg.admin_token);
+    assert.equal((await adminGet('/firms', operatorToken)).firms.length, 2);
   } finally {
     child.kill('SIGTERM');
     await new Promise((ok) => (child.exitCode !== null ? ok() : child.once('exit', ok)));

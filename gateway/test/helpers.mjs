@@ -162,17 +162,19 @@ export async function http(base, method, path, { body, headers = {}, token, form
   return { status: res.status, headers: res.headers, text, json };
 }
 
-export function admin(base) {
-  const call = (method, path, body, headers) => http(base, method, `/admin/v1${path}`, { body, headers, token: ADMIN_TOKEN });
+/** The admin API as one admin: the operator (ADMIN_TOKEN) unless a firm admin's token is given. */
+export function admin(base, token = ADMIN_TOKEN) {
+  const call = (method, path, body, headers) => http(base, method, `/admin/v1${path}`, { body, headers, token });
   return {
     call,
+    token,
     async createFilter(f) {
       const r = await call('POST', '/filters', { workspace_id: WS_MAIN, ...f });
       if (r.status !== 201) throw new Error(`filter create: ${r.status} ${r.text}`);
       return r.json.filter;
     },
     async createKey(k) {
-      const r = await call('POST', '/keys', { firm_id: FIRM, name: 'test key', ...k });
+      const r = await call('POST', '/keys', { ...(token === ADMIN_TOKEN ? { firm_id: FIRM } : {}), name: 'test key', ...k });
       if (r.status !== 201) throw new Error(`key create: ${r.status} ${r.text}`);
       return { ...r.json.key, secret: r.json.client_secret };
     },
@@ -183,6 +185,12 @@ export async function mintToken(base, key, headers = {}) {
   const r = await http(base, 'POST', '/oauth/token', { headers, form: { grant_type: 'client_credentials', client_id: key.client_id, client_secret: key.secret } });
   if (r.status !== 200) throw new Error(`token: ${r.status} ${r.text}`);
   return r.json.access_token;
+}
+
+/** A response with the headers that vary per request (SPEC 4.5) left out, for byte comparisons. */
+export function shape(r) {
+  const headers = [...r.headers].filter(([k]) => !['x-request-id', 'date', 'connection', 'keep-alive'].includes(k));
+  return JSON.stringify({ status: r.status, headers, text: r.text });
 }
 
 /** Every page of a list, following next_cursor. */
