@@ -32,6 +32,7 @@ pub mod grants;
 pub mod lang;
 pub mod limits;
 pub mod preview;
+mod record;
 pub mod schema;
 pub mod validate;
 pub mod value;

@@ -10,7 +10,7 @@ use crate::lang::{parse, predicate_from_json, Condition, GroupKind, Predicate, T
 use crate::limits::*;
 use crate::schema::{EntityType, Operator, Schema, ValueType};
 use crate::value::{parse_date, parse_uuid, DateValue};
-use serde::Deserialize;
+use crate::record::{deserialize_via_reader, Fields, ReadError};
 use serde_json::Value;
 
 /// Where a filter's predicate comes from.
@@ -33,31 +33,25 @@ pub struct FilterDraft {
     pub predicate: PredicateSource,
 }
 
-#[derive(Deserialize)]
-struct DraftWire {
-    entity_type: String,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    predicate: Option<Value>,
-    #[serde(default)]
-    predicate_text: Option<String>,
-}
-
-impl<'de> Deserialize<'de> for FilterDraft {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let w = DraftWire::deserialize(d)?;
-        let predicate = match (w.predicate, w.predicate_text) {
-            (Some(_), Some(_)) => return Err(serde::de::Error::custom("give either `predicate` or `predicate_text`, not both")),
-            (Some(v), None) => PredicateSource::Json(v),
+impl FilterDraft {
+    fn read(v: &Value, path: String) -> Result<FilterDraft, ReadError> {
+        let f = Fields::of(v, path)?;
+        let predicate = match (f.get("predicate"), f.opt_string("predicate_text")?) {
+            (Some(_), Some(_)) => return Err("give either `predicate` or `predicate_text`, not both".into()),
+            (Some(v), None) => PredicateSource::Json(v.clone()),
             (None, Some(t)) => PredicateSource::Text(t),
-            (None, None) => return Err(serde::de::Error::custom("a filter needs `predicate` (JSON form) or `predicate_text` (text form)")),
+            (None, None) => return Err("a filter needs `predicate` (JSON form) or `predicate_text` (text form)".into()),
         };
-        Ok(FilterDraft { entity_type: w.entity_type, name: w.name.unwrap_or_default(), description: w.description, predicate })
+        Ok(FilterDraft {
+            entity_type: f.string("entity_type")?,
+            name: f.opt_string("name")?.unwrap_or_default(),
+            description: f.opt_string("description")?,
+            predicate,
+        })
     }
 }
+
+deserialize_via_reader!(FilterDraft, FilterDraft::read);
 
 /// The outcome of validating a filter.
 #[derive(Clone, Debug)]

@@ -18,7 +18,7 @@ use crate::schema::{Operator, ValueType};
 use crate::validate::{compile_source, validate as validate_draft, FilterDraft, PredicateSource};
 use crate::{limits, Diagnostic, Schema};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Value};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -66,24 +66,18 @@ fn remember(Misuse(m): Misuse) -> u32 {
 }
 
 /// `{entity_type, predicate? | predicate_text?}`: the part of a filter evaluation needs.
-#[derive(Deserialize)]
-struct PredicateInput {
-    entity_type: String,
-    #[serde(default)]
-    predicate: Option<Value>,
-    #[serde(default)]
-    predicate_text: Option<String>,
-}
-
-impl PredicateInput {
-    fn source(self) -> Result<(String, PredicateSource), Misuse> {
-        let src = match (self.predicate, self.predicate_text) {
-            (Some(v), None) => PredicateSource::Json(v),
+fn predicate_input(text: &str, what: &str) -> Result<(String, PredicateSource), Misuse> {
+    let v: Value = read(text, what)?;
+    let read = || -> Result<(String, PredicateSource), crate::record::ReadError> {
+        let f = crate::record::Fields::of(&v, String::new())?;
+        let src = match (f.get("predicate"), f.opt_string("predicate_text")?) {
+            (Some(p), None) => PredicateSource::Json(p.clone()),
             (None, Some(t)) => PredicateSource::Text(t),
-            _ => return Err(Misuse("filter: give exactly one of `predicate` or `predicate_text`".into())),
+            _ => return Err("give exactly one of `predicate` or `predicate_text`".into()),
         };
-        Ok((self.entity_type, src))
-    }
+        Ok((f.string("entity_type")?, src))
+    };
+    read().map_err(|m| Misuse(format!("{what}: {m}")))
 }
 
 /// Parse the text form.
@@ -129,8 +123,10 @@ pub fn validate(filter: &str) -> String {
 #[wasm_bindgen]
 pub fn matches(filter: &str, attributes: &str) -> String {
     answer((|| {
-        let (t, src) = read::<PredicateInput>(filter, "filter")?.source()?;
-        let attrs: serde_json::Map<String, Value> = read(attributes, "attributes")?;
+        let (t, src) = predicate_input(filter, "filter")?;
+        let Value::Object(attrs) = read::<Value>(attributes, "attributes")? else {
+            return Err(Misuse("attributes: expected an object".into()));
+        };
         let schema = Schema::builtin();
         Ok(match compile_source(&schema, &t, &src) {
             Ok((f, _)) => {
@@ -341,7 +337,7 @@ impl Store {
     #[wasm_bindgen(js_name = editImpact)]
     pub fn edit_impact(&self, filter_id: &str, edit: &str, entities: &EntitySet) -> String {
         answer((|| {
-            let (_, src) = read::<PredicateInput>(edit, "edit")?.source()?;
+            let (_, src) = predicate_input(edit, "edit")?;
             Ok(match self.inner.edit_impact_rows(filter_id, &src, &entities.rows) {
                 Ok(i) => out(&json!({"ok": true, "keys": i.keys, "gained": i.gained, "lost": i.lost})),
                 Err(ds) => errors(&ds),

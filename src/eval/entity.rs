@@ -3,18 +3,27 @@
 
 use crate::schema::{EntityType, Schema, ValueType};
 use crate::value::{parse_date, parse_uuid};
-use serde::{Deserialize, Serialize};
+use crate::record::{deserialize_via_reader, Fields, ReadError};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// An entity as the data service and the wire carry it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Entity {
     pub id: String,
     pub workspace_id: String,
     pub entity_type: String,
-    #[serde(default)]
     pub attributes: Map<String, Value>,
 }
+
+impl Entity {
+    pub(crate) fn read(v: &Value, path: String) -> Result<Entity, ReadError> {
+        let f = Fields::of(v, path)?;
+        Ok(Entity { id: f.string("id")?, workspace_id: f.string("workspace_id")?, entity_type: f.string("entity_type")?, attributes: f.map_or_empty("attributes")? })
+    }
+}
+
+deserialize_via_reader!(Entity, Entity::read);
 
 /// One attribute's value, typed by the schema. A value that is absent, null or not of the
 /// attribute's type is `Unknown` (SPEC 2.5: such a condition is unknown, never true).

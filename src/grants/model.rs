@@ -2,20 +2,21 @@
 //! Their serde shapes are the wire shapes of the SPEC and the conformance files.
 
 use crate::eval::scan::{ScanError, Scanner};
+use crate::record::{deserialize_via_reader, string_item, Fields, ReadError};
 use crate::schema::Action;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::fmt;
 
 /// A firm and its workspaces.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Firm {
     pub id: String,
     pub workspaces: Vec<String>,
 }
 
 /// A stored filter (SPEC 2.1), with its predicate in either form.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FilterRecord {
     pub id: String,
     pub workspace_id: String,
@@ -33,7 +34,7 @@ pub struct FilterRecord {
 }
 
 /// One grant: workspace + filter + actions. `default:any` grants carry no workspace.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Grant {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
@@ -43,7 +44,7 @@ pub struct Grant {
 }
 
 /// An API key and its grants.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Key {
     pub id: String,
     pub firm_id: String,
@@ -92,6 +93,54 @@ pub struct Request {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_ip: Option<String>,
 }
+
+impl Firm {
+    pub(crate) fn read(v: &Value, path: String) -> Result<Firm, ReadError> {
+        let f = Fields::of(v, path)?;
+        Ok(Firm { id: f.string("id")?, workspaces: f.required_list("workspaces", string_item)? })
+    }
+}
+
+impl FilterRecord {
+    pub(crate) fn read(v: &Value, path: String) -> Result<FilterRecord, ReadError> {
+        let f = Fields::of(v, path)?;
+        Ok(FilterRecord {
+            id: f.string("id")?,
+            workspace_id: f.string("workspace_id")?,
+            entity_type: f.string("entity_type")?,
+            name: f.string_or_empty("name")?,
+            description: f.opt_string("description")?,
+            predicate: f.get("predicate").cloned(),
+            predicate_text: f.opt_string("predicate_text")?,
+            archived: f.bool_or_false("archived")?,
+        })
+    }
+}
+
+impl Grant {
+    pub(crate) fn read(v: &Value, path: String) -> Result<Grant, ReadError> {
+        let f = Fields::of(v, path)?;
+        Ok(Grant { workspace_id: f.opt_string("workspace_id")?, filter: f.string("filter")?, actions: f.list("actions", string_item)? })
+    }
+}
+
+impl Key {
+    pub(crate) fn read(v: &Value, path: String) -> Result<Key, ReadError> {
+        let f = Fields::of(v, path)?;
+        Ok(Key {
+            id: f.string("id")?,
+            firm_id: f.string("firm_id")?,
+            revoked: f.bool_or_false("revoked")?,
+            allowed_ips: f.opt_list("allowed_ips", string_item)?,
+            grants: f.list("grants", Grant::read)?,
+        })
+    }
+}
+
+deserialize_via_reader!(Firm, Firm::read);
+deserialize_via_reader!(FilterRecord, FilterRecord::read);
+deserialize_via_reader!(Grant, Grant::read);
+deserialize_via_reader!(Key, Key::read);
 
 impl Request {
     /// Read a request from JSON text with the serde form's rules (unknown fields ignored,

@@ -8,19 +8,25 @@ use crate::diagnostic::Diagnostic;
 use crate::eval::Entity;
 use crate::schema::Schema;
 use crate::value::parse_uuid;
-use serde::Deserialize;
+use crate::record::{deserialize_via_reader, Fields, ReadError};
 use std::collections::HashMap;
 
 /// The document form of a world.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub struct World {
-    #[serde(default)]
     pub firms: Vec<Firm>,
-    #[serde(default)]
     pub filters: Vec<FilterRecord>,
-    #[serde(default)]
     pub entities: Vec<Entity>,
 }
+
+impl World {
+    fn read(v: &serde_json::Value, path: String) -> Result<World, ReadError> {
+        let f = Fields::of(v, path)?;
+        Ok(World { firms: f.list("firms", Firm::read)?, filters: f.list("filters", FilterRecord::read)?, entities: f.list("entities", Entity::read)? })
+    }
+}
+
+deserialize_via_reader!(World, World::read);
 
 /// A world loaded: the store, and the entities by (workspace, type) and by id.
 #[derive(Clone, Debug)]
