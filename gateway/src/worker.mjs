@@ -8,20 +8,25 @@ import { errorResponse } from './errors.mjs';
 import { normalizeIp } from './ip.mjs';
 import { MemoryBacking } from './store/memory.mjs';
 import { KvBacking } from './store/kv.mjs';
+import { DurableObjectBacking, StateObject } from './store/durable-object.mjs';
 import { useSha256 } from './crypto.mjs';
 
 let appPromise = null;
 
 /**
- * Where state lives: a backing object handed over by the host (Node: store/file.mjs), a service
- * binding STATE (workerd: a writable disk directory), a KV namespace STATE_KV, else memory.
+ * Where state lives: a backing object handed over by the host (Node: store/file.mjs), a Durable
+ * Object namespace STATE_DO (workerd: SQLite on a local disk directory; Cloudflare: the platform's
+ * storage), a KV namespace STATE_KV, else memory.
  */
 function backingFrom(env) {
   if (env.STORE_BACKING) return env.STORE_BACKING;
-  if (env.STATE) return new KvBacking(env.STATE, 'service');
-  if (env.STATE_KV) return new KvBacking(env.STATE_KV, 'kv');
+  if (env.STATE_DO) return new DurableObjectBacking(env.STATE_DO);
+  if (env.STATE_KV) return new KvBacking(env.STATE_KV);
   return new MemoryBacking(env.SEED_STATE ?? null);
 }
+
+// The Durable Object class behind STATE_DO; workerd finds it among this module's exports.
+export { StateObject };
 
 function sourceIp(request, env, ctx, config) {
   // Only a header a trusted proxy sets (configured by name) may say where a request came from;

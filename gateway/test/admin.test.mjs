@@ -2,7 +2,7 @@
 // of every admin change on already-issued tokens. Run against the gateway on Node and on workerd.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as h from './helpers.mjs';
 
@@ -243,12 +243,14 @@ for (const runtime of ['node', 'workerd']) {
       const all = (await a.call('GET', `/audit?target_id=${k.id}`)).json.entries.map((x) => x.action);
       assert.deepEqual(all, ['key.reveal', 'key.create'], 'newest first');
 
-      if (runtime === 'node') {
-        // Secrets are stored encrypted: the plaintext appears nowhere in the state on disk.
-        const state = readFileSync(join(gw.dir, 'state.json'), 'utf8');
-        assert.ok(!state.includes(k.secret));
-        assert.ok(!state.includes(token), 'tokens are stored as hashes only');
-      }
+      // Secrets are stored encrypted: the plaintext appears nowhere in the state on disk (Node:
+      // state.json; workerd: the Durable Object's SQLite database and its write-ahead log).
+      const files = runtime === 'node' ? [join(gw.dir, 'state.json')]
+        : readdirSync(join(gw.dir, 'portcullis-gateway-state')).map((f) => join(gw.dir, 'portcullis-gateway-state', f));
+      const onDisk = files.map((f) => readFileSync(f, 'latin1')).join('');
+      assert.ok(onDisk.includes(k.id), 'the state was found on disk');
+      assert.ok(!onDisk.includes(k.secret));
+      assert.ok(!onDisk.includes(token), 'tokens are stored as hashes only');
     });
 
     it('keys: grants added and removed, and the IP allowlist, take effect on the next request', async () => {

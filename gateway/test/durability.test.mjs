@@ -1,4 +1,9 @@
-// Durability and concurrency of the admin store (issue 7), on Node with the on-disk backing.
+// Durability and concurrency of the admin store (issue 7), on both runtimes, each with its own
+// backing:
+//   Node:    store/file.mjs, DIR/state.json (temp file, fsync, rename, fsync of the directory);
+//   workerd: store/durable-object.mjs, a SQLite-backed Durable Object in DIR (WAL, fsync on commit;
+//            the object's answer waits for the commit). workerd's plain `disk` service is not used:
+//            it renames without fsync (see README).
 //
 // Durability: streams of admin writes run against the gateway; at a random moment the process
 // is killed with SIGKILL; it is restarted on the same data directory and every write that was
@@ -6,24 +11,45 @@
 // Concurrency: many parallel writes, including read-modify-writes of one key, none lost.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as h from './helpers.mjs';
 
-const ROUNDS = Number(process.env.DURABILITY_ROUNDS ?? 20);
+const RUNTIMES = [
+  { runtime: 'node', store: 'file', rounds: Number(process.env.DURABILITY_ROUNDS ?? 20) },
+  { runtime: 'workerd', store: 'durable-object', rounds: Number(process.env.DURABILITY_ROUNDS_WORKERD ?? 8) },
+];
 const { WS_MAIN } = h;
 
-describe('admin store durability and concurrency (Node, on-disk state)', () => {
+for (const { runtime, store, rounds: ROUNDS } of RUNTIMES) describe(`admin store durability and concurrency (${runtime}, ${store} backing)`, () => {
   let ds;
   let dir;
   before(async () => {
     ds = await h.startDataService({ size: 1300 });
-    dir = mkdtempSync(join(tmpdir(), 'portcullis-durability-'));
+    dir = mkdtempSync(join(tmpdir(), `portcullis-durability-${runtime}-`));
   });
   after(async () => {
     await ds?.stop();
     if (dir) h.removeDir(dir);
+  });
+
+  it(`the ${runtime} gateway keeps its state in the ${store} backing, on disk in its data directory`, async () => {
+    const gw = await h.startGateway({ runtime, dataUrl: ds.url });
+    try {
+      assert.equal((await (await fetch(`${gw.base}/healthz`)).json()).store, store);
+      await h.admin(gw.base).createKey({ name: 'where is it', grants: [] });
+      if (runtime === 'node') {
+        assert.ok(existsSync(join(gw.dir, 'state.json')));
+      } else {
+        // One Durable Object, one SQLite database (metadata.sqlite is workerd's own).
+        const sqlite = readdirSync(join(gw.dir, 'portcullis-gateway-state')).filter((f) => f.endsWith('.sqlite') && f !== 'metadata.sqlite');
+        assert.equal(sqlite.length, 1, sqlite.join(', '));
+      }
+    } finally {
+      await gw.stop();
+      h.removeDir(gw.dir);
+    }
   });
 
   it(`every acknowledged write survives SIGKILL (${ROUNDS} rounds)`, async () => {
@@ -35,7 +61,7 @@ describe('admin store durability and concurrency (Node, on-disk state)', () => {
     let live = null; // the running gateway, killed on the way out if an assertion fails
     try {
       for (let round = 0; round < ROUNDS; round++) {
-        const gw = await h.startGateway({ runtime: 'node', dataUrl: ds.url, dir });
+        const gw = await h.startGateway({ runtime, dataUrl: ds.url, dir });
         live = gw;
         const a = h.admin(gw.base);
         // Everything acknowledged before this kill (and in earlier rounds) must be here now.
@@ -89,7 +115,7 @@ describe('admin store durability and concurrency (Node, on-disk state)', () => {
       if (live && live.child.exitCode === null && live.child.signalCode === null) live.child.kill('SIGKILL');
     }
     // A final start proves the last kill too left a readable, complete store.
-    const gw = await h.startGateway({ runtime: 'node', dataUrl: ds.url, dir });
+    const gw = await h.startGateway({ runtime, dataUrl: ds.url, dir });
     try {
       const a = h.admin(gw.base);
       const filters = new Map((await a.call('GET', '/filters?include_archived=true')).json.filters.map((f) => [f.id, f]));
@@ -99,14 +125,14 @@ describe('admin store durability and concurrency (Node, on-disk state)', () => {
       for (const id of ackedGrants) assert.ok(have.has(id), `acknowledged grant ${id} lost`);
       assert.equal(kills, ROUNDS);
       assert.ok(ackedFilters.size >= ROUNDS, `writes were acknowledged in the rounds (${ackedFilters.size})`);
-      console.log(`# durability: ${kills} SIGKILLs, ${ackedFilters.size} filters, ${ackedGrants.size} grants, ${ackedArchives.size} archives acknowledged, none lost`);
+      console.log(`# durability (${runtime}): ${kills} SIGKILLs, ${ackedFilters.size} filters, ${ackedGrants.size} grants, ${ackedArchives.size} archives acknowledged, none lost`);
     } finally {
       await gw.stop();
     }
   });
 
   it('parallel admin writes never lose one another', async () => {
-    const gw = await h.startGateway({ runtime: 'node', dataUrl: ds.url });
+    const gw = await h.startGateway({ runtime, dataUrl: ds.url });
     try {
       const a = h.admin(gw.base);
       const key = await a.createKey({ name: 'concurrency', grants: [] });
@@ -129,7 +155,7 @@ describe('admin store durability and concurrency (Node, on-disk state)', () => {
 
       // And all of it is on disk: a restart on the same directory sees the same.
       await gw.stop();
-      const again = await h.startGateway({ runtime: 'node', dataUrl: ds.url, dir: gw.dir });
+      const again = await h.startGateway({ runtime, dataUrl: ds.url, dir: gw.dir });
       try {
         const b = h.admin(again.base);
         assert.equal((await b.call('GET', `/keys/${key.id}`)).json.key.grants.length, N);

@@ -9,9 +9,12 @@
 # exception is gateway/src/engine.mjs, which is engine-workerd.mjs here (pkg/workerd.mjs instead
 # of pkg/node.mjs).
 #
-# State: the STATE binding is a writable disk directory (a PUT writes a temp file and renames it
-# into place), wrapped by gateway/src/store/kv.mjs; on Cloudflare the same binding can be a KV
-# namespace. Source addresses: workerd does not tell a worker the peer address, so a request's
+# State: the STATE_DO binding is a SQLite-backed Durable Object (gateway/src/store/durable-object.mjs)
+# whose storage is the disk directory given on the command line; SQLite commits with fsync and the
+# object's answer waits for the commit, so an acknowledged admin write is durable. (The `disk`
+# service's own PUT renames a temp file into place without fsync: it survives a process restart,
+# not a power loss, so it is not used for state.) On Cloudflare the same class and binding run on
+# the platform's Durable Object storage. Source addresses: workerd does not tell a worker the peer address, so a request's
 # source is unknown (keys with an IP allowlist are refused) unless CLIENT_IP_HEADER names a
 # header that a trusted proxy in front sets (CF-Connecting-IP behind Cloudflare).
 using Workerd = import "/workerd/workerd.capnp";
@@ -21,7 +24,8 @@ const config :Workerd.Config = (
     (name = "gateway", worker = .gateway),
     # The data service is on this machine: allow loopback and private addresses for fetch().
     (name = "loopback", network = (allow = ["local", "private"])),
-    # Path given on the command line: --directory-path state=DIR
+    # Path given on the command line: --directory-path state=DIR. Holds the Durable Object's
+    # SQLite database (DIR/portcullis-gateway-state/*.sqlite); not bound to the worker itself.
     (name = "state", disk = (writable = true)),
   ],
   sockets = [
@@ -50,12 +54,17 @@ const gateway :Workerd.Worker = (
     (name = "gateway/src/tokens.mjs", esModule = embed "../src/tokens.mjs"),
     (name = "gateway/src/store/kv.mjs", esModule = embed "../src/store/kv.mjs"),
     (name = "gateway/src/store/memory.mjs", esModule = embed "../src/store/memory.mjs"),
+    (name = "gateway/src/store/durable-object.mjs", esModule = embed "../src/store/durable-object.mjs"),
     (name = "pkg/workerd.mjs", esModule = embed "../../pkg/workerd.mjs"),
     (name = "pkg/api.mjs", esModule = embed "../../pkg/api.mjs"),
     (name = "pkg/gen/portcullis.js", esModule = embed "../../pkg/gen/portcullis.js"),
     (name = "pkg/gen/portcullis_bg.wasm", wasm = embed "../../pkg/gen/portcullis_bg.wasm"),
   ],
   compatibilityDate = "2025-09-01",
+  durableObjectNamespaces = [
+    (className = "StateObject", uniqueKey = "portcullis-gateway-state", enableSql = true),
+  ],
+  durableObjectStorage = (localDisk = "state"),
   bindings = [
     (name = "DATA_SERVICE_URL", fromEnvironment = "DATA_SERVICE_URL"),
     (name = "PORTCULLIS_SECRET_KEY", fromEnvironment = "PORTCULLIS_SECRET_KEY"),
@@ -66,7 +75,7 @@ const gateway :Workerd.Worker = (
     (name = "DOWNLOAD_TTL_SECONDS", fromEnvironment = "DOWNLOAD_TTL_SECONDS"),
     (name = "PAGE_SIZE_DEFAULT", fromEnvironment = "PAGE_SIZE_DEFAULT"),
     (name = "PAGE_SIZE_MAX", fromEnvironment = "PAGE_SIZE_MAX"),
-    (name = "STATE", service = "state"),
+    (name = "STATE_DO", durableObjectNamespace = "StateObject"),
   ],
   globalOutbound = "loopback",
 );
