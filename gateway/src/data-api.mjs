@@ -222,12 +222,14 @@ async function download(app, key, req, url, collection) {
 async function redeemDownload(request, app, ctx, url, segs) {
   if (request.method !== 'GET') return methodNotAllowed('GET');
   const [, , ws, collection, id, name] = segs;
-  const typeDesc = app.policy.byCollection.get(collection);
-  if (segs.length !== 6 || !typeDesc || !isUuid(ws) || !isUuid(id) || !name) return notFound();
+  // The signature is this URL's credential: checked first, whatever the path (a path that is not
+  // one the gateway signs cannot carry a valid signature).
   const v = await verifyUrl(app.keys, url, app.state.now());
   if (v.error) {
     return errorResponse(403, v.error, v.error === 'url_expired' ? 'This download URL has expired; request a new one.' : 'This download URL is not valid.');
   }
+  const typeDesc = app.policy.byCollection.get(collection);
+  if (segs.length !== 6 || !typeDesc || !isUuid(ws) || !isUuid(id) || !name) return notFound();
   const rec = await app.data.get(ws, typeDesc.name, id);
   const d = app.policy.store.decide(v.keyId, { operation: 'download', workspace_id: ws, entity_type: typeDesc.name, id, source_ip: ctx.sourceIp }, rec?.entity ?? null);
   if (d.status !== 200) return denial(d);

@@ -349,6 +349,11 @@ for (const runtime of ['node', 'workerd']) {
       const tampered = file.url.replace(/sig=[^&]+/, 'sig=AAAA');
       const bad = await h.http(gw.base, 'GET', new URL(tampered).pathname + new URL(tampered).search, { headers: fromLocal });
       assert.equal(bad.status, 403);
+      // The signature is checked before the path: a malformed one without a signature is refused alike.
+      const malformed = await h.http(gw.base, 'GET', `/v1/files/${WS_MAIN}/families/not-a-uuid/x.rfa`, { headers: fromLocal });
+      const unsigned = await h.http(gw.base, 'GET', new URL(file.url).pathname, { headers: fromLocal });
+      assert.equal(unsigned.status, 403);
+      assert.equal(shape(malformed), shape(unsigned));
 
       const path = `/v1/workspaces/${WS_MAIN}/stashes`;
       const notPerm = (await send('POST', path, T.all, { attributes: { created_by: h.USER_MAIN, is_permanent: false } })).json.data;
