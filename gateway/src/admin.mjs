@@ -30,8 +30,8 @@ export async function authenticateAdmin(request, app) {
   if (auth === null || auth.trim() === '') return { response: missingCredentials(ADMIN_REALM) };
   const m = /^Bearer +(\S+) *$/i.exec(auth);
   if (!m) return { response: invalidToken(ADMIN_REALM) };
-  const hex = await sha256hex(m[1]);
   const presented = await sha256(m[1]);
+  const hex = Array.from(presented, (x) => x.toString(16).padStart(2, '0')).join('');
   let operator = null;
   for (const a of app.config.admins) if (timingSafeEqual(presented, a.hash)) operator = a;
   if (operator) return { who: { id: `operator:${operator.name}`, name: operator.name, firmId: null } };
