@@ -4,11 +4,14 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { GATEWAY, dataServiceBin } from './helpers.mjs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { GATEWAY, dataServiceBin, removeDir } from './helpers.mjs';
 
 it('demo: prints a 200, a 404, a 403 and a 401 that answer as shown, and serves the builder', async () => {
   dataServiceBin(); // built before the demo needs it
-  const child = spawn(process.execPath, [join(GATEWAY, 'demo.mjs'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-demo-test-'));
+  const child = spawn(process.execPath, [join(GATEWAY, 'demo.mjs'), '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => { out += d; });
   child.stderr.on('data', (d) => { out += d; });
@@ -49,5 +52,6 @@ it('demo: prints a 200, a 404, a 403 and a 401 that answer as shown, and serves 
   } finally {
     child.kill('SIGTERM');
     await new Promise((ok) => (child.exitCode !== null ? ok() : child.once('exit', ok)));
+    removeDir(dataDir);
   }
 });
