@@ -175,8 +175,9 @@ impl<'a> Scanner<'a> {
         self.pos = i;
         // The slice is JSON number grammar. serde_json reads it (correctly rounded, with the
         // crate's `float_roundtrip`), which also keeps a second float parser out of the wasm.
-        match serde_json::from_str::<f64>(&self.text[start..i]) {
-            Ok(n) if n.is_finite() => Ok(n),
+        // (Read as a JSON value: a typed f64 read would link serde's type-error formatting.)
+        match serde_json::from_str::<serde_json::Value>(&self.text[start..i]).ok().and_then(|v| v.as_f64()) {
+            Some(n) if n.is_finite() => Ok(n),
             _ => {
                 self.pos = start;
                 self.error("number out of range")

@@ -217,9 +217,12 @@ impl<'a> Parser<'a> {
     fn scalar(&mut self) -> Result<Value, Diagnostic> {
         let t = self.next();
         match t.kind {
-            TokenKind::String => serde_json::from_str::<String>(t.text)
-                .map(Value::String)
-                .map_err(|e| self.error_at(t.range, format!("this string is not a valid JSON string: {e}"))),
+            // Read as a JSON value, not a typed String: one JSON code path in the wasm module.
+            TokenKind::String => match serde_json::from_str::<Value>(t.text) {
+                Ok(v @ Value::String(_)) => Ok(v),
+                Ok(_) => Err(self.error_at(t.range, "this string is not a valid JSON string")),
+                Err(e) => Err(self.error_at(t.range, format!("this string is not a valid JSON string: {e}"))),
+            },
             TokenKind::Number => match serde_json::from_str::<Value>(t.text) {
                 Ok(v @ Value::Number(_)) => Ok(v),
                 _ => Err(self.error_at(t.range, format!("`{}` is out of the range of numbers", t.text))),
