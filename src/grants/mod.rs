@@ -3,6 +3,7 @@
 //! ([`decide`]), and whole worlds for one-shot use ([`world`]).
 
 pub mod decide;
+mod fast_hash;
 pub mod ip;
 pub mod model;
 pub mod store;

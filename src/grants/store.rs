@@ -11,7 +11,8 @@ use crate::schema::{Action, Schema};
 use crate::validate::{validate, FilterDraft, PredicateSource};
 use crate::value::parse_uuid;
 use serde::Serialize;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use super::fast_hash::FastMap;
+use std::collections::{BTreeSet, HashSet};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -62,7 +63,7 @@ pub struct CompiledKey {
     pub(crate) allowed_ips: Option<Vec<Option<IpRange>>>,
     pub(crate) grants: Vec<CompiledGrant>,
     /// (workspace, entity type, action) → grant indexes; `default:any` grants under `any`.
-    pub(crate) index: HashMap<(u128, usize, Action), Vec<u32>>,
+    pub(crate) index: FastMap<(u128, usize, Action), Vec<u32>>,
     pub(crate) any: [Vec<u32>; 3],
     /// A key-level rule failed (`invalid_ip_range`): no grant is eligible.
     pub(crate) key_invalid: bool,
@@ -129,11 +130,11 @@ pub struct PutFilter {
 #[derive(Clone, Debug)]
 pub struct PolicyStore {
     pub(crate) schema: Schema,
-    pub(crate) workspace_firm: HashMap<u128, u128>,
-    pub(crate) firms: HashMap<u128, Vec<u128>>,
-    pub(crate) filters: HashMap<String, StoredFilter>,
-    pub(crate) keys: HashMap<String, Arc<CompiledKey>>,
-    holders: HashMap<String, BTreeSet<String>>,
+    pub(crate) workspace_firm: FastMap<u128, u128>,
+    pub(crate) firms: FastMap<u128, Vec<u128>>,
+    pub(crate) filters: FastMap<String, StoredFilter>,
+    pub(crate) keys: FastMap<String, Arc<CompiledKey>>,
+    holders: FastMap<String, BTreeSet<String>>,
 }
 
 fn bad_id(what: &str, id: &str) -> Diagnostic {
@@ -145,11 +146,11 @@ impl PolicyStore {
     pub fn new(schema: Schema) -> PolicyStore {
         PolicyStore {
             schema,
-            workspace_firm: HashMap::new(),
-            firms: HashMap::new(),
-            filters: HashMap::new(),
-            keys: HashMap::new(),
-            holders: HashMap::new(),
+            workspace_firm: FastMap::default(),
+            firms: FastMap::default(),
+            filters: FastMap::default(),
+            keys: FastMap::default(),
+            holders: FastMap::default(),
         }
     }
 
@@ -325,7 +326,7 @@ impl PolicyStore {
                 .collect()
         });
         let mut grants = Vec::with_capacity(key.grants.len());
-        let mut index: HashMap<(u128, usize, Action), Vec<u32>> = HashMap::new();
+        let mut index: FastMap<(u128, usize, Action), Vec<u32>> = FastMap::default();
         let mut any: [Vec<u32>; 3] = Default::default();
         for (i, g) in key.grants.iter().enumerate() {
             let before = errors.len();
