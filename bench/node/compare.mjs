@@ -170,7 +170,7 @@ timeAll(engines, expectedB).forEach((r, i) => {
 
 // Where portcullis' wasm time goes: the same calls with the entity data left out, so the
 // difference is what carrying entities across the boundary (and preparing them) costs.
-const { Store } = await import('../../pkg/node.mjs');
+const { Store, EntitySet } = await import('../../pkg/node.mjs');
 const store = new Store();
 store.putFirm(data.firm);
 for (const f of data.filters) store.putFilter({ id: f.id, workspace_id: f.workspace_id, entity_type: f.entity_type, name: f.name, predicate_text: f.predicate_text });
@@ -180,15 +180,24 @@ const list = { operation: 'list', workspace_id: data.workspace, entity_type: 'de
 const inW = data.entities.filter((e) => e.workspace_id === data.workspace);
 const one = (name, decideOne) => timeOne([{ name, decideOne }], null)[0].median_ns;
 const all = (name, decideAll, expected) => timeAll([{ name, decideAll }], expected)[0].median_ms;
+const entityText = JSON.stringify(entityA);
+const loaded = new EntitySet(data.entities);
 const breakdown = {
   get_without_entity_ns: one('get without entity', () => store.decide(data.key.id, get, null).status === 404),
+  // The entity as the JSON text a gateway holds from the data service: no object walk.
+  get_entity_text_ns: one('get, entity as JSON text', () => store.decide(data.key.id, get, entityText).status === 200),
+  // The bulk call over entities loaded into wasm once (an EntitySet), as the builder does.
+  list_over_loaded_set_ms: all('list over a loaded EntitySet', () => store.decide(data.key.id, list, loaded).ids.length, expectedB),
+  load_set_ms: all('loading the EntitySet', () => { const s = new EntitySet(data.entities); const n = s.length; s.free(); return n === data.entities.length ? expectedB : -1; }, expectedB),
   list_over_no_entities_ms: all('list over none', () => (store.decide(data.key.id, list, []).status === 403 ? 0 : -1), 0),
   filter_ids_ms: all('filterIds', () => store.filterIds(data.key.id, list, data.entities).length, expectedB),
   list_over_workspace_only_ms: all('list over W only', () => store.decide(data.key.id, list, inW).ids.length, expectedB),
   workspace_entities: inW.length,
 };
 store.free();
-console.log(`\nportcullis breakdown: get without an entity ${breakdown.get_without_entity_ns.toFixed(0)} ns; list over no entities ${breakdown.list_over_no_entities_ms.toFixed(3)} ms; ` +
+loaded.free();
+console.log(`\nportcullis breakdown: get with the entity as JSON text ${breakdown.get_entity_text_ns.toFixed(0)} ns; list over a loaded EntitySet ${breakdown.list_over_loaded_set_ms.toFixed(2)} ms (loading it ${breakdown.load_set_ms.toFixed(1)} ms)`);
+console.log(`portcullis breakdown: get without an entity ${breakdown.get_without_entity_ns.toFixed(0)} ns; list over no entities ${breakdown.list_over_no_entities_ms.toFixed(3)} ms; ` +
   `filterIds over all ${breakdown.filter_ids_ms.toFixed(1)} ms; list over W's ${inW.length} only ${breakdown.list_over_workspace_only_ms.toFixed(1)} ms`);
 
 mkdirSync(dirname(OUT), { recursive: true });
