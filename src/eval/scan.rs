@@ -27,6 +27,27 @@ impl std::fmt::Display for ScanError {
     }
 }
 
+/// The index of the first `"`, `\\` or control byte at or after `from` (`b.len()` if none),
+/// eight bytes at a time: strings are most of an entity's text.
+fn special(b: &[u8], from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut i = from;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let x = u64::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7]]);
+        // A byte below 0x20: (x - 0x20 per byte) borrows into its high bit, for a byte that
+        // had its high bit clear.
+        let control = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+        let hit = zero_byte(x ^ (ONES * u64::from(b'"'))) | zero_byte(x ^ (ONES * u64::from(b'\\'))) | control;
+        if hit != 0 {
+            break; // the exact byte is found below; false positives only past a true hit
+        }
+        i += 8;
+    }
+    b[i..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).map_or(b.len(), |n| i + n)
+}
+
 /// A string value: borrowed when it has no escapes.
 enum Str<'a> {
     Borrowed(&'a str),
@@ -189,20 +210,20 @@ impl<'a> Scanner<'a> {
         self.expect(b'"')?;
         let b = self.bytes();
         let start = self.pos;
-        let mut i = start;
-        while let Some(&c) = b.get(i) {
-            match c {
-                b'"' => {
-                    self.pos = i + 1;
-                    return Ok(Str::Borrowed(&self.text[start..i]));
-                }
-                b'\\' => break,
-                0..=0x1f => {
-                    self.pos = i;
-                    return self.error("control character in a string");
-                }
-                _ => i += 1,
+        // The common case, a string without escapes: one pass for the first special byte.
+        let stop = special(b, start);
+        let mut i = stop;
+        match b.get(stop) {
+            Some(b'"') => {
+                self.pos = stop + 1;
+                return Ok(Str::Borrowed(&self.text[start..stop]));
             }
+            Some(b'\\') => {}
+            Some(_) => {
+                self.pos = stop;
+                return self.error("control character in a string");
+            }
+            None => {}
         }
         // Escapes: copy what was plain so far, then decode the rest.
         let mut out = String::from(&self.text[start..i]);
@@ -546,6 +567,19 @@ mod tests {
         ];
         for d in docs {
             assert_eq!(via_scanner(d).unwrap(), via_serde(d), "{d}");
+        }
+    }
+
+    #[test]
+    fn special_bytes_are_found_at_any_offset() {
+        for len in 0..40 {
+            for (at, c) in (0..len).flat_map(|at| [(at, b'"'), (at, b'\\'), (at, 0x1f), (at, 0)]) {
+                let mut v = vec![b'a'; len];
+                v[at] = c;
+                assert_eq!(special(&v, 0), at, "len {len} at {at} byte {c}");
+            }
+            let plain: Vec<u8> = (0..len).map(|i| b" ~\x7f\xc3\xa9Az"[i % 7]).collect();
+            assert_eq!(special(&plain, 0), len);
         }
     }
 
