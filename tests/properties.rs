@@ -221,3 +221,55 @@ proptest! {
         prop_assert_eq!(ev(&Predicate::not(Predicate::not(a.clone()))), ev(&a));
     }
 }
+
+/// Any JSON value, nested a little: what an entity's attributes may hold.
+fn any_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| json!(f)),
+        any::<String>().prop_map(Value::String),
+        prop::sample::select(vec!["concrete", "steel", "typical", "2025-03-04", "2025-03-04T05:06:07Z", "A1000000-0000-4000-8000-00000000000A"])
+            .prop_map(|s| Value::String(s.into())),
+    ];
+    leaf.prop_recursive(3, 24, 5, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+            prop::collection::btree_map("[a-z_]{1,6}", inner, 0..4).prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+fn any_entity() -> impl Strategy<Value = Value> {
+    let names: Vec<String> = Schema::builtin().entity_types.iter().flat_map(|t| t.attributes.iter().map(|a| a.name.clone())).collect();
+    let key = prop_oneof![prop::sample::select(names), "[a-z_]{1,8}"];
+    (
+        any::<String>(),
+        prop::sample::select(vec!["a1000000-0000-4000-8000-00000000000a", "not a uuid"]),
+        prop::sample::select(vec!["detail", "family", "stash", "tag", "robot"]),
+        prop::collection::btree_map(key, any_json(), 0..10),
+    )
+        .prop_map(|(id, ws, ty, attrs)| json!({"id": id, "workspace_id": ws, "entity_type": ty, "attributes": attrs}))
+}
+
+proptest! {
+    /// The wasm boundary reads entities straight from JSON text; it must prepare exactly what
+    /// the JSON-tree path prepares, whatever the values and however the text is laid out.
+    #[test]
+    fn entities_read_from_text_match_the_tree_path(e in any_entity(), pretty in any::<bool>()) {
+        use portcullis::grants::Row;
+        let schema = Schema::builtin();
+        let text = if pretty { serde_json::to_string_pretty(&e).unwrap() } else { serde_json::to_string(&e).unwrap() };
+        let entity: portcullis::Entity = serde_json::from_value(e).unwrap();
+        let expected = Row::new(&schema, &entity);
+        let got = Row::from_json(&schema, &text).unwrap();
+        prop_assert_eq!(got.as_ref().map(|r| (&r.id, r.workspace, &r.entity)), expected.as_ref().map(|r| (&r.id, r.workspace, &r.entity)));
+    }
+
+    #[test]
+    fn reading_entities_from_any_text_never_panics(s in "\\PC{0,200}") {
+        let _ = portcullis::grants::Row::from_json(&Schema::builtin(), &s);
+        let _ = portcullis::grants::Row::many_from_json(&Schema::builtin(), &s);
+    }
+}
