@@ -18,14 +18,19 @@ export function loadSample() {
   return JSON.parse(readFileSync(resolve(HERE, '../data/sample.json'), 'utf8'));
 }
 
+/** Headless Chromium; chromium.launch uses a fresh temporary profile (user-data-dir) every time. */
+export async function launchBrowser() {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}
+
 /** One server and one browser for a test file; each test gets a fresh context (fresh storage). */
 export async function setup() {
   const { server, url } = await startServer();
-  // chromium.launch uses a fresh temporary profile (user-data-dir) of its own every time.
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  const browser = await launchBrowser();
   return {
     url,
+    pageUrl: `${url}/www/`,
     browser,
     async close() {
       await browser.close();
@@ -35,16 +40,17 @@ export async function setup() {
 }
 
 /**
- * A page on the builder with its console watched. `page.consoleErrors` collects console errors
- * and uncaught exceptions; `finish(name)` saves the screenshot and asserts there were none.
+ * A page on the builder (at `env.pageUrl`) with its console watched. `errors` collects console
+ * errors and uncaught exceptions; `finish(name)` saves the screenshot and asserts there were none.
  */
-export async function openBuilder(env, hash = '#/new') {
+export async function openBuilder(env, hash = '#/new', { beforeLoad } = {}) {
   const context = await env.browser.newContext({ viewport: { width: 1280, height: 960 } });
+  await beforeLoad?.(context); // e.g. context.route(...) before the page's first request
   const page = await context.newPage();
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  await page.goto(`${env.url}/www/${hash}`);
+  await page.goto(`${env.pageUrl}${hash}`);
   await page.waitForSelector('body[data-ready]', { timeout: 20000 });
   return {
     page,

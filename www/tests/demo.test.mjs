@@ -1,0 +1,264 @@
+// End-to-end in demo mode: `node gateway/demo.mjs` (the data service and the gateway, on
+// 127.0.0.1 with ephemeral ports and a temporary state directory) serves the builder same-origin
+// and hands it Acme's firm admin credential. Everything the page shows and saves must come from,
+// and go to, the gateway's admin API; each result is checked against that API and against the
+// wasm package in Node over the gateway's own workspace data.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { format, preview } from '../../pkg/node.mjs';
+import { launchBrowser, openBuilder, rows, settle, shot } from './helpers.mjs';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const WS_MAIN = 'a1000000-0000-4000-8000-000000000001'; // the data service's "Acme Main"
+const WORKED_EXAMPLE = 'project_type eq "typical" AND tags intersects ["concrete"]';
+
+/** Start the demo as scripts/demo.sh does, on port 0 with a state directory of its own. */
+async function startDemo() {
+  assert.ok(existsSync(join(REPO, 'pkg/gen/portcullis_bg.wasm')), 'pkg/gen is built (scripts/build-wasm.sh)');
+  // The data service (a Rust example); scripts/test.sh builds it first, this only covers a bare run.
+  if (!existsSync(join(REPO, 'target/release/examples/data-service'))) {
+    execFileSync('cargo', ['build', '--release', '--example', 'data-service'], { cwd: REPO, stdio: 'inherit' });
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-www-demo-'));
+  const child = spawn(process.execPath, [join(REPO, 'gateway/demo.mjs'), '--port', '0', '--data-dir', dataDir],
+    { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { out += d; });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((ok) => child.once('exit', ok));
+      child.kill('SIGTERM');
+      const hard = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(hard);
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await new Promise((ok, fail) => {
+      const timer = setTimeout(() => fail(new Error(`the demo did not start in 60 s:\n${out}`)), 60_000);
+      const poll = setInterval(() => {
+        if (/Ctrl-C to stop/.test(out)) { clearInterval(poll); clearTimeout(timer); ok(); }
+      }, 50);
+      child.once('exit', (code) => { clearInterval(poll); clearTimeout(timer); fail(new Error(`the demo exited (${code}):\n${out}`)); });
+    });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const field = (re) => re.exec(out)?.[1] ?? assert.fail(`the demo printed no ${re}:\n${out}`);
+  return {
+    url: field(/gateway\s+(http:\/\/127\.0\.0\.1:\d+)/),
+    adminToken: field(/admin token\s+(\S+)/),
+    clientId: field(/PORTCULLIS_CLIENT_ID=(\S+)/),
+    stop,
+  };
+}
+
+let env;
+let demo;
+let me; // the firm admin behind the demo's credential
+
+/** The admin API as the demo's firm admin (or with another token). */
+async function api(method, path, body, token = demo.adminToken) {
+  const res = await fetch(`${demo.url}/admin/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await res.json().catch(() => null);
+  assert.ok(res.ok, `${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+before(async () => {
+  demo = await startDemo();
+  const browser = await launchBrowser().catch(async (err) => { await demo.stop(); throw err; });
+  // The gateway serves the page at its root, same origin as /admin/v1.
+  env = { url: demo.url, pageUrl: `${demo.url}/`, browser };
+  me = (await api('GET', '/me')).admin;
+  assert.deepEqual([me.operator, me.name], [false, 'Acme firm admin (demo)']);
+});
+after(async () => {
+  await env?.browser.close();
+  await demo?.stop();
+});
+
+/** Watch which data the page fetches, so "came from the gateway" is checked, not assumed. */
+function watchRequests(page) {
+  const seen = [];
+  page.on('request', (r) => seen.push(new URL(r.url()).pathname));
+  return seen;
+}
+
+test('the builder loads in gateway mode, with the gateway\'s workspaces and filters', async () => {
+  const { page, finish } = await openBuilder(env);
+  const seen = watchRequests(page);
+  await page.reload();
+  await page.waitForSelector('body[data-ready]');
+  assert.equal(await page.locator('#mode').textContent(), 'Demo gateway · /admin/v1');
+
+  // Workspaces: the admin API's (the data service's names), not the generated sample's.
+  const { workspaces } = await api('GET', '/workspaces');
+  assert.ok(workspaces.some((w) => w.id === WS_MAIN));
+  const options = await page.getByLabel('Workspace').locator('option')
+    .evaluateAll((os) => os.map((o) => ({ id: o.value, name: o.textContent })));
+  assert.deepEqual(options, workspaces.map(({ id, name }) => ({ id, name })));
+
+  // Filters: exactly the stored ones the admin API lists (the demo made one), none from the sample.
+  const stored = (await api('GET', '/filters')).filters.filter((f) => !f.system);
+  assert.ok(stored.some((f) => f.name === 'Concrete details (typical library)'));
+  const listed = await page.locator('.filter-link').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  assert.deepEqual(listed.sort(), stored.map((f) => `#/filters/${encodeURIComponent(f.id)}`).sort());
+
+  assert.ok(seen.includes('/demo/config.json'));
+  assert.ok(seen.includes('/admin/v1/workspaces') && seen.includes('/admin/v1/filters'), `requests: ${seen.join(' ')}`);
+  assert.equal(seen.some((p) => p.endsWith('/data/sample.json')), false, 'the local sample is not loaded');
+  assert.equal(await page.evaluate(() => localStorage.length), 0, 'nothing kept in the browser\'s storage');
+  await finish('demo-gateway-mode');
+});
+
+test('the worked example, built by clicks and keys, previewed over the gateway\'s data and saved through it', async () => {
+  const { page, finish } = await openBuilder(env);
+  const name = 'Concrete typical details (built in the demo)';
+  const description = 'Made by the end-to-end test through the gateway\'s admin API.';
+  await page.getByLabel('Workspace').selectOption(WS_MAIN);
+  await page.getByLabel('Entity type').selectOption('detail');
+  await page.getByLabel('Name').click();
+  await page.keyboard.type(name);
+  await page.getByLabel('Description').click();
+  await page.keyboard.type(description);
+
+  await page.getByRole('button', { name: '+ Condition' }).click();
+  await page.getByLabel('Attribute of condition 1').selectOption('project_type');
+  await page.getByLabel('Operator of condition 1').selectOption('eq');
+  await page.getByLabel('Value of condition 1').click();
+  await page.keyboard.type('typical');
+  await page.getByRole('button', { name: '+ Condition' }).click();
+  await page.getByLabel('Attribute of condition 2').selectOption('tags');
+  await page.getByLabel('Operator of condition 2').selectOption('intersects');
+  await page.getByLabel('Value of condition 2: add a value').click();
+  await page.keyboard.type('concrete');
+  await page.keyboard.press('Enter');
+  await settle(page);
+  await page.getByRole('tab', { name: 'Text' }).click();
+  assert.equal(await page.locator('#predicate-text').inputValue(), WORKED_EXAMPLE);
+  await page.getByRole('tab', { name: 'Rows' }).click();
+
+  // The expected count, computed apart from the page: the admin API's entities and the engine.
+  const { entities } = await api('GET', `/workspaces/${WS_MAIN}/entities?entity_type=detail`);
+  const predicate = { and: [
+    { attr: 'project_type', op: 'eq', value: 'typical' },
+    { attr: 'tags', op: 'intersects', value: ['concrete'] },
+  ] };
+  const expected = preview({ entity_type: 'detail', name: 'x', predicate }, entities);
+  assert.ok(expected.ok && expected.count > 0 && !expected.truncated, JSON.stringify(expected));
+  // The gateway's own preview agrees (the same engine, server-side).
+  const server = await api('POST', '/filters/preview', { workspace_id: WS_MAIN, entity_type: 'detail', predicate_text: WORKED_EXAMPLE });
+  assert.deepEqual([server.count, server.truncated], [expected.count, false]);
+
+  await page.getByRole('button', { name: 'Preview match count' }).click();
+  const out = page.locator('#preview-result');
+  await out.locator('strong').waitFor();
+  assert.equal(await out.getAttribute('data-count'), String(expected.count));
+  assert.match(await out.textContent(), new RegExp(`^${expected.count.toLocaleString('en-US')} details match`));
+  assert.match(await page.locator('.preview-out').textContent(), new RegExp(`of ${entities.length.toLocaleString('en-US')}`));
+
+  await page.locator('#save-button').click();
+  await page.waitForURL(/#\/filters\/flt_/);
+  await page.locator('#toast').getByText(`Saved “${name}”`).waitFor();
+  const id = decodeURIComponent(/#\/filters\/(.+)$/.exec(page.url())[1]);
+
+  // The filter exists through the admin API, as the builder built it, made by the demo's admin.
+  const { filter } = await api('GET', `/filters/${encodeURIComponent(id)}`);
+  assert.equal(filter.workspace_id, WS_MAIN);
+  assert.equal(filter.entity_type, 'detail');
+  assert.equal(filter.name, name);
+  assert.equal(filter.description, description);
+  assert.deepEqual(filter.predicate, predicate);
+  assert.equal(filter.predicate_text, format(predicate).text);
+  assert.equal(filter.created_by, me.id);
+  const { entries } = await api('GET', `/audit?action=filter.create&target_id=${encodeURIComponent(id)}`);
+  assert.deepEqual(entries.map((e) => [e.actor_id, e.actor]), [[me.id, me.name]]);
+
+  // The page reopened it as a stored filter, listed in the sidebar.
+  await page.getByRole('link', { name: new RegExp(name.replace(/[()]/g, '\\$&')) }).waitFor();
+  assert.equal(await page.getByLabel('Workspace').isDisabled(), true);
+  assert.equal(await page.locator('#save-button').isDisabled(), true, 'saved, so nothing to save');
+  await finish('demo-worked-example-saved');
+});
+
+test('editing a filter a demo key holds: the dry run\'s count in the confirmation, then the edit and its audit entry', async () => {
+  // The demo's filter, held by the demo key; a second key holding it makes N more than a default 1.
+  const demoFilter = (await api('GET', '/filters')).filters
+    .find((f) => !f.system && f.name === 'Concrete details (typical library)');
+  const keys = (await api('GET', '/keys')).keys;
+  const demoKey = keys.find((k) => k.client_id === demo.clientId);
+  assert.ok(demoKey.grants.some((g) => g.filter === demoFilter.id), 'the demo key holds the demo filter');
+  await api('POST', '/keys', {
+    name: 'Acme BI export (test)', environment: 'test',
+    grants: [{ workspace_id: WS_MAIN, filter: demoFilter.id, actions: ['read'] }],
+  });
+  const before = (await api('GET', `/filters/${demoFilter.id}`)).filter;
+
+  const { page, finish } = await openBuilder(env, `#/filters/${encodeURIComponent(demoFilter.id)}`);
+  assert.equal(await page.locator('#editor-title').textContent(), 'Edit filter');
+  assert.equal(await page.getByLabel('Name').inputValue(), demoFilter.name);
+  assert.equal(await rows(page).count(), 2);
+  assert.equal(await page.getByLabel('Value of condition 1').inputValue(), 'typical');
+  await page.getByLabel('Value of condition 1').fill('project');
+  await settle(page);
+
+  // What the gateway says this edit would do, asked apart from the page.
+  const edited = { and: [
+    { attr: 'project_type', op: 'eq', value: 'project' },
+    { attr: 'tags', op: 'intersects', value: ['concrete'] },
+  ] };
+  const dry = await api('PATCH', `/filters/${demoFilter.id}?dry_run=true`, { predicate: edited });
+  assert.ok(dry.valid);
+  assert.ok(dry.keys_affected >= 2, `keys affected: ${dry.keys_affected}`);
+  assert.ok(dry.impact.gained > 0 && dry.impact.lost > 0, JSON.stringify(dry));
+
+  // Cancel first: the gateway's filter is unchanged.
+  await page.locator('#save-button').click();
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  assert.equal(await dialog.locator('#confirm-question').textContent(),
+    `This will immediately affect ${dry.keys_affected} credentials. Continue?`);
+  assert.equal(await dialog.locator('.impact').textContent(),
+    `Access after this edit: ${dry.impact.gained.toLocaleString('en-US')} details gained, ${dry.impact.lost.toLocaleString('en-US')} lost.`);
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  assert.deepEqual((await api('GET', `/filters/${demoFilter.id}`)).filter.predicate, before.predicate);
+
+  // Confirm: saved through the admin API.
+  await page.locator('#save-button').click();
+  await dialog.waitFor();
+  await shot(page, 'demo-edit-confirmation');
+  await dialog.getByRole('button', { name: 'Save changes' }).click();
+  await page.locator('#toast').getByText('Saved changes').waitFor();
+  const after = (await api('GET', `/filters/${demoFilter.id}`)).filter;
+  assert.deepEqual(after.predicate, edited);
+  assert.equal(after.predicate_text, format(edited).text);
+  assert.equal(after.name, before.name);
+  assert.equal(after.description, before.description);
+
+  // The audit log has the edit, by the demo's firm admin, with what it did.
+  const { entries } = await api('GET', `/audit?action=filter.edit&target_id=${encodeURIComponent(demoFilter.id)}`);
+  assert.equal(entries.length, 1);
+  const [entry] = entries;
+  assert.deepEqual([entry.actor_id, entry.actor, entry.actor_firm_id], [me.id, me.name, me.firm_id]);
+  assert.equal(entry.details.keys_affected, dry.keys_affected);
+  assert.equal(entry.details.predicate_text, format(edited).text);
+
+  // Reopened from the gateway: the new conditions, nothing left to save.
+  assert.equal(await page.getByLabel('Value of condition 1').inputValue(), 'project');
+  assert.equal(await page.locator('#save-button').isDisabled(), true);
+  await finish('demo-edit-saved');
+});
