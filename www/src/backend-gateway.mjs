@@ -79,7 +79,11 @@ export class GatewayBackend {
   /** The gateway's dry run of the edit: how many keys hold the filter, before anything changes. */
   async editImpact(id, edit) {
     const res = await this.call('PATCH', `/filters/${encodeURIComponent(id)}?dry_run=true`, { predicate: edit.predicate });
-    if (!res.ok) throw new Error(GatewayBackend.errors(res)[0].message);
+    if (!res.ok) {
+      // The editor shows the gateway's own diagnostic (e.g. invalid_token once the credential is revoked).
+      const [diagnostic] = GatewayBackend.errors(res);
+      throw Object.assign(new Error(diagnostic.message), { diagnostic });
+    }
     const d = res.data; // {keys_affected, valid, errors, warnings, impact?: {gained, lost, ...}}
     return d.impact ? { keys: d.keys_affected, gained: d.impact.gained, lost: d.impact.lost } : { keys: d.keys_affected };
   }

@@ -125,10 +125,10 @@ export class Editor {
     const previewEl = h('section', { class: 'card preview', id: 'preview', 'aria-label': 'Match count' });
 
     const archive = editing ? h('button', {
-      type: 'button', class: 'btn ghost danger', id: 'archive-button', onclick: () => this.archive(),
+      type: 'button', class: 'btn ghost danger', id: 'archive-button', onclick: () => this.guard(this.archive()),
     }, 'Archive…') : null;
 
-    const form = h('form', { id: 'filter-form', novalidate: true, onsubmit: (e) => { e.preventDefault(); this.save(); } },
+    const form = h('form', { id: 'filter-form', novalidate: true, onsubmit: (e) => { e.preventDefault(); this.guard(this.save()); } },
       h('section', { class: 'card', 'aria-label': 'Filter details' },
         h('div', { class: 'grid-2' },
           h('div', { class: 'field' }, h('label', { for: 'workspace' }, 'Workspace'), workspaceSelect),
@@ -309,6 +309,18 @@ export class Editor {
     this.statusEl.textContent = status;
     this.statusEl.className = `save-status ${errors.length ? 'error' : warnings.length ? 'warning' : ''}`;
     this.saveButton.disabled = errors.length > 0 || !dirty;
+  }
+
+  /**
+   * Save and archive ask the data source; when it throws instead of answering (the gateway refused
+   * the admin credential, or could not be reached), say so next to the save bar rather than drop
+   * the click as an uncaught rejection.
+   */
+  guard(pending) {
+    return pending.catch((err) => {
+      const d = err?.diagnostic ?? { severity: 'error', code: 'save_failed', message: String(err?.message ?? err) };
+      this.generalMsgs.replaceChildren(messageEl(d));
+    });
   }
 
   async save() {

@@ -262,3 +262,36 @@ test('editing a filter a demo key holds: the dry run\'s count in the confirmatio
   assert.equal(await page.locator('#save-button').isDisabled(), true);
   await finish('demo-edit-saved');
 });
+
+test('a revoked admin credential: saving says the gateway refused it, and nothing changes', async () => {
+  // A second firm admin of Acme, handed to this page instead of the demo's, then revoked.
+  const other = await api('POST', '/admins', { name: 'Acme admin (revoked by the test)' });
+  const demoFilter = (await api('GET', '/filters')).filters
+    .find((f) => !f.system && f.name === 'Concrete details (typical library)');
+  const { page, errors, finish } = await openBuilder(env, `#/filters/${encodeURIComponent(demoFilter.id)}`, {
+    beforeLoad: (context) => context.route('**/demo/config.json', async (route) => {
+      const config = await (await route.fetch()).json();
+      await route.fulfill({ json: { ...config, admin_token: other.token } });
+    }),
+  });
+  assert.equal(await page.locator('#mode').textContent(), 'Demo gateway · /admin/v1');
+  const value = page.getByLabel('Value of condition 1');
+  await value.fill((await value.inputValue()) === 'typical' ? 'project' : 'typical');
+  await settle(page);
+  assert.equal(await page.locator('#save-button').isEnabled(), true);
+  await api('POST', `/admins/${other.admin.id}/revoke`);
+
+  await page.locator('#save-button').click();
+  const msg = page.locator('#general-msgs .msg.error[data-code="invalid_token"]');
+  await msg.waitFor();
+  assert.match(await msg.textContent(), /invalid, expired or revoked/);
+  assert.equal(await page.getByRole('dialog').count(), 0, 'no confirmation without the dry run\'s count');
+  assert.deepEqual((await api('GET', `/filters/${demoFilter.id}`)).filter.predicate, demoFilter.predicate);
+  assert.deepEqual((await api('GET', `/audit?actor_id=${other.admin.id}&action=filter.edit`)).entries, []);
+
+  // The browser logs the refused request itself; that one line is expected, nothing else.
+  const refused = errors.findIndex((e) => /status of 401/.test(e));
+  assert.ok(refused >= 0, errors.join('\n'));
+  errors.splice(refused, 1);
+  await finish('demo-revoked-credential');
+});
