@@ -37,8 +37,7 @@ function measure(fn, batch) {
 
 // Instantiation: compile + instantiate, from bytes in memory. Each sample imports a fresh copy
 // of the glue module (a new URL query), since a module instantiates only once.
-raw.initSync({ module: new WebAssembly.Module(bytes) });
-const api = bind(raw);
+const api = bind(raw, raw.initSync({ module: new WebAssembly.Module(bytes) }));
 const glue = new URL('../pkg/gen/portcullis.js', import.meta.url).href;
 const inits = [];
 for (let i = 0; i < 15; i++) {

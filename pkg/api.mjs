@@ -46,8 +46,22 @@ function result(text) {
   return JSON.parse(text);
 }
 
-/** Wrap the raw bindings of an initialised module. */
-export function bind(raw) {
+const encoder = new TextEncoder();
+
+/** Wrap the raw bindings of an initialised module; `exports` are its wasm exports. */
+export function bind(raw, exports) {
+  // Large inputs (entities) go through the engine's input buffer, written with encodeInto:
+  // one native copy instead of a string transfer character by character.
+  function input(text) {
+    let room = text.length + 8; // enough for ASCII, which JSON text nearly always is
+    for (;;) {
+      const at = raw.inputBuffer(room); // may grow memory: take the buffer after it
+      const r = encoder.encodeInto(text, new Uint8Array(exports.memory.buffer, at, room));
+      if (r.read === text.length) return r.written;
+      room = text.length * 3; // UTF-8 needs at most 3 bytes per UTF-16 unit
+    }
+  }
+
   /** Entities loaded into the engine once: parsed and typed, ready for previews, list
    * decisions and edit impact. Give an array of entities or its JSON text. */
   class EntitySet {
@@ -58,7 +72,7 @@ export function bind(raw) {
       else if (Array.isArray(entities)) text = JSON.stringify(entities);
       else throw misuse(`entities: expected an array or its JSON text, got ${describe(entities)}`);
       try {
-        this.#raw = new raw.EntitySet(text);
+        this.#raw = raw.EntitySet.fromInput(input(text));
       } catch (e) {
         throw misuse(String(e));
       }
@@ -139,7 +153,9 @@ export function bind(raw) {
     decide(key, request, data) {
       const req = record(request, 'request');
       if (request.operation === 'list') return withSet(data, (set) => result(this.#raw.decideList(keyId(key), req, set)));
-      return decision(this.#raw.decideOne(keyId(key), req, entityText(data)));
+      const entity = entityText(data);
+      const id = keyId(key);
+      return decision(this.#raw.decideOneInput(id, req, entity === undefined ? -1 : input(entity)));
     }
     explain(key, request, data) {
       const req = record(request, 'request');

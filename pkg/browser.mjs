@@ -3,6 +3,6 @@
 import * as raw from './gen/portcullis.js';
 import { bind } from './api.mjs';
 
-await raw.default({ module_or_path: new URL('./gen/portcullis_bg.wasm', import.meta.url) });
+const exports = await raw.default({ module_or_path: new URL('./gen/portcullis_bg.wasm', import.meta.url) });
 
-export const { parse, format, validate, matches, preview, describeSchema, validateGrants, decide, explain, EntitySet, Store } = bind(raw);
+export const { parse, format, validate, matches, preview, describeSchema, validateGrants, decide, explain, EntitySet, Store } = bind(raw, exports);

@@ -3,6 +3,6 @@ import { readFileSync } from 'node:fs';
 import * as raw from './gen/portcullis.js';
 import { bind } from './api.mjs';
 
-raw.initSync({ module: readFileSync(new URL('./gen/portcullis_bg.wasm', import.meta.url)) });
+const exports = raw.initSync({ module: readFileSync(new URL('./gen/portcullis_bg.wasm', import.meta.url)) });
 
-export const { parse, format, validate, matches, preview, describeSchema, validateGrants, decide, explain, EntitySet, Store } = bind(raw);
+export const { parse, format, validate, matches, preview, describeSchema, validateGrants, decide, explain, EntitySet, Store } = bind(raw, exports);

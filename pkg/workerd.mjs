@@ -4,6 +4,6 @@ import wasmModule from './gen/portcullis_bg.wasm';
 import * as raw from './gen/portcullis.js';
 import { bind } from './api.mjs';
 
-raw.initSync({ module: wasmModule });
+const exports = raw.initSync({ module: wasmModule });
 
-export const { parse, format, validate, matches, preview, describeSchema, validateGrants, decide, explain, EntitySet, Store } = bind(raw);
+export const { parse, format, validate, matches, preview, describeSchema, validateGrants, decide, explain, EntitySet, Store } = bind(raw, exports);

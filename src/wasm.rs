@@ -52,6 +52,45 @@ fn request_from(text: &str) -> Result<Request, Misuse> {
 
 thread_local! {
     static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+    /// Where the wrapper writes large inputs (entities) as UTF-8 with `TextEncoder.encodeInto`:
+    /// one native copy, instead of wasm-bindgen's per-character string transfer and an
+    /// allocation per call. Kept between calls; it only grows.
+    static INPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Make room for `len` bytes of input and answer the buffer's address in linear memory. The
+/// wrapper writes there, then calls a `...Input` function with the lengths it wrote.
+#[wasm_bindgen(js_name = inputBuffer)]
+pub fn input_buffer(len: usize) -> *mut u8 {
+    INPUT.with(|b| {
+        let mut b = b.borrow_mut();
+        if b.len() < len {
+            b.resize(len, 0);
+        }
+        b.as_mut_ptr()
+    })
+}
+
+/// Write `text` at the start of the input buffer, as the JavaScript wrapper does (for Rust
+/// callers and tests).
+pub fn write_input(text: &str) -> usize {
+    INPUT.with(|b| {
+        let mut b = b.borrow_mut();
+        b.clear();
+        b.extend_from_slice(text.as_bytes());
+    });
+    text.len()
+}
+
+/// Run `f` on the input buffer's text `start..start + len`; a range outside the buffer or
+/// bytes that are not UTF-8 are misuse.
+fn with_input<T>(start: usize, len: usize, f: impl FnOnce(&str) -> Result<T, Misuse>) -> Result<T, Misuse> {
+    INPUT.with(|b| {
+        let b = b.borrow();
+        let bytes = start.checked_add(len).and_then(|end| b.get(start..end)).ok_or_else(|| Misuse("input: outside the input buffer".into()))?;
+        let text = std::str::from_utf8(bytes).map_err(|_| Misuse("input: not UTF-8".into()))?;
+        f(text)
+    })
 }
 
 /// The message of the last misuse answered as 0 by a hot path.
@@ -229,13 +268,20 @@ pub struct EntitySet {
 #[wasm_bindgen]
 impl EntitySet {
     /// Load a JSON array of entities. Entities of a type the schema does not know are kept out
-    /// (no filter can match them). Throws a string on malformed JSON.
-    #[wasm_bindgen(constructor)]
+    /// (no filter can match them). Throws a string on malformed JSON. (The package loads sets
+    /// through [`EntitySet::from_input`]; this is the same for Rust callers and tests.)
     pub fn new(entities: &str) -> Result<EntitySet, JsValue> {
         match Row::many_from_json(&Schema::builtin(), entities) {
             Ok(rows) => Ok(EntitySet { rows }),
             Err(e) => Err(JsValue::from_str(&format!("entities: {e}"))),
         }
+    }
+
+    /// Load the JSON array the wrapper wrote at the start of the input buffer.
+    #[wasm_bindgen(js_name = fromInput)]
+    pub fn from_input(len: usize) -> Result<EntitySet, JsValue> {
+        let rows = with_input(0, len, |text| Row::many_from_json(&Schema::builtin(), text).map_err(|e| Misuse(format!("entities: {e}"))));
+        rows.map(|rows| EntitySet { rows }).map_err(|Misuse(m)| JsValue::from_str(&m))
     }
 
     /// How many entities the set holds.
@@ -264,6 +310,18 @@ impl Store {
             _ => Data::One(row.as_ref()),
         }
     }
+}
+
+/// A single-entity decision as one number: the status times 4 plus the deny code's number
+/// (0 none, 1 invalid_token, 2 insufficient_scope, 3 not_found).
+fn decision_code(d: &crate::Decision) -> u32 {
+    let code = match d.code {
+        None => 0,
+        Some(DenyCode::InvalidToken) => 1,
+        Some(DenyCode::InsufficientScope) => 2,
+        Some(DenyCode::NotFound) => 3,
+    };
+    u32::from(d.status) * 4 + code
 }
 
 #[wasm_bindgen]
@@ -345,22 +403,18 @@ impl Store {
         })())
     }
 
-    /// The hot path for a single-entity request (get, create, update, download): the status
-    /// times 4 plus the deny code's index + 1 (0 for none), so the answer is one number; 0
-    /// means misuse (see [`last_error`]). `entity` is the entity's JSON text, or absent.
-    #[wasm_bindgen(js_name = decideOne)]
-    pub fn decide_one(&self, key_id: Option<String>, request: &str, entity: Option<String>) -> u32 {
+    /// The hot path for a single-entity request (get, create, update, download): the entity's
+    /// JSON text is in the input buffer (`entity_len` bytes at its start; negative for none),
+    /// and the answer is one number (see [`decision_code`]); 0 means misuse (see [`last_error`]).
+    #[wasm_bindgen(js_name = decideOneInput)]
+    pub fn decide_one_input(&self, key_id: Option<String>, request: &str, entity_len: i32) -> u32 {
         let go = || -> Result<u32, Misuse> {
             let req = request_from(request)?;
-            let row = self.one(entity)?;
-            let d = self.inner.decide(key_id.as_deref(), &req, Self::data_for(&req, &row));
-            let code = match d.code {
-                None => 0,
-                Some(DenyCode::InvalidToken) => 1,
-                Some(DenyCode::InsufficientScope) => 2,
-                Some(DenyCode::NotFound) => 3,
+            let row = match usize::try_from(entity_len) {
+                Ok(len) => with_input(0, len, |text| Row::from_json(self.inner.schema(), text).map_err(|e| Misuse(format!("entity: {e}"))))?,
+                Err(_) => None,
             };
-            Ok(u32::from(d.status) * 4 + code)
+            Ok(decision_code(&self.inner.decide(key_id.as_deref(), &req, Self::data_for(&req, &row))))
         };
         go().unwrap_or_else(remember)
     }
@@ -375,7 +429,7 @@ impl Store {
         })())
     }
 
-    /// Explain a single-entity request; `entity` as in [`Store::decide_one`].
+    /// Explain a single-entity request; `entity` is its JSON text, or absent.
     #[wasm_bindgen(js_name = explainOne)]
     pub fn explain_one(&self, key_id: Option<String>, request: &str, entity: Option<String>) -> String {
         answer((|| {

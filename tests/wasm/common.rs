@@ -61,12 +61,20 @@ fn the_store_decides_and_explains_one_entity() {
     let req = json!({"operation": "get", "workspace_id": WS, "entity_type": "detail", "id": "e0000000-0000-4000-8000-000000000001"}).to_string();
     let inside = entity(1, "concrete").to_string();
     let outside = entity(1, "steel").to_string();
+    // The entity goes through the input buffer, as pkg/api.mjs writes it; the answer is
     // status * 4 + deny code (1 invalid_token, 2 insufficient_scope, 3 not_found).
-    assert_eq!(s.decide_one(Some("k".into()), &req, Some(inside)), 200 * 4);
-    assert_eq!(s.decide_one(Some("k".into()), &req, Some(outside.clone())), 404 * 4 + 3);
-    assert_eq!(s.decide_one(None, &req, None), 401 * 4 + 1);
-    assert_eq!(s.decide_one(Some("k".into()), "[]", None), 0);
+    let len = wasm::write_input(&inside) as i32;
+    assert_eq!(s.decide_one_input(Some("k".into()), &req, len), 200 * 4);
+    let len = wasm::write_input(&outside) as i32;
+    assert_eq!(s.decide_one_input(Some("k".into()), &req, len), 404 * 4 + 3);
+    assert_eq!(s.decide_one_input(None, &req, -1), 401 * 4 + 1);
+    assert_eq!(s.decide_one_input(Some("k".into()), "[]", -1), 0);
     assert!(wasm::last_error().starts_with("request:"));
+    let len = wasm::write_input("{\"id\": 5}") as i32;
+    assert_eq!(s.decide_one_input(Some("k".into()), &req, len), 0);
+    assert!(wasm::last_error().starts_with("entity:"));
+    assert_eq!(s.decide_one_input(Some("k".into()), &req, 1 << 30), 0);
+    assert!(wasm::last_error().contains("outside the input buffer"));
     let ex = v(&s.explain_one(Some("k".into()), &req, Some(outside)));
     assert_eq!(ex["grants"][0]["failed_condition"]["text"], json!(r#"tags intersects ["concrete"]"#));
     assert_eq!(s.keys_holding("flt"), 1);
@@ -76,7 +84,8 @@ fn the_store_decides_and_explains_one_entity() {
 fn lists_and_previews_run_over_a_loaded_entity_set() {
     let s = store();
     let es: Vec<Value> = (0..50).map(|i| entity(i, if i % 5 == 0 { "concrete" } else { "steel" })).collect();
-    let set = wasm::EntitySet::new(&Value::Array(es).to_string()).unwrap();
+    let len = wasm::write_input(&Value::Array(es).to_string());
+    let set = wasm::EntitySet::from_input(len).unwrap();
     assert_eq!(set.length(), 50);
     let req = json!({"operation": "list", "workspace_id": WS, "entity_type": "detail"}).to_string();
     let d = v(&s.decide_list(Some("k".into()), &req, &set));
