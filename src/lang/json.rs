@@ -1,6 +1,7 @@
 //! The JSON form (SPEC 2.2): reading a JSON document into a tree, reporting every structural
 //! problem with its JSON path, and writing a tree back out.
 
+use crate::record::kind as kind_of;
 use super::ast::{Condition, GroupKind, Predicate};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::limits::{MAX_JSON_NODES, MAX_PARSE_NESTING};
@@ -32,17 +33,6 @@ pub fn predicate_from_json(v: &Value, root: &str) -> Result<Predicate, Vec<Diagn
 struct Reader {
     errors: Vec<Diagnostic>,
     nodes: usize,
-}
-
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 const SHAPES: &str = r#"a node is {"attr", "op", "value"}, {"and": [...]}, {"or": [...]} or {"not": node}"#;
