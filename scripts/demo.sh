@@ -8,10 +8,4 @@ cargo build --release
 cargo build --release --example data-service
 echo "== the CLI on the worked example"
 echo 'project_type eq "typical" and tags intersects ["concrete"]' | ./target/release/portcullis check --entity-type detail
-if [ -f gateway/demo.mjs ]; then
-  exec node gateway/demo.mjs "$@"
-fi
-# Until the gateway's demo launcher lands: the builder, standalone, over its sample workspace.
-(cd www && node tools/gen-sample.mjs >/dev/null)
-echo "== filter builder (standalone) on http://127.0.0.1:8080/www/"
-exec node www/serve.mjs "$@"
+exec node gateway/demo.mjs "$@"
