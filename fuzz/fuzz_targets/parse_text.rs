@@ -37,9 +37,15 @@ fn check_range(src: &str, r: TextRange, what: &str) {
     assert!(src.is_char_boundary(r.start) && src.is_char_boundary(r.end), "{what} range {r:?} inside a character");
 }
 
-fn check_span(src: &str, s: &Span, d: &Diagnostic) {
+/// Bounds and char boundaries always; line, column and UTF-16 offsets recomputed from the
+/// start of the text when `full` (for the first diagnostics only: recomputing every one of
+/// thousands would make the harness itself quadratic).
+fn check_span(src: &str, s: &Span, d: &Diagnostic, full: bool) {
     assert!(s.start <= s.end && s.end <= src.len(), "span {s:?} outside the input of {} bytes: {d:?}", src.len());
     assert!(src.is_char_boundary(s.start) && src.is_char_boundary(s.end), "span {s:?} inside a character: {d:?}");
+    if !full {
+        return;
+    }
     let before = &src[..s.start];
     assert_eq!(s.line, before.matches('\n').count() + 1, "{d:?}");
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
@@ -108,9 +114,9 @@ fn check_validation(src: &str, tree: &Predicate) {
         let v = validate(schema(), &draft);
         assert_eq!(v.is_valid(), v.filter.is_some(), "valid iff compiled: {:?}", v.errors);
         assert_eq!(v.predicate.as_ref(), Some(tree), "validation reads the same tree");
-        for d in v.errors.iter().chain(&v.warnings) {
+        for (i, d) in v.errors.iter().chain(&v.warnings).enumerate() {
             let Some(s) = d.span() else { continue };
-            check_span(src, &s, d);
+            check_span(src, &s, d, i < 64);
             let Some(path) = d.path() else { continue };
             let Some((node, part)) = resolve(tree, path) else { continue };
             let want = match (node, part) {
@@ -152,7 +158,7 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(d) => {
             let s = d.span().expect("a parse error has a span");
-            check_span(src, &s, &d);
+            check_span(src, &s, &d, true);
             assert!(d.path().is_none());
         }
     }
