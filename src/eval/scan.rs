@@ -5,14 +5,17 @@
 //! This reader walks the text once, keeps only the attributes the schema types, and parses
 //! each value straight into its slot. Its rules are exactly [`Slot::from_json`]'s (checked by
 //! the tests below against that path): a value absent, null or of the wrong type is unknown.
-//! Nesting is bounded ([`MAX_NESTING`]); malformed JSON is an error with a byte offset.
+//! Nesting is bounded as serde_json bounds it ([`MAX_NESTING`]); malformed JSON is an error
+//! with a byte offset.
 
 use super::entity::{PreparedEntity, Slot};
 use crate::schema::{Schema, ValueType};
 use crate::value::{parse_date, parse_uuid};
 
-/// Deepest nesting of arrays and objects the reader follows inside an ignored value.
-pub const MAX_NESTING: usize = 64;
+/// Deepest nesting of arrays and objects the reader accepts, counted from the document's
+/// outermost container: serde_json's (it refuses the 128th nested container), so that the two
+/// paths accept the same documents. It also bounds the reader's recursion.
+pub const MAX_NESTING: usize = 127;
 
 /// A malformed document: what was wrong and the byte offset where it was noticed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,11 +80,13 @@ enum Item<'a> {
 pub(crate) struct Scanner<'a> {
     text: &'a str,
     pos: usize,
+    /// How many arrays and objects the cursor is inside.
+    depth: usize,
 }
 
 impl<'a> Scanner<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
-        Scanner { text, pos: 0 }
+        Scanner { text, pos: 0, depth: 0 }
     }
 
     fn bytes(&self) -> &'a [u8] {
@@ -120,6 +125,32 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// Enter the array or object whose opening byte is at the cursor.
+    fn open(&mut self) -> Result<(), ScanError> {
+        if self.depth >= MAX_NESTING {
+            return self.error("nested too deeply");
+        }
+        self.depth += 1;
+        self.pos += 1;
+        Ok(())
+    }
+
+    /// Leave the current array or object if its closing byte `b` is next.
+    fn close_if(&mut self, b: u8) -> bool {
+        let closed = self.eat(b);
+        if closed {
+            self.depth -= 1;
+        }
+        closed
+    }
+
+    /// Leave the current array or object: its closing byte `b` must be next.
+    fn close(&mut self, b: u8) -> Result<(), ScanError> {
+        self.expect(b)?;
+        self.depth -= 1;
+        Ok(())
+    }
+
     /// The end of the document: only whitespace may follow.
     pub(crate) fn finish(&mut self) -> Result<(), ScanError> {
         match self.peek() {
@@ -143,14 +174,8 @@ impl<'a> Scanner<'a> {
             Some(b't') => self.literal("true").map(|_| Item::Bool(true)),
             Some(b'f') => self.literal("false").map(|_| Item::Bool(false)),
             Some(b'"') => self.string().map(Item::Str),
-            Some(b'[') => {
-                self.pos += 1;
-                Ok(Item::Array)
-            }
-            Some(b'{') => {
-                self.pos += 1;
-                Ok(Item::Object)
-            }
+            Some(b'[') => self.open().map(|_| Item::Array),
+            Some(b'{') => self.open().map(|_| Item::Object),
             Some(b'-' | b'0'..=b'9') => self.number().map(Item::Number),
             _ => self.error("expected a JSON value"),
         }
@@ -309,27 +334,25 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Skip the rest of a value whose first item was already read.
-    fn skip_rest(&mut self, first: Item<'a>, depth: usize) -> Result<(), ScanError> {
-        if depth > MAX_NESTING {
-            return self.error("nested too deeply");
-        }
+    /// Skip the rest of a value whose first item was already read. (Recursion is bounded:
+    /// each level entered [`Scanner::open`].)
+    fn skip_rest(&mut self, first: Item<'a>) -> Result<(), ScanError> {
         match first {
             Item::Array => {
-                if self.eat(b']') {
+                if self.close_if(b']') {
                     return Ok(());
                 }
                 loop {
                     let it = self.item()?;
-                    self.skip_rest(it, depth + 1)?;
+                    self.skip_rest(it)?;
                     if !self.eat(b',') {
-                        return self.expect(b']');
+                        return self.close(b']');
                     }
                 }
             }
             Item::Object => self.fields(|s, _key| {
                 let it = s.item()?;
-                s.skip_rest(it, depth + 1)
+                s.skip_rest(it)
             }),
             _ => Ok(()),
         }
@@ -337,7 +360,7 @@ impl<'a> Scanner<'a> {
 
     /// Visit the fields of an object whose `{` was read; `field` must consume the value.
     fn fields(&mut self, mut field: impl FnMut(&mut Self, Str<'a>) -> Result<(), ScanError>) -> Result<(), ScanError> {
-        if self.eat(b'}') {
+        if self.close_if(b'}') {
             return Ok(());
         }
         loop {
@@ -348,7 +371,7 @@ impl<'a> Scanner<'a> {
             self.expect(b':')?;
             field(self, key)?;
             if !self.eat(b',') {
-                return self.expect(b'}');
+                return self.close(b'}');
             }
         }
     }
@@ -373,17 +396,17 @@ impl<'a> Scanner<'a> {
             (ValueType::List, Item::Array) => {
                 let mut out: Vec<Box<str>> = Vec::new();
                 let mut typed = true;
-                if !self.eat(b']') {
+                if !self.close_if(b']') {
                     loop {
                         match self.item()? {
                             Item::Str(s) => out.push(s.as_str().into()),
                             other => {
                                 typed = false;
-                                self.skip_rest(other, 1)?;
+                                self.skip_rest(other)?;
                             }
                         }
                         if !self.eat(b',') {
-                            self.expect(b']')?;
+                            self.close(b']')?;
                             break;
                         }
                     }
@@ -396,7 +419,7 @@ impl<'a> Scanner<'a> {
                 Slot::List(out.into_boxed_slice())
             }
             (_, other) => {
-                self.skip_rest(other, 1)?;
+                self.skip_rest(other)?;
                 Slot::Unknown
             }
         })
@@ -406,25 +429,24 @@ impl<'a> Scanner<'a> {
     pub(crate) fn attributes(&mut self, schema: &Schema, type_index: usize) -> Result<PreparedEntity, ScanError> {
         let t = &schema.entity_types[type_index];
         let mut slots = vec![Slot::Unknown; t.attributes.len()];
-        if self.item().map(|i| matches!(i, Item::Object)).unwrap_or(false) {
-            self.fields(|s, key| match t.attributes.iter().position(|a| a.name == key.as_str()) {
-                // A later duplicate wins, as in a JSON object read into a map.
-                Some(i) => s.slot(t.attributes[i].value_type).map(|v| slots[i] = v),
-                None => {
-                    let it = s.item()?;
-                    s.skip_rest(it, 1)
-                }
-            })?;
-        } else {
+        if !matches!(self.item()?, Item::Object) {
             return self.error("`attributes` must be an object");
         }
+        self.fields(|s, key| match t.attributes.iter().position(|a| a.name == key.as_str()) {
+            // A later duplicate wins, as in a JSON object read into a map.
+            Some(i) => s.slot(t.attributes[i].value_type).map(|v| slots[i] = v),
+            None => {
+                let it = s.item()?;
+                s.skip_rest(it)
+            }
+        })?;
         Ok(PreparedEntity { type_index, type_name: t.name.as_str().into(), slots: slots.into_boxed_slice() })
     }
 
     /// Skip one whole value.
     pub(crate) fn skip_value(&mut self) -> Result<(), ScanError> {
         let it = self.item()?;
-        self.skip_rest(it, 0)
+        self.skip_rest(it)
     }
 
     /// Read a string or null.
@@ -451,13 +473,13 @@ impl<'a> Scanner<'a> {
             Item::Array => {}
             _ => return self.error("expected an array"),
         }
-        if self.eat(b']') {
+        if self.close_if(b']') {
             return Ok(());
         }
         loop {
             element(self)?;
             if !self.eat(b',') {
-                return self.expect(b']');
+                return self.close(b']');
             }
         }
     }
@@ -480,10 +502,14 @@ impl<'a> Scanner<'a> {
 
 /// An entity read from JSON text: `{id, workspace_id, entity_type, attributes}` (other fields
 /// ignored, as in the serde form). `None` for an entity type the schema does not know.
+///
+/// One difference from the serde form, on the safe side: a repeated `id`, `workspace_id`,
+/// `entity_type` or `attributes` is an error here (as serde's derived readers had it), while
+/// the JSON-tree path keeps the last one.
 pub(crate) fn read_entity(s: &mut Scanner<'_>, schema: &Schema) -> Result<Option<(String, String, PreparedEntity)>, ScanError> {
     let (mut id, mut ws, mut ty) = (None, None, None::<String>);
     // Attributes are read straight into slots when the type came first (the usual order);
-    // otherwise their offset is kept and they are read once the type is known.
+    // otherwise their offset and depth are kept and they are read once the type is known.
     let (mut prepared, mut attrs_at) = (None, None);
     let start = s.offset();
     let mut seen_attrs = false;
@@ -505,7 +531,11 @@ pub(crate) fn read_entity(s: &mut Scanner<'_>, schema: &Schema) -> Result<Option
             "attributes" => match ty.as_deref().map(|t| schema.type_index(t)) {
                 Some(Some(i)) => s.attributes(schema, i).map(|e| prepared = Some(e)),
                 _ => {
-                    attrs_at = Some(s.offset());
+                    // Not an object is an error whatever the type, as in the JSON-tree path.
+                    if s.peek() != Some(b'{') {
+                        return s.error("`attributes` must be an object");
+                    }
+                    attrs_at = Some((s.offset(), s.depth));
                     s.skip_value()
                 }
             },
@@ -523,10 +553,12 @@ pub(crate) fn read_entity(s: &mut Scanner<'_>, schema: &Schema) -> Result<Option
     let Some(type_index) = schema.type_index(&ty) else { return Ok(None) };
     let entity = match (prepared, attrs_at) {
         (Some(e), _) => e,
-        (None, Some(at)) => {
+        (None, Some((at, depth))) => {
+            let outer = std::mem::replace(&mut s.depth, depth);
             s.seek(at);
             let e = s.attributes(schema, type_index)?;
             s.seek(end);
+            s.depth = outer;
             e
         }
         _ => {
@@ -602,6 +634,49 @@ mod tests {
         }
         let deep = format!(r#"{{"id":"e","workspace_id":"w","entity_type":"detail","attributes":{{"x":{}1{}}}}}"#, "[".repeat(100_000), "]".repeat(100_000));
         assert!(via_scanner(&deep).is_err());
+    }
+
+    #[test]
+    fn nesting_is_bounded_where_the_json_tree_path_bounds_it() {
+        use crate::grants::{Request, Row};
+        let schema = Schema::builtin();
+        let many_via_scanner = |t: &str| Row::many_from_json(&schema, t).ok().map(|rs| rs.into_iter().map(|r| r.entity).collect::<Vec<_>>());
+        let many_via_serde = |t: &str| serde_json::from_str::<Vec<Entity>>(t).ok().map(|es| es.iter().filter_map(|e| schema.prepare(e)).collect::<Vec<_>>());
+        // serde_json refuses the 128th nested container, wherever it is.
+        for d in 120..=130 {
+            let nest = |inner: &str| format!("{}{inner}{}", "[".repeat(d), "]".repeat(d));
+            for doc in [
+                format!(r#"{{"id":"e","workspace_id":"w","entity_type":"detail","attributes":{{"x":{}}}}}"#, nest("1")),
+                format!(r#"{{"id":"e","workspace_id":"w","entity_type":"detail","attributes":{{"tags":{}}}}}"#, nest("")),
+                format!(r#"{{"attributes":{{"tags":{}}},"id":"e","workspace_id":"w","entity_type":"detail"}}"#, nest("")),
+                format!(r#"{{"attributes":{{"x":{}}},"id":"e","workspace_id":"w","entity_type":"robot"}}"#, nest("{}")),
+                format!(r#"{{"id":"e","workspace_id":"w","entity_type":"detail","x":{}}}"#, nest("{}")),
+            ] {
+                let serde = serde_json::from_str::<Entity>(&doc).map(|e| schema.prepare(&e));
+                assert_eq!(via_scanner(&doc).ok(), serde.ok(), "depth {d}: {doc}");
+                let many = format!("[{doc}]");
+                assert_eq!(many_via_scanner(&many), many_via_serde(&many), "depth {d} in an array: {doc}");
+            }
+            let req = format!(r#"{{"operation":"update","workspace_id":"w","entity_type":"detail","attributes":{{"x":{}}}}}"#, nest("1"));
+            assert_eq!(Request::from_json(&req).ok(), serde_json::from_str::<Request>(&req).ok(), "depth {d}: {req}");
+            // (An unknown field of a request is bounded here too; the derived reader skips
+            // unknown fields without a bound. See `Request::from_json`.)
+        }
+    }
+
+    #[test]
+    fn attributes_that_are_not_an_object_are_an_error_whatever_the_type() {
+        for doc in [
+            r#"{"id":"e","workspace_id":"w","entity_type":"robot","attributes":null}"#,
+            r#"{"attributes":5,"id":"e","workspace_id":"w","entity_type":"robot"}"#,
+            r#"{"attributes":[],"id":"e","workspace_id":"w","entity_type":"detail"}"#,
+            r#"{"id":"e","workspace_id":"w","entity_type":"detail","attributes":-}"#,
+        ] {
+            assert!(serde_json::from_str::<Entity>(doc).is_err(), "{doc}");
+            assert!(via_scanner(doc).is_err(), "{doc}");
+            let many = format!("[{doc}]");
+            assert!(crate::grants::Row::many_from_json(&Schema::builtin(), &many).is_err(), "{many}");
+        }
     }
 
     #[test]

@@ -145,6 +145,14 @@ deserialize_via_reader!(Key, Key::read);
 impl Request {
     /// Read a request from JSON text with the serde form's rules (unknown fields ignored,
     /// duplicates refused), without building a JSON tree for its plain fields.
+    ///
+    /// Where it differs from the derived `Deserialize`, it refuses: an unknown field's value
+    /// must be JSON that a JSON tree could hold (nested at most [`MAX_NESTING`] deep, numbers
+    /// in range, no lone surrogates), which serde's skipping of unknown fields does not check;
+    /// and `operation` must be a string (serde also takes `{"get": null}`), the request an
+    /// object (serde also takes an array of the fields in order).
+    ///
+    /// [`MAX_NESTING`]: crate::eval::scan::MAX_NESTING
     pub fn from_json(text: &str) -> Result<Request, ScanError> {
         let mut s = Scanner::new(text);
         let (mut op, mut ws, mut ty, mut id, mut attrs, mut ip) = (None, None, None, None, None, None);
