@@ -5,6 +5,12 @@
 //! wasm module, and errors that name the field's path (`grants[2].filter: expected a string`).
 //! The rules are the derived ones: unknown fields are ignored, a missing required field or a
 //! value of the wrong type is an error, and `null` reads as absent only for optional fields.
+//! Reading through a tree differs from the derived visitors in three ways: a repeated field
+//! keeps its last value (they refused it); the whole document, unknown fields included, must be
+//! JSON a tree can hold (numbers in range, no lone surrogates, nesting within serde_json's
+//! limit), where they skipped unknown fields unchecked; and a record must be an object (they
+//! also took an array of the fields in order). (The entity text reader, `eval::scan`, refuses
+//! a repeated entity field.)
 
 use serde_json::{Map, Value};
 
