@@ -79,7 +79,7 @@ export function bind(raw, exports) {
     }
     /** How many entities of a known type the set holds. */
     get length() {
-      return this.#raw.length;
+      return EntitySet.raw(this).length;
     }
     /** Release the engine's copy (it is also released when the set is garbage collected). */
     free() {
@@ -117,9 +117,16 @@ export function bind(raw, exports) {
   }
 
   class Store {
-    #raw = new raw.Store();
+    #store = new raw.Store();
+    // The raw store; after free() a TypeError, as for a freed EntitySet (the raw binding
+    // would throw a plain Error on its null pointer).
+    get #raw() {
+      if (!this.#store) throw misuse('this Store was freed');
+      return this.#store;
+    }
     free() {
-      this.#raw.free();
+      this.#store?.free();
+      this.#store = undefined;
     }
     putFirm(firm) {
       return result(this.#raw.putFirm(record(firm, 'firm')));

@@ -298,9 +298,16 @@ pub struct Store {
 }
 
 impl Store {
+    /// An entity's JSON text as a row; the text `null` is no entity, as an absent one is.
+    fn row(&self, text: &str) -> Result<Option<Row>, Misuse> {
+        if text.trim_matches([' ', '\t', '\n', '\r']) == "null" {
+            return Ok(None);
+        }
+        Row::from_json(self.inner.schema(), text).map_err(|e| Misuse(format!("entity: {e}")))
+    }
+
     fn one(&self, entity: Option<String>) -> Result<Option<Row>, Misuse> {
-        let Some(text) = entity.filter(|t| t != "null") else { return Ok(None) };
-        Row::from_json(self.inner.schema(), &text).map_err(|e| Misuse(format!("entity: {e}")))
+        entity.map_or(Ok(None), |text| self.row(&text))
     }
 
     fn data_for<'a>(req: &Request, row: &'a Option<Row>) -> Data<'a> {
@@ -411,7 +418,7 @@ impl Store {
         let go = || -> Result<u32, Misuse> {
             let req = request_from(request)?;
             let row = match usize::try_from(entity_len) {
-                Ok(len) => with_input(0, len, |text| Row::from_json(self.inner.schema(), text).map_err(|e| Misuse(format!("entity: {e}"))))?,
+                Ok(len) => with_input(0, len, |text| self.row(text))?,
                 Err(_) => None,
             };
             Ok(decision_code(&self.inner.decide(key_id.as_deref(), &req, Self::data_for(&req, &row))))

@@ -84,3 +84,50 @@ test('a list with no data is decided on an empty set', () => {
   const s = store();
   assert.deepEqual(s.decide('k', { operation: 'list', workspace_id: WS, entity_type: 'detail' }), { status: 403, code: 'insufficient_scope' });
 });
+
+test('a freed Store or EntitySet throws a TypeError; freeing twice is harmless', () => {
+  const s = store();
+  s.free();
+  s.free();
+  const req = { operation: 'get', workspace_id: WS, entity_type: 'detail', id: entity(1, []).id };
+  assert.throws(() => s.decide('k', req, null), (e) => e instanceof TypeError && /freed/.test(e.message));
+  assert.throws(() => s.putKey({ id: 'k', firm_id: FIRM, grants: [] }), (e) => e instanceof TypeError && /freed/.test(e.message));
+  const set = new EntitySet([entity(1, [])]);
+  set.free();
+  set.free();
+  assert.throws(() => set.length, (e) => e instanceof TypeError && /freed/.test(e.message));
+  assert.deepEqual(store().decide('k', req, entity(1, ['concrete'])), { status: 200 });
+});
+
+test('the entity text `null` is no entity, for decide as for explain', () => {
+  const s = store();
+  const req = { operation: 'get', workspace_id: WS, entity_type: 'detail', id: entity(1, []).id };
+  assert.deepEqual(s.decide('k', req, 'null'), { status: 404, code: 'not_found' });
+  assert.deepEqual(s.explain('k', req, 'null').decision, { status: 404, code: 'not_found' });
+});
+
+test('entity text crosses the input buffer intact: non-ASCII, growth, lone surrogates', () => {
+  const s = store();
+  const req = { operation: 'get', workspace_id: WS, entity_type: 'detail', id: entity(1, []).id };
+  // Tags only match byte for byte: a tag that reached the engine altered would not match.
+  const tag = 'béton 混凝土 🧱';
+  const put = s.putFilter({ id: 'f1', workspace_id: WS, entity_type: 'detail', name: 'n', predicate: { attr: 'tags', op: 'intersects', value: [tag] } });
+  assert.equal(put.ok, true);
+  // Short non-ASCII text, then text long enough to grow the buffer and the memory, then short again.
+  for (const pad of ['', 'é'.repeat(2_000_000), '😀'.repeat(1_000_000), '']) {
+    const e = entity(1, [tag]);
+    e.attributes.note = pad;
+    assert.deepEqual(s.decide('k', req, JSON.stringify(e)), { status: 200 });
+    assert.deepEqual(s.decide('k', req, e), { status: 200 });
+    e.attributes.tags = ['béton 混凝土 🧱x'];
+    assert.deepEqual(s.decide('k', req, JSON.stringify(e)), { status: 404, code: 'not_found' });
+  }
+  // A lone surrogate in text becomes U+FFFD on the way in (TextEncoder), for decide as for
+  // explain; in an object, JSON.stringify writes it as an escape, which JSON refuses: misuse.
+  assert.equal(s.putFilter({ id: 'f1', workspace_id: WS, entity_type: 'detail', name: 'n', predicate_text: 'tags intersects ["\uFFFD"]' }).ok, true);
+  const lone = JSON.stringify(entity(1, ['X'])).replace('"X"', '"\uD800"');
+  assert.equal(lone.includes('\uD800'), true);
+  assert.deepEqual(s.decide('k', req, lone), { status: 200 });
+  assert.deepEqual(s.explain('k', req, lone).decision, { status: 200 });
+  assert.throws(() => s.decide('k', req, entity(1, ['\uD800'])), TypeError);
+});

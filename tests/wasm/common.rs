@@ -68,6 +68,10 @@ fn the_store_decides_and_explains_one_entity() {
     let len = wasm::write_input(&outside) as i32;
     assert_eq!(s.decide_one_input(Some("k".into()), &req, len), 404 * 4 + 3);
     assert_eq!(s.decide_one_input(None, &req, -1), 401 * 4 + 1);
+    // The text `null` is no entity, for decide as for explain.
+    let len = wasm::write_input(" null ") as i32;
+    assert_eq!(s.decide_one_input(Some("k".into()), &req, len), 404 * 4 + 3);
+    assert_eq!(v(&s.explain_one(Some("k".into()), &req, Some(" null ".into())))["decision"]["status"], json!(404));
     assert_eq!(s.decide_one_input(Some("k".into()), "[]", -1), 0);
     assert!(wasm::last_error().starts_with("request:"));
     let len = wasm::write_input("{\"id\": 5}") as i32;
