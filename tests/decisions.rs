@@ -89,3 +89,22 @@ fn the_index_keeps_decisions_to_the_eligible_grants() {
     assert_eq!(e.grants.iter().filter(|g| g.eligible).count(), 1);
     assert!(e.render().contains("grant #1000 typical"));
 }
+
+#[test]
+fn a_list_explanation_counts_only_the_requested_type() {
+    let mut s = store();
+    s.put_key(Key { id: "all".into(), firm_id: F.into(), revoked: false, allowed_ips: None,
+        grants: vec![
+            Grant { workspace_id: Some(W.into()), filter: "default:details".into(), actions: vec!["read".into()] },
+            Grant { workspace_id: Some(W.into()), filter: "typical".into(), actions: vec!["read".into()] },
+        ] });
+    // A set as the builder loads it: the workspace's entities of every type.
+    let family = Entity { id: "e0000000-0000-4000-8000-000000000009".into(), workspace_id: W.into(), entity_type: "family".into(),
+        attributes: json!({"name": "n"}).as_object().unwrap().clone() };
+    let rows = vec![row(&s, "typical"), row(&s, "project"), Row::new(s.schema(), &family).unwrap()];
+    let list: Request = serde_json::from_value(json!({"operation": "list", "workspace_id": W, "entity_type": "detail"})).unwrap();
+    assert_eq!(s.decide(Some("all"), &list, Data::Many(&rows)).ids.map(|ids| ids.len()), Some(2));
+    let e = s.explain(Some("all"), &list, Data::Many(&rows));
+    let counts: Vec<Option<usize>> = e.grants.iter().map(|g| g.match_count).collect();
+    assert_eq!(counts, vec![Some(2), Some(1)]);
+}

@@ -475,7 +475,11 @@ impl PolicyStore {
                 };
                 if let Ok(e) = status {
                     match (data, e) {
-                        (Data::Many(rows), e) => ge.match_count = Some(rows.iter().filter(|r| r.workspace == ctx.workspace && e.matches(&r.entity)).count()),
+                        // The rows the decision looks at: the request's workspace and type.
+                        (Data::Many(rows), e) => {
+                            let here = |r: &&Row| r.workspace.is_some() && r.workspace == ctx.workspace && r.entity.type_index == ctx.type_index;
+                            ge.match_count = Some(rows.iter().filter(here).filter(|r| e.matches(&r.entity)).count());
+                        }
                         (_, Eligible::All) if row.is_some() => ge.matched = Some(true),
                         (_, Eligible::Filter(f)) => {
                             let subject = match (req.operation, &req.attributes) {
