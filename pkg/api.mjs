@@ -58,7 +58,10 @@ export function bind(raw, exports) {
       const at = raw.inputBuffer(room); // may grow memory: take the buffer after it
       const r = encoder.encodeInto(text, new Uint8Array(exports.memory.buffer, at, room));
       if (r.read === text.length) return r.written;
-      room = text.length * 3; // UTF-8 needs at most 3 bytes per UTF-16 unit
+      // What was read took `written` bytes; UTF-8 needs at most 3 bytes per UTF-16 unit for
+      // the rest. (Not 3 per unit for the whole text: the buffer is kept, and a long text
+      // with one accented letter would hold three times its size.)
+      room = r.written + 3 * (text.length - r.read);
     }
   }
 

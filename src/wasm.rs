@@ -65,7 +65,10 @@ pub fn input_buffer(len: usize) -> *mut u8 {
     INPUT.with(|b| {
         let mut b = b.borrow_mut();
         if b.len() < len {
-            b.resize(len, 0);
+            // Exactly `len`, and the old bytes freed first (they are not needed): a growing
+            // Vec would double its capacity and copy, holding up to three times the input.
+            *b = Vec::new();
+            *b = vec![0; len];
         }
         b.as_mut_ptr()
     })
