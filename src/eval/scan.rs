@@ -3,8 +3,9 @@
 //! A decision's cost at the JavaScript boundary is dominated by reading the entity: through a
 //! generic JSON tree it allocates every key and value, then copies them again into slots.
 //! This reader walks the text once, keeps only the attributes the schema types, and parses
-//! each value straight into its slot. Its rules are exactly [`Slot::from_json`]'s (checked by
-//! the tests below against that path): a value absent, null or of the wrong type is unknown.
+//! each value straight into its slot. Its rules are exactly those of the JSON-tree path
+//! (`serde_json` to an [`Entity`](super::Entity), then `Slot::from_json`; checked by the tests
+//! below and in `tests/properties.rs`): a value absent, null or of the wrong type is unknown.
 //! Nesting is bounded as serde_json bounds it ([`MAX_NESTING`]); malformed JSON is an error
 //! with a byte offset.
 
