@@ -4,14 +4,15 @@
 //! of a derived visitor per record: one JSON code path for every record, far less code in the
 //! wasm module, and errors that name the field's path (`grants[2].filter: expected a string`).
 //! The rules are the derived ones: unknown fields are ignored, a missing required field or a
-//! value of the wrong type is an error, and `null` reads as absent only for optional fields.
-//! Reading through a tree differs from the derived visitors in three ways: a repeated field
-//! keeps its last value (they refused it); the whole document, unknown fields included, must be
-//! JSON a tree can hold (numbers in range, no lone surrogates, nesting within serde_json's
-//! limit), where they skipped unknown fields unchecked; and a record must be an object (they
-//! also took an array of the fields in order). (The entity text reader, `eval::scan`, refuses
-//! a repeated entity field.)
-
+//! value of the wrong type is an error, `null` reads as absent only for optional fields, and a
+//! repeated key is refused ([`StrictValue`]: `{"revoked": true, "revoked": false}` must not
+//! read as a key that is not revoked). Reading through a tree differs from the derived visitors
+//! in two ways: the whole document, unknown fields included, must be JSON a tree can hold
+//! (numbers in range, no lone surrogates, nesting within serde_json's limit), where they
+//! skipped unknown fields unchecked; and a record must be an object (they also took an array
+//! of the fields in order). A repeated key is refused at any depth (the derived visitors
+//! refused it in a record and kept the last one in a map such as `attributes`); the entity
+//! text reader, `eval::scan`, refuses it the same way.
 use serde_json::{Map, Value};
 
 /// What was wrong, with the path of the field.
@@ -148,12 +149,78 @@ pub(crate) fn string_item(v: &Value, path: String) -> Result<String, ReadError> 
     }
 }
 
+/// A JSON tree read like `serde_json::Value`, except that an object with a repeated key is an
+/// error rather than keeping the last value: in a record, the two values of a repeated field
+/// are an ambiguity that must not be settled silently (fail closed).
+pub(crate) struct StrictValue(pub(crate) Value);
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::Number(n.into()))
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
+        Ok(Value::Number(n.into()))
+    }
+    fn visit_f64<E>(self, n: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_owned()))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        serde::Deserialize::deserialize(d).map(|StrictValue(v)| v)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(StrictValue(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!("the key `{key}` is repeated")));
+            }
+            let StrictValue(v) = map.next_value()?;
+            out.insert(key, v);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for StrictValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(StrictValue)
+    }
+}
+
 /// Implement `Deserialize` for a record through its reader: one JSON tree, then the reader.
 macro_rules! deserialize_via_reader {
     ($t:ty, $read:path) => {
         impl<'de> serde::Deserialize<'de> for $t {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let v = serde_json::Value::deserialize(d)?;
+                let $crate::record::StrictValue(v) = $crate::record::StrictValue::deserialize(d)?;
                 $read(&v, String::new()).map_err(serde::de::Error::custom)
             }
         }
@@ -178,6 +245,17 @@ mod tests {
         assert_eq!(w.firms, vec![Firm { id: "f".into(), workspaces: vec!["w".into()] }]);
         let d: FilterDraft = serde_json::from_str(r#"{"entity_type":"detail","predicate_text":"a eq 1"}"#).unwrap();
         assert_eq!(d.name, "");
+    }
+
+    #[test]
+    fn a_repeated_key_is_refused_at_any_depth() {
+        let e = serde_json::from_str::<Key>(r#"{"id":"k","firm_id":"f","revoked":true,"revoked":false}"#).unwrap_err().to_string();
+        assert!(e.contains("the key `revoked` is repeated"), "{e}");
+        assert!(serde_json::from_str::<Key>(r#"{"id":"k","firm_id":"f","grants":[{"filter":"a","filter":"b"}]}"#).is_err());
+        assert!(serde_json::from_str::<Entity>(r#"{"id":"e","workspace_id":"w","entity_type":"tag","attributes":{"a":1,"a":2}}"#).is_err());
+        // Numbers, strings and nesting read as serde_json reads them.
+        let v: super::StrictValue = serde_json::from_str(r#"{"a":[1,-2,1.5,"x",null,true,{"b":{}}]}"#).unwrap();
+        assert_eq!(v.0, serde_json::json!({"a":[1,-2,1.5,"x",null,true,{"b":{}}]}));
     }
 
     #[test]

@@ -19,6 +19,7 @@ use crate::validate::{compile_source, validate as validate_draft, FilterDraft, P
 use crate::{limits, Diagnostic, Schema};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use crate::record::StrictValue;
 use serde_json::{json, Value};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -109,7 +110,7 @@ fn remember(Misuse(m): Misuse) -> u32 {
 
 /// `{entity_type, predicate? | predicate_text?}`: the part of a filter evaluation needs.
 fn predicate_input(text: &str, what: &str) -> Result<(String, PredicateSource), Misuse> {
-    let v: Value = read(text, what)?;
+    let StrictValue(v) = read(text, what)?;
     let read = || -> Result<(String, PredicateSource), crate::record::ReadError> {
         let f = crate::record::Fields::of(&v, String::new())?;
         let src = match (f.get("predicate"), f.opt_string("predicate_text")?) {
@@ -135,7 +136,7 @@ pub fn parse(text: &str) -> String {
 #[wasm_bindgen]
 pub fn format(predicate: &str) -> String {
     answer((|| {
-        let v: Value = read(predicate, "predicate")?;
+        let StrictValue(v) = read(predicate, "predicate")?;
         Ok(match predicate_from_json(&v, "$") {
             Ok(p) => out(&json!({"ok": true, "text": p.to_string()})),
             Err(ds) => errors(&ds),
@@ -166,7 +167,7 @@ pub fn validate(filter: &str) -> String {
 pub fn matches(filter: &str, attributes: &str) -> String {
     answer((|| {
         let (t, src) = predicate_input(filter, "filter")?;
-        let Value::Object(attrs) = read::<Value>(attributes, "attributes")? else {
+        let StrictValue(Value::Object(attrs)) = read(attributes, "attributes")? else {
             return Err(Misuse("attributes: expected an object".into()));
         };
         let schema = Schema::builtin();

@@ -12,6 +12,8 @@
 use super::entity::{PreparedEntity, Slot};
 use crate::schema::{Schema, ValueType};
 use crate::value::{parse_date, parse_uuid};
+use std::borrow::Cow;
+use std::collections::BTreeSet;
 
 /// Deepest nesting of arrays and objects the reader accepts, counted from the document's
 /// outermost container: serde_json's (it refuses the 128th nested container), so that the two
@@ -50,6 +52,38 @@ fn special(b: &[u8], from: usize) -> usize {
         i += 8;
     }
     b[i..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).map_or(b.len(), |n| i + n)
+}
+
+/// The keys met so far in one object, to refuse a repeated key as the JSON-tree path does
+/// (`record::StrictValue`). A list while small (most objects have a handful of keys), a tree
+/// past that, so a hostile object with many keys costs `n log n`, not `n²`.
+struct SeenKeys<'a> {
+    few: Vec<Cow<'a, str>>,
+    many: BTreeSet<Cow<'a, str>>,
+}
+
+impl<'a> SeenKeys<'a> {
+    fn new() -> Self {
+        SeenKeys { few: Vec::new(), many: BTreeSet::new() }
+    }
+
+    /// Record `key`; false when it was already there.
+    fn insert(&mut self, key: &Str<'a>) -> bool {
+        let k = key.as_str();
+        if self.few.iter().any(|f| f == k) {
+            return false;
+        }
+        let owned = match key {
+            Str::Borrowed(b) => Cow::Borrowed(*b),
+            Str::Owned(o) => Cow::Owned(o.clone()),
+        };
+        if self.few.len() < 16 {
+            self.few.push(owned);
+            true
+        } else {
+            self.many.insert(owned)
+        }
+    }
 }
 
 /// A string value: borrowed when it has no escapes.
@@ -223,7 +257,7 @@ impl<'a> Scanner<'a> {
         // The slice is JSON number grammar. serde_json reads it (correctly rounded, with the
         // crate's `float_roundtrip`), which also keeps a second float parser out of the wasm.
         // (Read as a JSON value: a typed f64 read would link serde's type-error formatting.)
-        match serde_json::from_str::<serde_json::Value>(&self.text[start..i]).ok().and_then(|v| v.as_f64()) {
+        match serde_json::from_str::<crate::record::StrictValue>(&self.text[start..i]).ok().and_then(|v| v.0.as_f64()) {
             Some(n) if n.is_finite() => Ok(n),
             _ => {
                 self.pos = start;
@@ -364,11 +398,17 @@ impl<'a> Scanner<'a> {
         if self.close_if(b'}') {
             return Ok(());
         }
+        let mut seen = SeenKeys::new();
         loop {
             if self.peek() != Some(b'"') {
                 return self.error("expected a field name");
             }
+            let at = self.pos;
             let key = self.string()?;
+            if !seen.insert(&key) {
+                self.pos = at;
+                return self.error(format!("the key `{}` is repeated", key.as_str()));
+            }
             self.expect(b':')?;
             field(self, key)?;
             if !self.eat(b',') {
@@ -434,7 +474,6 @@ impl<'a> Scanner<'a> {
             return self.error("`attributes` must be an object");
         }
         self.fields(|s, key| match t.attributes.iter().position(|a| a.name == key.as_str()) {
-            // A later duplicate wins, as in a JSON object read into a map.
             Some(i) => s.slot(t.attributes[i].value_type).map(|v| slots[i] = v),
             None => {
                 let it = s.item()?;
@@ -594,7 +633,7 @@ mod tests {
             r#"{"id":"e","workspace_id":"w","entity_type":"detail","attributes":{"type":"concrete","project_type":"typical","tags":["b","a","b"],"created_at":"2025-01-02"}}"#,
             r#"{"attributes":{"tags":["x",1],"type":null,"status":{"a":[1,{"b":2}]}},"entity_type":"detail","id":"e","workspace_id":"w","extra":[true,false,null,-1.5e3]}"#,
             r#"{"id":"e","workspace_id":"w","entity_type":"stash","attributes":{"project_id":"A1000000-0000-4000-8000-00000000000A","is_permanent":true,"tags":[]}}"#,
-            r#"{"id":"e","workspace_id":"w","entity_type":"family","attributes":{"name":"caf\u00e9 \"x\" \ud83d\ude00","tags":["\n"],"name":"later wins"}}"#,
+            r#"{"id":"e","workspace_id":"w","entity_type":"family","attributes":{"name":"caf\u00e9 \"x\" \ud83d\ude00","tags":["\n"],"note":"not in the schema"}}"#,
             r#"{"id":"e","workspace_id":"w","entity_type":"detail"}"#,
             r#" { "id" : "e" , "workspace_id" : "w" , "entity_type" : "tag" , "attributes" : { } } "#,
         ];
@@ -627,6 +666,9 @@ mod tests {
             r#"{"id":"e","workspace_id":"w","entity_type":"detail","attributes":{"name":"\ud800"}}"#,
             r#"{"id":"e","workspace_id":"w","entity_type":"detail"} x"#,
             r#"{"id":"e","workspace_id":"w","entity_type":"detail","entity_type":"tag"}"#,
+            r#"{"id":"e","workspace_id":"w","entity_type":"detail","attributes":{"type":"a","type":"b"}}"#,
+            r#"{"id":"e","workspace_id":"w","entity_type":"detail","x":1,"x":2}"#,
+            r#"{"id":"e","workspace_id":"w","entity_type":"detail","attributes":{"x":{"k":1,"k":2}}}"#,
             r#"{"id":"e","workspace_id":"w","entity_type":"detail","attributes":{"x":"a"#,
             "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]",
             "",

@@ -193,7 +193,7 @@ impl Request {
                     let at = s.offset();
                     s.skip_value()?;
                     let end = s.offset();
-                    match serde_json::from_str::<Value>(&text[at..end]) {
+                    match serde_json::from_str::<crate::record::StrictValue>(&text[at..end]).map(|v| v.0) {
                         Ok(Value::Null) => Ok(()),
                         Ok(Value::Object(m)) => {
                             attrs = Some(m);

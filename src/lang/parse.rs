@@ -218,12 +218,12 @@ impl<'a> Parser<'a> {
         let t = self.next();
         match t.kind {
             // Read as a JSON value, not a typed String: one JSON code path in the wasm module.
-            TokenKind::String => match serde_json::from_str::<Value>(t.text) {
+            TokenKind::String => match serde_json::from_str::<crate::record::StrictValue>(t.text).map(|v| v.0) {
                 Ok(v @ Value::String(_)) => Ok(v),
                 Ok(_) => Err(self.error_at(t.range, "this string is not a valid JSON string")),
                 Err(e) => Err(self.error_at(t.range, format!("this string is not a valid JSON string: {e}"))),
             },
-            TokenKind::Number => match serde_json::from_str::<Value>(t.text) {
+            TokenKind::Number => match serde_json::from_str::<crate::record::StrictValue>(t.text).map(|v| v.0) {
                 Ok(v @ Value::Number(_)) => Ok(v),
                 _ => Err(self.error_at(t.range, format!("`{}` is out of the range of numbers", t.text))),
             },

@@ -51,6 +51,9 @@ test('a single-entity decision takes the entity as an object or as its JSON text
   assert.deepEqual(s.decide('k', req, null), { status: 404, code: 'not_found' });
   assert.deepEqual(s.decide('nobody', req, entity(1, ['concrete'])), { status: 401, code: 'invalid_token' });
   assert.deepEqual(s.decide(null, req), { status: 401, code: 'invalid_token' });
+  // Entity text that repeats a key is ambiguous: refused, never settled by the last value.
+  const inside = JSON.stringify(entity(1, ['concrete']));
+  assert.throws(() => s.decide('k', req, inside.replace('"attributes":{', '"attributes":{"tags":["steel"],')), /repeated/);
   const ex = s.explain('k', req, entity(1, ['steel']));
   assert.equal(ex.decision.status, 404);
   assert.equal(ex.grants[0].failed_condition.text, 'tags intersects ["concrete"]');
