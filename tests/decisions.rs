@@ -108,3 +108,19 @@ fn a_list_explanation_counts_only_the_requested_type() {
     let counts: Vec<Option<usize>> = e.grants.iter().map(|g| g.match_count).collect();
     assert_eq!(counts, vec![Some(2), Some(1)]);
 }
+
+#[test]
+fn the_entity_handed_over_must_be_the_one_the_request_names() {
+    let s = store();
+    let r = row(&s, "typical");
+    assert_eq!(s.decide(Some("k"), &get("get"), Data::One(Some(&r))).status, 200);
+    // The same id in upper case is the same UUID.
+    let mut upper = get("get");
+    upper.id = upper.id.map(|id| id.to_uppercase());
+    assert_eq!(s.decide(Some("k"), &upper, Data::One(Some(&r))).status, 200);
+    // Another id: a caller's mix-up, decided as no such entity, never as this entity.
+    let mut other = get("download");
+    other.id = Some("e0000000-0000-4000-8000-000000000002".into());
+    assert_eq!(s.decide(Some("k"), &other, Data::One(Some(&r))), s.decide(Some("k"), &other, Data::One(None)));
+    assert_eq!(s.decide(Some("k"), &other, Data::One(Some(&r))).status, 404);
+}

@@ -278,10 +278,13 @@ impl PolicyStore {
         let any = |action: Action, list: bool, e: &PreparedEntity| self.eligible(&ctx, action, list).any(|(_, el)| el.matches(e));
         let req_ws = ctx.request_workspace;
         let type_index = ctx.type_index;
-        fn same_place<'r>(row: Option<&'r Row>, ws: Option<u128>, t: usize) -> Option<&'r Row> {
-            row.filter(|r| r.workspace.is_some() && r.workspace == ws && r.entity.type_index == t)
+        // The entity handed over must be the one the request names: its workspace, its type,
+        // and (when the request names one) its id, UUIDs compared without case. Anything else
+        // is a caller's mix-up, decided as "no such entity" (fail closed).
+        fn same_place<'r>(row: Option<&'r Row>, ws: Option<u128>, t: usize, id: Option<&str>) -> Option<&'r Row> {
+            row.filter(|r| r.workspace.is_some() && r.workspace == ws && r.entity.type_index == t && id.is_none_or(|id| id.eq_ignore_ascii_case(&r.id)))
         }
-        let matches_row = |row| same_place(row, req_ws, type_index);
+        let matches_row = |row| same_place(row, req_ws, type_index, req.id.as_deref());
         let action = req.operation.action();
         let deny = |c: DenyCode, step: &'static str| (Decision::deny(c), step);
         match req.operation {
