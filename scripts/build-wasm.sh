@@ -18,10 +18,24 @@ fi
 [ -x tools/node_modules/.bin/wasm-opt ] || (cd tools && npm ci --silent --no-audit --no-fund)
 WASM_OPT=tools/node_modules/.bin/wasm-opt
 
-cargo build --lib --target wasm32-unknown-unknown --profile wasm
+# Smaller still (about 14 KB gzipped less): rebuild std for the module with its size-optimised
+# algorithms, and panics as bare traps with no formatting machinery (the module never unwinds
+# anyway: panic = "abort"). These are nightly flags, enabled on the pinned stable compiler with
+# RUSTC_BOOTSTRAP, and they need the rust-src component; where it cannot be installed, the
+# plain build is used (the same behaviour, a larger module). Its own target dir, so the flags
+# do not invalidate the rest of the build.
+if rustup component list --installed 2>/dev/null | grep -q '^rust-src' || rustup component add rust-src >/dev/null 2>&1; then
+  RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+    cargo build --lib --target wasm32-unknown-unknown --profile wasm --target-dir target/wasm-std \
+    -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size
+  module=target/wasm-std/wasm32-unknown-unknown/wasm/portcullis.wasm
+else
+  echo "note: rust-src is not available; building the module without rebuilding std" >&2
+  cargo build --lib --target wasm32-unknown-unknown --profile wasm
+  module=target/wasm32-unknown-unknown/wasm/portcullis.wasm
+fi
 rm -rf pkg/gen
-wasm-bindgen --target web --no-typescript --out-dir pkg/gen --out-name portcullis \
-  target/wasm32-unknown-unknown/wasm/portcullis.wasm
+wasm-bindgen --target web --no-typescript --out-dir pkg/gen --out-name portcullis "$module"
 if [ -x "$WASM_OPT" ]; then
   "$WASM_OPT" -Oz --strip-debug --strip-producers \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
