@@ -24,7 +24,7 @@ WASM_OPT=tools/node_modules/.bin/wasm-opt
 # RUSTC_BOOTSTRAP, and they need the rust-src component; where it cannot be installed, the
 # plain build is used (the same behaviour, a larger module). Its own target dir, so the flags
 # do not invalidate the rest of the build.
-if rustup component list --installed 2>/dev/null | grep -q '^rust-src' || rustup component add rust-src >/dev/null 2>&1; then
+if rustup component list --installed 2>/dev/null | grep -q '^rust-src' || timeout 180 rustup component add rust-src >/dev/null 2>&1; then
   RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
     cargo build --lib --target wasm32-unknown-unknown --profile wasm --target-dir target/wasm-std \
     -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size
