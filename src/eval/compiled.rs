@@ -115,10 +115,10 @@ pub(crate) enum Test {
 }
 
 /// Whether two sorted sets share an element.
-fn sorted_intersect(a: &[Box<str>], b: &[Box<str>]) -> bool {
+fn sorted_intersect<A: AsRef<str>, B: AsRef<str>>(a: &[A], b: &[B]) -> bool {
     let (mut i, mut j) = (0, 0);
     while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
+        match a[i].as_ref().cmp(b[j].as_ref()) {
             Ordering::Less => i += 1,
             Ordering::Greater => j += 1,
             Ordering::Equal => return true,
@@ -128,18 +128,24 @@ fn sorted_intersect(a: &[Box<str>], b: &[Box<str>]) -> bool {
 }
 
 /// Whether sorted `sub` is a subset of sorted `sup`.
-fn sorted_subset(sub: &[Box<str>], sup: &[Box<str>]) -> bool {
+fn sorted_subset<A: AsRef<str>, B: AsRef<str>>(sub: &[A], sup: &[B]) -> bool {
     let mut j = 0;
     for x in sub {
-        while j < sup.len() && sup[j] < *x {
+        let x = x.as_ref();
+        while j < sup.len() && sup[j].as_ref() < x {
             j += 1;
         }
-        if j == sup.len() || sup[j] != *x {
+        if j == sup.len() || sup[j].as_ref() != x {
             return false;
         }
         j += 1;
     }
     true
+}
+
+/// Whether a sorted set holds `x`.
+fn sorted_holds(set: &[Box<str>], x: &str) -> bool {
+    set.binary_search_by(|v| (**v).cmp(x)).is_ok()
 }
 
 impl Test {
@@ -149,7 +155,7 @@ impl Test {
             (_, Slot::Unknown) => return Truth::Unknown,
             (Test::TextEq(v), Slot::Text(x)) => **x == **v,
             (Test::TextNeq(v), Slot::Text(x)) => **x != **v,
-            (Test::TextIn(vs, neg), Slot::Text(x)) => vs.binary_search(x).is_ok() != *neg,
+            (Test::TextIn(vs, neg), Slot::Text(x)) => sorted_holds(vs, x) != *neg,
             (Test::Number(c, v), Slot::Number(x)) => match x.partial_cmp(v) {
                 Some(o) => c.holds(o),
                 None => return Truth::Unknown,
@@ -162,7 +168,7 @@ impl Test {
             (Test::Instant(c, v), Slot::Date(t)) => c.holds(t.cmp(v)),
             (Test::Intersects(vs), Slot::List(xs)) => sorted_intersect(xs, vs),
             (Test::Contains(vs), Slot::List(xs)) => sorted_subset(vs, xs),
-            (Test::EqSet(vs), Slot::List(xs)) => **xs == **vs,
+            (Test::EqSet(vs), Slot::List(xs)) => xs.len() == vs.len() && xs.iter().zip(vs.iter()).all(|(x, v)| **x == **v),
             // INVARIANT: slots are typed by the same schema the test was compiled from, so a
             // mismatch means a foreign entity: unknown, which never allows.
             _ => return Truth::Unknown,
@@ -277,6 +283,25 @@ impl CompiledFilter {
     /// Whether the search index can run it (SPEC 4.3).
     pub fn is_searchable(&self) -> bool {
         self.searchable
+    }
+
+    /// Every condition's slot, with the text values it compares against (none for other
+    /// types). Any text outside those values is alike to this filter: the wasm package's
+    /// entity encoding rests on it.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn conditions<'a>(&'a self, f: &mut impl FnMut(usize, &'a [Box<str>])) {
+        fn walk<'a>(n: &'a Node, f: &mut impl FnMut(usize, &'a [Box<str>])) {
+            match n {
+                Node::Cond { slot, test } => f(*slot, match test {
+                    Test::TextEq(v) | Test::TextNeq(v) => std::slice::from_ref(v),
+                    Test::TextIn(vs, _) | Test::Intersects(vs) | Test::Contains(vs) | Test::EqSet(vs) => vs,
+                    _ => &[],
+                }),
+                Node::And(ns) | Node::Or(ns) => ns.iter().for_each(|c| walk(c, f)),
+                Node::Not(c) => walk(c, f),
+            }
+        }
+        walk(&self.root, f)
     }
 
     /// For an entity that does not match, the first condition (in document order) that was

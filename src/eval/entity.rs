@@ -6,6 +6,7 @@ use crate::value::{parse_date, parse_uuid};
 use crate::record::{deserialize_via_reader, Fields, ReadError};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use std::sync::Arc;
 
 /// An entity as the data service and the wire carry it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -30,14 +31,17 @@ deserialize_via_reader!(Entity, Entity::read);
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Slot {
     Unknown,
-    Text(Box<str>),
+    /// Shared, so a value taken from a prepared request's dictionary (see
+    /// [`crate::grants::PreparedRequest`]) costs a reference count, not an allocation.
+    Text(Arc<str>),
     Number(f64),
     Bool(bool),
     Uuid(u128),
     /// Nanoseconds since the epoch; a date-only value is its midnight UTC.
     Date(i128),
-    /// Sorted and without duplicates, so set operators are merges.
-    List(Box<[Box<str>]>),
+    /// Sorted and without duplicates, so set operators are merges. A `Vec`, so a scratch
+    /// entity can refill it without allocating.
+    List(Vec<Arc<str>>),
 }
 
 impl Slot {
@@ -49,7 +53,7 @@ impl Slot {
             (ValueType::Uuid, Some(Value::String(s))) => parse_uuid(s).map_or(Slot::Unknown, Slot::Uuid),
             (ValueType::Date, Some(Value::String(s))) => parse_date(s).map_or(Slot::Unknown, |d| Slot::Date(d.instant())),
             (ValueType::List, Some(Value::Array(items))) => {
-                let mut out: Vec<Box<str>> = Vec::with_capacity(items.len());
+                let mut out: Vec<Arc<str>> = Vec::with_capacity(items.len());
                 for item in items {
                     match item {
                         Value::String(s) => out.push(s.as_str().into()),
@@ -59,7 +63,7 @@ impl Slot {
                 }
                 out.sort_unstable();
                 out.dedup();
-                Slot::List(out.into_boxed_slice())
+                Slot::List(out)
             }
             _ => Slot::Unknown,
         }
@@ -127,6 +131,6 @@ mod tests {
     fn lists_are_sorted_sets() {
         let s = Schema::builtin();
         let e = PreparedEntity::new(&s, "family", json!({"tags": ["b", "a", "b"]}).as_object().unwrap()).unwrap();
-        assert_eq!(e.slots[3], Slot::List(vec!["a".into(), "b".into()].into_boxed_slice()));
+        assert_eq!(e.slots[3], Slot::List(vec!["a".into(), "b".into()]));
     }
 }

@@ -120,6 +120,11 @@ impl Scope {
         self.all || self.filters.iter().any(|f| f.matches(e))
     }
 
+    /// Whether nothing is in scope: no grant is eligible.
+    pub fn is_empty(&self) -> bool {
+        !self.all && self.filters.is_empty()
+    }
+
     /// The wire form.
     pub fn to_json(&self) -> Value {
         if self.all {
@@ -245,13 +250,13 @@ fn reason_text(r: Ineligibility) -> &'static str {
 }
 
 /// The context every step shares, resolved once per decision.
-struct Ctx<'s> {
+pub(super) struct Ctx<'s> {
     key: &'s CompiledKey,
     /// The request's workspace, when it belongs to the key's firm.
     workspace: Option<u128>,
     /// The request's workspace as written, parsed once (it may be outside the firm).
-    request_workspace: Option<u128>,
-    type_index: usize,
+    pub(super) request_workspace: Option<u128>,
+    pub(super) type_index: usize,
     searchable_only_for_list: bool,
 }
 
@@ -352,7 +357,7 @@ impl PolicyStore {
     }
 
     /// SPEC 4.4 step 1, and the request's type and workspace resolved once.
-    fn context<'s>(&'s self, key: Option<&'s CompiledKey>, req: &Request) -> Result<Ctx<'s>, (Decision, &'static str)> {
+    pub(super) fn context<'s>(&'s self, key: Option<&'s CompiledKey>, req: &Request) -> Result<Ctx<'s>, (Decision, &'static str)> {
         let Some(key) = key else { return Err((Decision::deny(DenyCode::InvalidToken), "credentials: unknown")) };
         if key.key.revoked {
             return Err((Decision::deny(DenyCode::InvalidToken), "credentials: revoked"));
@@ -415,12 +420,11 @@ impl PolicyStore {
         local.iter().chain(global).filter_map(move |&i| self.grant_status(ctx, i as usize, action, list).ok().map(|e| (i as usize, e)))
     }
 
-    /// The first half of a list decision: 401/404/403 refusals, or the scope to push down.
-    pub fn authorize_list(&self, key_id: Option<&str>, req: &Request) -> Result<ListAuthorization, Decision> {
-        let key = key_id.and_then(|id| self.keys.get(id)).map(|k| &**k);
-        let ctx = self.context(key, req).map_err(|(d, _)| d)?;
+    /// The union of the eligible grants for an action: everything (a system filter is
+    /// eligible) or the distinct eligible filters.
+    pub(super) fn scope_of(&self, ctx: &Ctx<'_>, action: Action, list: bool) -> Scope {
         let mut scope = Scope { all: false, filters: Vec::new() };
-        for (_, e) in self.eligible(&ctx, Action::Read, true) {
+        for (_, e) in self.eligible(ctx, action, list) {
             match e {
                 Eligible::All => scope.all = true,
                 Eligible::Filter(f) => {
@@ -430,11 +434,19 @@ impl PolicyStore {
                 }
             }
         }
-        if !scope.all && scope.filters.is_empty() {
-            return Err(Decision::deny(DenyCode::InsufficientScope));
-        }
         if scope.all {
             scope.filters.clear();
+        }
+        scope
+    }
+
+    /// The first half of a list decision: 401/404/403 refusals, or the scope to push down.
+    pub fn authorize_list(&self, key_id: Option<&str>, req: &Request) -> Result<ListAuthorization, Decision> {
+        let key = key_id.and_then(|id| self.keys.get(id)).map(|k| &**k);
+        let ctx = self.context(key, req).map_err(|(d, _)| d)?;
+        let scope = self.scope_of(&ctx, Action::Read, true);
+        if scope.is_empty() {
+            return Err(Decision::deny(DenyCode::InsufficientScope));
         }
         let require_match = !scope.all;
         Ok(ListAuthorization { scope, require_match })

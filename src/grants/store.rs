@@ -135,6 +135,17 @@ pub struct PolicyStore {
     pub(crate) filters: FastMap<String, StoredFilter>,
     pub(crate) keys: FastMap<String, Arc<CompiledKey>>,
     holders: FastMap<String, BTreeSet<String>>,
+    /// Changes with every edit (see [`PolicyStore::generation`]).
+    generation: u64,
+}
+
+/// Generations come from one counter for every store in the process, so two stores (or a
+/// store and its clone, once either is edited) never share one by chance: a prepared request
+/// can never be taken for current against a store it was not resolved from.
+static GENERATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn next_generation() -> u64 {
+    GENERATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 fn bad_id(what: &str, id: &str) -> Diagnostic {
@@ -151,7 +162,15 @@ impl PolicyStore {
             filters: FastMap::default(),
             keys: FastMap::default(),
             holders: FastMap::default(),
+            generation: next_generation(),
         }
+    }
+
+    /// A number that changes whenever the store's firms, filters or keys change. Equal
+    /// generations mean equal contents, so a [`super::PreparedRequest`] resolved at this
+    /// generation is still exact.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// The schema.
@@ -161,6 +180,7 @@ impl PolicyStore {
 
     /// Add or replace a firm and its workspaces. Keys of the firm are re-resolved.
     pub fn put_firm(&mut self, firm: &Firm) -> Result<(), Diagnostic> {
+        self.generation = next_generation();
         let id = parse_uuid(&firm.id).ok_or_else(|| bad_id("firm id", &firm.id).at_path("$.id"))?;
         let mut workspaces = Vec::new();
         for (i, w) in firm.workspaces.iter().enumerate() {
@@ -186,6 +206,7 @@ impl PolicyStore {
     /// at creation (SPEC 2.1) and an archived filter cannot be edited. The edit takes effect on
     /// the very next decision of every key that holds it.
     pub fn put_filter(&mut self, record: FilterRecord) -> Result<PutFilter, Vec<Diagnostic>> {
+        self.generation = next_generation();
         if record.id.starts_with(SYSTEM_PREFIX) {
             return Err(vec![Diagnostic::error(Code::SystemFilter, format!("`{}` is a system filter name: system filters cannot be created or edited", record.id)).at_path("$.id")]);
         }
@@ -234,6 +255,7 @@ impl PolicyStore {
     /// Archive a filter: it stops granting on the very next decision; the record stays so
     /// history resolves. It cannot be undone.
     pub fn archive_filter(&mut self, id: &str) -> Result<(), Diagnostic> {
+        self.generation = next_generation();
         if id.starts_with(SYSTEM_PREFIX) {
             return Err(Diagnostic::error(Code::SystemFilter, format!("`{id}` is a system filter: it cannot be archived")));
         }
@@ -260,6 +282,7 @@ impl PolicyStore {
     /// Add or replace a key. It is stored even when some grants are invalid: those are never
     /// eligible (fail closed). Callers that must refuse invalid keys check the report.
     pub fn put_key(&mut self, key: Key) -> GrantReport {
+        self.generation = next_generation();
         let compiled = self.compile_key(&key);
         let report = compiled.report.clone();
         self.remove_key(&key.id);
@@ -272,6 +295,7 @@ impl PolicyStore {
 
     /// Remove a key; whether it was there.
     pub fn remove_key(&mut self, id: &str) -> bool {
+        self.generation = next_generation();
         let Some(old) = self.keys.remove(id) else { return false };
         for g in &old.key.grants {
             if let Some(h) = self.holders.get_mut(&g.filter) {
