@@ -113,10 +113,332 @@ export function bind(raw, exports) {
     return record(e, 'entity');
   }
 
+  // A prepared decision's answer: one frozen object per outcome, shared, so a hot loop
+  // allocates nothing for it.
+  const decisions = new Map();
+  function shared(n) {
+    let d = decisions.get(n);
+    if (d === undefined) {
+      d = Object.freeze(decision(n));
+      decisions.set(n, d);
+    }
+    return d;
+  }
+
   function decision(n) {
     if (n === 0) throw misuse(raw.lastError());
     const code = DENY[n & 3];
     return code === undefined ? { status: n >>> 2 } : { status: n >>> 2, code };
+  }
+
+
+  // Prepared decisions (`store.prepare`): see src/wasm/decider.rs for the encoding. An entity
+  // is written as a few 32-bit words following the decider's plan; anything the words cannot
+  // carry exactly goes as JSON text, which the engine reads as `decide` does.
+  const UNKNOWN = 0xffffffff;
+  const OTHER = 0xfffffffe;
+  const HERE = 0, ELSEWHERE = 1, TEXT = 2, NOTHING = 3;
+  const STALE = 1;
+  const SPILL = -1; // an encoder's answer: send this entity as JSON text
+  const f64 = new Float64Array(1);
+  const f64Words = new Uint32Array(f64.buffer);
+
+  // A value JSON.stringify would not write as it is (a toJSON method, a BigInt, an object
+  // whose contents the engine would read): the entity goes as JSON text.
+  function opaque(v) {
+    const t = typeof v;
+    return (t === 'object' && v !== null) || t === 'bigint';
+  }
+
+  function plain(v) {
+    return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof v.toJSON !== 'function';
+  }
+
+  /** Growable words and bytes, written in JavaScript and copied into the decider at once. */
+  class Encoding {
+    words = new Uint32Array(64);
+    n = 0;
+    bytes = new Uint8Array(256);
+    bn = 0;
+    reset() {
+      this.n = 0;
+      this.bn = 0;
+    }
+    word(x) {
+      if (this.n === this.words.length) {
+        const w = new Uint32Array(this.words.length * 2);
+        w.set(this.words);
+        this.words = w;
+      }
+      this.words[this.n++] = x;
+    }
+    // A string's UTF-8 bytes: two words, offset and length.
+    text(s) {
+      const need = this.bn + s.length * 3;
+      if (need > this.bytes.length) {
+        const b = new Uint8Array(Math.max(need, this.bytes.length * 2));
+        b.set(this.bytes.subarray(0, this.bn));
+        this.bytes = b;
+      }
+      const { written } = encoder.encodeInto(s, this.bytes.subarray(this.bn));
+      this.word(this.bn);
+      this.word(written);
+      this.bn += written;
+    }
+  }
+
+  // One text against a dictionary: its index, OTHER for a well-formed text outside it, or
+  // SPILL (a text that is not well-formed UTF-16, which the engine's reader refuses).
+  function symbol(dict, s) {
+    const i = dict.get(s);
+    if (i !== undefined) return i;
+    return s.isWellFormed() ? OTHER : SPILL;
+  }
+
+  // Write one attribute's value; false when the entity must go as JSON text.
+  function attribute(enc, a, v) {
+    switch (a.type) {
+      case 'text': {
+        if (typeof v !== 'string') {
+          if (opaque(v)) return false;
+          enc.word(UNKNOWN);
+          return true;
+        }
+        const x = symbol(a.dict, v);
+        if (x === SPILL) return false;
+        enc.word(x);
+        return true;
+      }
+      case 'list': {
+        if (!Array.isArray(v) || typeof v.toJSON === 'function') {
+          if (opaque(v)) return false;
+          enc.word(UNKNOWN);
+          return true;
+        }
+        const start = enc.n;
+        enc.word(v.length);
+        let typed = true;
+        for (let i = 0; i < v.length; i++) {
+          const s = v[i];
+          if (typeof s === 'string') {
+            const x = symbol(a.dict, s);
+            if (x === SPILL) return false;
+            enc.word(x);
+          } else if (opaque(s)) {
+            return false;
+          } else {
+            typed = false; // a list holding a non-text is of the wrong type: unknown
+          }
+        }
+        if (!typed) {
+          enc.n = start;
+          enc.word(UNKNOWN);
+        }
+        return true;
+      }
+      case 'number':
+        if (typeof v === 'number' && Number.isFinite(v)) {
+          f64[0] = v;
+          enc.word(1);
+          enc.word(f64Words[0]);
+          enc.word(f64Words[1]);
+          return true;
+        }
+        if (opaque(v)) return false;
+        enc.word(0); // JSON writes NaN and the infinities as null
+        return true;
+      case 'bool':
+        if (typeof v === 'boolean') {
+          enc.word(v ? 2 : 1);
+          return true;
+        }
+        if (opaque(v)) return false;
+        enc.word(0);
+        return true;
+      default: // uuid, date: the engine parses the text
+        if (typeof v === 'string') {
+          if (!v.isWellFormed()) return false;
+          enc.text(v);
+          return true;
+        }
+        if (opaque(v)) return false;
+        enc.word(UNKNOWN);
+        return true;
+    }
+  }
+
+  class Decider {
+    #raw;
+    #store;
+    #list;
+    #plan;
+    #attrs;
+    #memo = new Map();
+    #enc = new Encoding();
+    #capWords = 0;
+    #capBytes = 0;
+    #wordsAt = 0;
+    #bytesAt = 0;
+    #u32;
+    #u8;
+
+    constructor(rawStore, store, keyId, requestText, list) {
+      this.#store = store;
+      this.#list = list;
+      this.#raw = new raw.Decider(rawStore, keyId, requestText);
+      this.#load();
+    }
+
+    #load() {
+      const plan = JSON.parse(this.#raw.plan());
+      this.#plan = plan;
+      this.#attrs = plan.attrs.map((a) => ({ name: a.name, type: a.type, dict: a.dict ? new Map(a.dict.map((s, i) => [s, i])) : null }));
+      this.#memo.clear();
+    }
+
+    #alive() {
+      if (!this.#raw) throw misuse('this Decider was freed');
+      if (!Store.alive(this.#store)) throw misuse('the Store of this Decider was freed');
+      return this.#raw;
+    }
+
+    free() {
+      this.#raw?.free();
+      this.#raw = undefined;
+    }
+
+    // Whether an entity's workspace_id names the request's workspace: exact text first,
+    // then the engine's answer, remembered for a few texts (workspaces are few).
+    #inWorkspace(ws) {
+      if (ws === this.#plan.workspace) return true;
+      let v = this.#memo.get(ws);
+      if (v === undefined) {
+        v = this.#raw.sameWorkspace(ws);
+        if (this.#memo.size < 64) this.#memo.set(ws, v);
+      }
+      return v;
+    }
+
+    // Write one entity record; false when it must go as JSON text instead. Only what the
+    // decision reads is looked at: an entity elsewhere needs no more than its workspace and
+    // type, and a list's ids (`withId`) are checked to be text the engine would read as is.
+    #record(e, id, withId) {
+      const enc = this.#enc;
+      if (!plain(e)) return false;
+      const eid = e.id, ws = e.workspace_id, type = e.entity_type, a = e.attributes;
+      if (typeof eid !== 'string' || typeof ws !== 'string' || typeof type !== 'string') return false;
+      if (a !== undefined && !plain(a)) return false;
+      if (id !== undefined && id !== eid) return false;
+      if (type !== this.#plan.entityType || !this.#inWorkspace(ws)) {
+        enc.word(ELSEWHERE);
+        return true;
+      }
+      if (withId && !eid.isWellFormed()) return false;
+      const start = enc.n;
+      enc.word(HERE);
+      const attrs = this.#attrs;
+      for (let i = 0; i < attrs.length; i++) {
+        const at = attrs[i];
+        if (!attribute(enc, at, a === undefined ? undefined : a[at.name])) {
+          enc.n = start;
+          return false;
+        }
+      }
+      return true;
+    }
+
+    #spill(e) {
+      const enc = this.#enc;
+      enc.word(TEXT);
+      enc.text(typeof e === 'string' ? e : JSON.stringify(e));
+    }
+
+    // Copy the encoding into the decider's memory.
+    #send() {
+      const enc = this.#enc;
+      const r = this.#raw;
+      if (enc.n > this.#capWords || enc.bn > this.#capBytes) {
+        this.#capWords = Math.max(enc.n, this.#capWords * 2, 64);
+        this.#capBytes = Math.max(enc.bn, this.#capBytes * 2, 256);
+        r.reserve(this.#capWords, this.#capBytes);
+        this.#wordsAt = r.wordsAt() >>> 2;
+        this.#bytesAt = r.bytesAt();
+      }
+      const buffer = exports.memory.buffer;
+      if (this.#u32?.buffer !== buffer) {
+        this.#u32 = new Uint32Array(buffer);
+        this.#u8 = new Uint8Array(buffer);
+      }
+      const u32 = this.#u32;
+      const n = enc.n;
+      if (n <= 32) {
+        const w = enc.words;
+        const at = this.#wordsAt;
+        for (let i = 0; i < n; i++) u32[at + i] = w[i];
+      } else {
+        u32.set(enc.words.subarray(0, n), this.#wordsAt);
+      }
+      if (enc.bn > 0) this.#u8.set(enc.bytes.subarray(0, enc.bn), this.#bytesAt);
+    }
+
+    /** Decide a get or a download of `entity` (an object, its JSON text, or null for none);
+     * when `id` is given (the id in the request's path), the entity must carry it. */
+    decide(entity, id) {
+      const r = this.#alive();
+      if (this.#list) throw misuse('this Decider was prepared for a list: use list(entities)');
+      if (id !== undefined) string(id, 'id');
+      if (entity !== null && entity !== undefined && typeof entity !== 'string' && !isRecord(entity)) {
+        throw misuse(`entity: expected an object, its JSON text or null, got ${describe(entity)}`);
+      }
+      for (;;) {
+        const enc = this.#enc;
+        enc.reset();
+        let spilled = false;
+        if (entity === null || entity === undefined) enc.word(NOTHING);
+        else if (typeof entity === 'string' || !this.#record(entity, id, false)) {
+          this.#spill(entity);
+          spilled = true;
+        }
+        this.#send();
+        const n = r.decideOne(this.#plan.version, enc.n, enc.bn, spilled ? id : undefined);
+        if (n !== STALE) return shared(n);
+        this.#load();
+      }
+    }
+
+    /** Decide a list over an array of entities: `{status: 200, ids}` with the ids of those
+     * in scope, in order, or the refusal. */
+    list(entities) {
+      const r = this.#alive();
+      if (!this.#list) throw misuse('this Decider was not prepared for a list: use decide(entity)');
+      if (!Array.isArray(entities)) throw misuse(`entities: expected an array, got ${describe(entities)}`);
+      for (;;) {
+        const enc = this.#enc;
+        enc.reset();
+        for (let i = 0; i < entities.length; i++) {
+          const e = entities[i];
+          if (!this.#record(e, undefined, true)) {
+            if (!isRecord(e)) throw misuse(`entities[${i}]: expected an object, got ${describe(e)}`);
+            this.#spill(e);
+          }
+        }
+        this.#send();
+        const n = r.decideMany(this.#plan.version, entities.length, enc.n, enc.bn);
+        if (n === STALE) {
+          this.#load();
+          continue;
+        }
+        const d = decision(n);
+        if (d.status !== 200) return d;
+        const count = r.matchedLength();
+        const at = r.matchedAt() >>> 2;
+        const matched = new Uint32Array(exports.memory.buffer, at * 4, count);
+        const ids = new Array(count);
+        for (let i = 0; i < count; i++) ids[i] = entities[matched[i]].id;
+        d.ids = ids;
+        return d;
+      }
+    }
   }
 
   class Store {
@@ -130,6 +452,19 @@ export function bind(raw, exports) {
     free() {
       this.#store?.free();
       this.#store = undefined;
+    }
+    static alive(store) {
+      return store.#store !== undefined;
+    }
+    /** Prepare a request (without its entity) for many decisions: see `Decider`. */
+    prepare(key, request) {
+      const req = record(request, 'request');
+      try {
+        return new Decider(this.#raw, this, keyId(key), req, request.operation === 'list');
+      } catch (e) {
+        if (e instanceof TypeError) throw e;
+        throw misuse(String(e));
+      }
     }
     putFirm(firm) {
       return result(this.#raw.putFirm(record(firm, 'firm')));
@@ -198,5 +533,6 @@ export function bind(raw, exports) {
       result(raw.decideInWorld(record(world, 'world'), key === null ? 'null' : record(key, 'key'), record(request, 'request'), true)),
     EntitySet,
     Store,
+    Decider,
   };
 }

@@ -6,4 +6,4 @@ import { bind } from './api.mjs';
 
 const exports = raw.initSync({ module: wasmModule });
 
-export const { parse, format, validate, matches, preview, describeSchema, validateGrants, decide, explain, EntitySet, Store } = bind(raw, exports);
+export const { parse, format, validate, matches, preview, describeSchema, validateGrants, decide, explain, EntitySet, Store, Decider } = bind(raw, exports);

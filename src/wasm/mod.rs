@@ -21,7 +21,11 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use crate::record::StrictValue;
 use serde_json::{json, Value};
-use std::cell::RefCell;
+use std::cell::{Ref, RefCell, RefMut};
+use std::rc::Rc;
+
+mod decider;
+pub use decider::Decider;
 use wasm_bindgen::prelude::*;
 
 /// Why the shape was wrong, for the wrapper's `TypeError`.
@@ -298,16 +302,21 @@ impl EntitySet {
 /// Filters and keys compiled once; decisions on demand.
 #[wasm_bindgen]
 pub struct Store {
-    inner: PolicyStore,
+    /// Shared with the store's [`decider::Decider`]s, which see every edit on their next call.
+    inner: Rc<RefCell<PolicyStore>>,
 }
 
 impl Store {
-    /// An entity's JSON text as a row; the text `null` is no entity, as an absent one is.
+    fn store(&self) -> Ref<'_, PolicyStore> {
+        self.inner.borrow()
+    }
+
+    fn store_mut(&self) -> RefMut<'_, PolicyStore> {
+        self.inner.borrow_mut()
+    }
+
     fn row(&self, text: &str) -> Result<Option<Row>, Misuse> {
-        if text.trim_matches([' ', '\t', '\n', '\r']) == "null" {
-            return Ok(None);
-        }
-        Row::from_json(self.inner.schema(), text).map_err(|e| Misuse(format!("entity: {e}")))
+        entity_row(self.store().schema(), text)
     }
 
     fn one(&self, entity: Option<String>) -> Result<Option<Row>, Misuse> {
@@ -321,6 +330,14 @@ impl Store {
             _ => Data::One(row.as_ref()),
         }
     }
+}
+
+/// An entity's JSON text as a row; the text `null` is no entity, as an absent one is.
+fn entity_row(schema: &Schema, text: &str) -> Result<Option<Row>, Misuse> {
+    if text.trim_matches([' ', '\t', '\n', '\r']) == "null" {
+        return Ok(None);
+    }
+    Row::from_json(schema, text).map_err(|e| Misuse(format!("entity: {e}")))
 }
 
 /// A single-entity decision as one number: the status times 4 plus the deny code's number
@@ -339,14 +356,14 @@ fn decision_code(d: &crate::Decision) -> u32 {
 impl Store {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Store {
-        Store { inner: PolicyStore::new(Schema::builtin()) }
+        Store { inner: Rc::new(RefCell::new(PolicyStore::new(Schema::builtin()))) }
     }
 
     #[wasm_bindgen(js_name = putFirm)]
     pub fn put_firm(&mut self, firm: &str) -> String {
         answer((|| {
             let f: Firm = read(firm, "firm")?;
-            Ok(match self.inner.put_firm(&f) {
+            Ok(match self.store_mut().put_firm(&f) {
                 Ok(()) => r#"{"ok":true}"#.into(),
                 Err(d) => errors(&[d]),
             })
@@ -357,7 +374,7 @@ impl Store {
     pub fn put_filter(&mut self, record: &str) -> String {
         answer((|| {
             let r: FilterRecord = read(record, "filter record")?;
-            Ok(match self.inner.put_filter(r) {
+            Ok(match self.store_mut().put_filter(r) {
                 Ok(p) => out(&json!({"ok": true, "warnings": p.warnings, "keys_affected": p.keys_affected})),
                 Err(ds) => errors(&ds),
             })
@@ -366,7 +383,7 @@ impl Store {
 
     #[wasm_bindgen(js_name = archiveFilter)]
     pub fn archive_filter(&mut self, id: &str) -> String {
-        match self.inner.archive_filter(id) {
+        match self.store_mut().archive_filter(id) {
             Ok(()) => r#"{"ok":true}"#.into(),
             Err(d) => errors(&[d]),
         }
@@ -374,40 +391,40 @@ impl Store {
 
     #[wasm_bindgen(js_name = getFilter)]
     pub fn get_filter(&self, id: &str) -> String {
-        self.inner.filter(id).map_or_else(|| "null".into(), |f| out(&f.record))
+        self.store().filter(id).map_or_else(|| "null".into(), |f| out(&f.record))
     }
 
     #[wasm_bindgen(js_name = putKey)]
     pub fn put_key(&mut self, key: &str) -> String {
         answer((|| {
             let k: Key = read(key, "key")?;
-            Ok(out(&self.inner.put_key(k)))
+            Ok(out(&self.store_mut().put_key(k)))
         })())
     }
 
     #[wasm_bindgen(js_name = removeKey)]
     pub fn remove_key(&mut self, id: &str) -> bool {
-        self.inner.remove_key(id)
+        self.store_mut().remove_key(id)
     }
 
     #[wasm_bindgen(js_name = validateKey)]
     pub fn validate_key(&self, key: &str) -> String {
         answer((|| {
             let k: Key = read(key, "key")?;
-            Ok(out(&self.inner.validate_key(&k)))
+            Ok(out(&self.store().validate_key(&k)))
         })())
     }
 
     #[wasm_bindgen(js_name = keysHolding)]
     pub fn keys_holding(&self, filter_id: &str) -> u32 {
-        self.inner.keys_holding(filter_id) as u32
+        self.store().keys_holding(filter_id) as u32
     }
 
     #[wasm_bindgen(js_name = editImpact)]
     pub fn edit_impact(&self, filter_id: &str, edit: &str, entities: &EntitySet) -> String {
         answer((|| {
             let (_, src) = predicate_input(edit, "edit")?;
-            Ok(match self.inner.edit_impact_rows(filter_id, &src, &entities.rows) {
+            Ok(match self.store().edit_impact_rows(filter_id, &src, &entities.rows) {
                 Ok(i) => out(&json!({"ok": true, "keys": i.keys, "gained": i.gained, "lost": i.lost})),
                 Err(ds) => errors(&ds),
             })
@@ -425,7 +442,7 @@ impl Store {
                 Ok(len) => with_input(0, len, |text| self.row(text))?,
                 Err(_) => None,
             };
-            Ok(decision_code(&self.inner.decide(key_id.as_deref(), &req, Self::data_for(&req, &row))))
+            Ok(decision_code(&self.store().decide(key_id.as_deref(), &req, Self::data_for(&req, &row))))
         };
         go().unwrap_or_else(remember)
     }
@@ -436,7 +453,7 @@ impl Store {
     pub fn decide_list(&self, key_id: Option<String>, request: &str, entities: &EntitySet) -> String {
         answer((|| {
             let req = request_from(request)?;
-            Ok(out(&self.inner.decide(key_id.as_deref(), &req, Data::Many(&entities.rows))))
+            Ok(out(&self.store().decide(key_id.as_deref(), &req, Data::Many(&entities.rows))))
         })())
     }
 
@@ -446,7 +463,7 @@ impl Store {
         answer((|| {
             let req = request_from(request)?;
             let row = self.one(entity)?;
-            Ok(out(&self.inner.explain(key_id.as_deref(), &req, Self::data_for(&req, &row))))
+            Ok(out(&self.store().explain(key_id.as_deref(), &req, Self::data_for(&req, &row))))
         })())
     }
 
@@ -455,7 +472,7 @@ impl Store {
     pub fn explain_list(&self, key_id: Option<String>, request: &str, entities: &EntitySet) -> String {
         answer((|| {
             let req = request_from(request)?;
-            Ok(out(&self.inner.explain(key_id.as_deref(), &req, Data::Many(&entities.rows))))
+            Ok(out(&self.store().explain(key_id.as_deref(), &req, Data::Many(&entities.rows))))
         })())
     }
 
@@ -463,7 +480,7 @@ impl Store {
     pub fn authorize_list(&self, key_id: Option<String>, request: &str) -> String {
         answer((|| {
             let req = request_from(request)?;
-            Ok(match self.inner.authorize_list(key_id.as_deref(), &req) {
+            Ok(match self.store().authorize_list(key_id.as_deref(), &req) {
                 Ok(a) => out(&json!({"status": 200, "scope": a.scope.to_json(), "require_match": a.require_match})),
                 Err(d) => out(&d),
             })
@@ -476,8 +493,8 @@ impl Store {
     pub fn filter_ids(&self, key_id: Option<String>, request: &str, entities: &EntitySet) -> String {
         answer((|| {
             let req = request_from(request)?;
-            let Ok(auth) = self.inner.authorize_list(key_id.as_deref(), &req) else { return Ok("[]".into()) };
-            let Some(t) = self.inner.schema().type_index(&req.entity_type) else { return Ok("[]".into()) };
+            let Ok(auth) = self.store().authorize_list(key_id.as_deref(), &req) else { return Ok("[]".into()) };
+            let Some(t) = self.store().schema().type_index(&req.entity_type) else { return Ok("[]".into()) };
             let ws = crate::value::parse_uuid(&req.workspace_id);
             let ids: Vec<&str> = entities
                 .rows

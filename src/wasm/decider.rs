@@ -1,0 +1,421 @@
+//! `Decider`: a [`PreparedRequest`] for JavaScript, with an entity encoding that costs less
+//! than JSON text.
+//!
+//! A decision only reads the attributes its eligible filters name, and a text attribute's
+//! value matters only as one of the texts those filters compare against (every text test is
+//! an equality: `eq`, `neq`, `in`, `nin`, `intersects`, `contains`, `eq_set`). So the decider
+//! publishes a *plan*: the attributes to read, and for each text or list attribute a
+//! dictionary of those texts. The wrapper (`pkg/api.mjs`) writes an entity as a few 32-bit
+//! words: a dictionary index per text, or `OTHER` for any text outside the dictionary, which
+//! here becomes a sentinel text equal to no filter value. An entity the encoding cannot carry
+//! exactly (odd shapes, strings that are not well-formed UTF-16, objects with `toJSON`)
+//! travels as JSON text instead, read as [`Store::decide`](super::Store) reads it.
+//!
+//! The plan depends on the store's filters, so it has a version. When the store has changed
+//! since the wrapper fetched the plan, a call answers `STALE` and the wrapper fetches the new
+//! plan and encodes again: an edit takes effect on the very next decision.
+//!
+//! Words of one entity record, in the plan's attribute order:
+//!
+//! | record | words |
+//! |---|---|
+//! | here (the request's workspace and type) | `0`, then one value per plan attribute |
+//! | elsewhere (another workspace or type) | `1` |
+//! | JSON text | `2`, byte offset, byte length |
+//! | no entity | `3` |
+//!
+//! | attribute | value |
+//! |---|---|
+//! | text | dictionary index, `OTHER` or `UNKNOWN` |
+//! | list | `UNKNOWN`, or a count and that many dictionary indexes or `OTHER` |
+//! | number | `0` unknown, or `1` and the f64's low and high words |
+//! | bool | `0` unknown, `1` false, `2` true |
+//! | uuid, date | `UNKNOWN`, or the byte offset and length of the string |
+
+use super::{entity_row, remember, Misuse, Store};
+use crate::eval::entity::Slot;
+use crate::eval::PreparedEntity;
+use crate::grants::{Operation, PolicyStore, PreparedRequest, Request};
+use crate::schema::ValueType;
+use crate::value::{format_uuid, parse_date, parse_uuid};
+use serde_json::json;
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+use wasm_bindgen::prelude::*;
+
+const UNKNOWN: u32 = u32::MAX;
+const OTHER: u32 = u32::MAX - 1;
+/// The answer when the wrapper encoded with an old plan.
+const STALE: u32 = 1;
+
+/// One attribute the plan reads.
+struct PlanAttr {
+    slot: usize,
+    value_type: ValueType,
+    /// Sorted, for text and list attributes: the texts the filters compare against.
+    dict: Vec<Arc<str>>,
+}
+
+/// What the wrapper must write for an entity, at one version of the store.
+struct Plan {
+    attrs: Vec<PlanAttr>,
+    /// A text equal to no dictionary text: what every text outside the dictionary becomes.
+    other: Arc<str>,
+}
+
+impl Plan {
+    fn of(store: &PolicyStore, p: &PreparedRequest) -> Plan {
+        let Some(open) = p.open() else { return Plan { attrs: Vec::new(), other: Arc::from("") } };
+        let t = &store.schema().entity_types[open.type_index];
+        let mut texts: Vec<Vec<&str>> = vec![Vec::new(); t.attributes.len()];
+        let mut read = vec![false; t.attributes.len()];
+        for f in open.scope.filters.iter().chain(&open.read.filters) {
+            f.conditions(&mut |slot, values| {
+                if let (Some(r), Some(ts)) = (read.get_mut(slot), texts.get_mut(slot)) {
+                    *r = true;
+                    ts.extend(values.iter().map(|v| &**v));
+                }
+            });
+        }
+        let mut attrs = Vec::new();
+        for (slot, a) in t.attributes.iter().enumerate().filter(|(i, _)| read[*i]) {
+            let mut dict: Vec<Arc<str>> = texts[slot].iter().map(|s| Arc::from(*s)).collect();
+            dict.sort_unstable();
+            dict.dedup();
+            attrs.push(PlanAttr { slot, value_type: a.value_type, dict });
+        }
+        // More characters than any dictionary text, each the greatest there is: equal to no
+        // dictionary text and greater than all of them, so that a list sorted by dictionary
+        // index, with OTHER last, is sorted as texts.
+        let longest = attrs.iter().flat_map(|a| &a.dict).map(|s| s.chars().count()).max().unwrap_or(0);
+        let other = Arc::from("\u{10FFFF}".repeat(longest + 1).as_str());
+        Plan { attrs, other }
+    }
+}
+
+/// Reads an entity record's words, never past what the wrapper wrote.
+struct Words<'a> {
+    words: &'a [u32],
+    at: usize,
+}
+
+impl Words<'_> {
+    fn next(&mut self) -> Result<u32, Misuse> {
+        let w = self.words.get(self.at).copied().ok_or_else(|| Misuse("decider: the encoded entity ends early".into()))?;
+        self.at += 1;
+        Ok(w)
+    }
+}
+
+fn text_of(dict: &[Arc<str>], other: &Arc<str>, w: u32) -> Result<Arc<str>, Misuse> {
+    if w == OTHER {
+        return Ok(other.clone());
+    }
+    dict.get(w as usize).cloned().ok_or_else(|| Misuse("decider: a text index outside the plan's dictionary".into()))
+}
+
+fn bytes_str(bytes: &[u8], at: u32, len: u32) -> Result<&str, Misuse> {
+    let (at, len) = (at as usize, len as usize);
+    let b = at.checked_add(len).and_then(|end| bytes.get(at..end)).ok_or_else(|| Misuse("decider: a string outside the input bytes".into()))?;
+    std::str::from_utf8(b).map_err(|_| Misuse("decider: a string that is not UTF-8".into()))
+}
+
+/// One decoded entity record.
+enum Record {
+    /// At the request's workspace and type; its attributes are in the scratch entity.
+    Here,
+    Elsewhere,
+    Text(Option<crate::grants::Row>),
+    Nothing,
+}
+
+/// A request prepared for one key (see [`PreparedRequest`]), deciding entities written in the
+/// plan's encoding. Made by `Store.prepare` in the wrapper.
+#[wasm_bindgen]
+pub struct Decider {
+    store: Rc<RefCell<PolicyStore>>,
+    prepared: PreparedRequest,
+    plan: Plan,
+    version: u32,
+    /// The request's workspace and type, for `sameWorkspace` and the plan.
+    workspace: Option<u128>,
+    entity_type: Option<String>,
+    /// Reused for every entity: only the plan's slots are ever written.
+    scratch: Option<PreparedEntity>,
+    words: Vec<u32>,
+    bytes: Vec<u8>,
+    /// A list's matching record indexes.
+    matched: Vec<u32>,
+    /// A list attribute's dictionary indexes, sorted: cheaper than sorting its texts.
+    order: Vec<u32>,
+}
+
+#[wasm_bindgen]
+impl Decider {
+    /// Prepare `request` (JSON: operation, workspace_id, entity_type, source_ip?) for a key.
+    /// Throws a message for a malformed request or an operation that cannot be prepared.
+    #[wasm_bindgen(constructor)]
+    pub fn new(store: &Store, key_id: Option<String>, request: &str) -> Result<Decider, JsValue> {
+        let req = Request::from_json(request).map_err(|e| JsValue::from_str(&format!("request: {e}")))?;
+        let shared = store.inner.clone();
+        let s = shared.borrow();
+        let prepared = s.prepare(key_id.as_deref(), &req).map_err(|e| JsValue::from_str(&e.to_string()))?;
+        let type_index = s.schema().type_index(&req.entity_type);
+        let scratch = type_index.map(|i| {
+            let t = &s.schema().entity_types[i];
+            PreparedEntity { type_index: i, type_name: t.name.as_str().into(), slots: vec![Slot::Unknown; t.attributes.len()].into_boxed_slice() }
+        });
+        let plan = Plan::of(&s, &prepared);
+        drop(s);
+        Ok(Decider {
+            store: shared,
+            prepared,
+            plan,
+            version: 1,
+            workspace: parse_uuid(&req.workspace_id),
+            entity_type: type_index.map(|_| req.entity_type.clone()),
+            scratch,
+            words: Vec::new(),
+            bytes: Vec::new(),
+            matched: Vec::new(),
+            order: Vec::new(),
+        })
+    }
+
+    /// The plan as JSON: `{version, workspace, entityType, attrs: [{name, type, dict?}]}`.
+    /// `workspace` is the request's workspace in canonical form: an entity whose
+    /// `workspace_id` is exactly that text is in it (any other text: ask `sameWorkspace`).
+    pub fn plan(&mut self) -> String {
+        self.refresh();
+        let store = self.store.borrow();
+        let attrs: Vec<_> = self
+            .scratch
+            .as_ref()
+            .map(|e| {
+                let t = &store.schema().entity_types[e.type_index];
+                self.plan
+                    .attrs
+                    .iter()
+                    .map(|a| {
+                        let name = &t.attributes[a.slot].name;
+                        match a.value_type {
+                            ValueType::Text | ValueType::List => json!({"name": name, "type": a.value_type, "dict": a.dict.iter().map(|s| &**s).collect::<Vec<_>>()}),
+                            other => json!({"name": name, "type": other}),
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        super::out(&json!({
+            "version": self.version,
+            "workspace": self.workspace.map(format_uuid),
+            "entityType": self.entity_type,
+            "attrs": attrs,
+        }))
+    }
+
+    /// Whether an entity's `workspace_id` text names the request's workspace.
+    #[wasm_bindgen(js_name = sameWorkspace)]
+    pub fn same_workspace(&self, workspace_id: &str) -> bool {
+        self.workspace.is_some() && parse_uuid(workspace_id) == self.workspace
+    }
+
+    /// Make room for the wrapper's words and bytes; their addresses are then `wordsAt` and
+    /// `bytesAt`, valid until the next `reserve`.
+    pub fn reserve(&mut self, words: usize, bytes: usize) {
+        if self.words.len() < words {
+            self.words = vec![0; words];
+        }
+        if self.bytes.len() < bytes {
+            self.bytes = vec![0; bytes];
+        }
+    }
+
+    #[wasm_bindgen(js_name = wordsAt)]
+    pub fn words_at(&mut self) -> *mut u32 {
+        self.words.as_mut_ptr()
+    }
+
+    #[wasm_bindgen(js_name = bytesAt)]
+    pub fn bytes_at(&mut self) -> *mut u8 {
+        self.bytes.as_mut_ptr()
+    }
+
+    /// Decide the one entity record in the first `words` words (a get or a download): the
+    /// decision as one number (see [`super::decision_code`]), `STALE` (1) when `version` is
+    /// not the plan's, 0 for misuse (see [`super::last_error`]). `id`, when given, is the id
+    /// the request names; a JSON-text entity must carry it (the wrapper checks it for the
+    /// others).
+    #[wasm_bindgen(js_name = decideOne)]
+    pub fn decide_one(&mut self, version: u32, words: usize, bytes: usize, id: Option<String>) -> u32 {
+        if self.refresh() || version != self.version {
+            return STALE;
+        }
+        let go = |d: &mut Decider| -> Result<u32, Misuse> {
+            if d.prepared.operation() == Operation::List {
+                return Err(Misuse("decider: a list decider decides with list()".into()));
+            }
+            let Decider { store, prepared, plan, scratch, words: w, bytes: b, order, .. } = d;
+            let (words, bytes) = inputs(w, b, words, bytes)?;
+            let mut r = Words { words, at: 0 };
+            let record = decode(plan, scratch.as_mut(), order, &store.borrow(), &mut r, bytes)?;
+            let here = match &record {
+                Record::Here => scratch.as_ref(),
+                Record::Text(Some(row)) if prepared.open().is_some_and(|o| o.here(row, id.as_deref())) => Some(&row.entity),
+                _ => None,
+            };
+            Ok(super::decision_code(&prepared.decide_entity(here)))
+        };
+        go(self).unwrap_or_else(remember)
+    }
+
+    /// Decide a list over the `count` entity records in the first `words` words: the decision
+    /// as one number, `STALE` or 0 as for `decideOne`. For a 200 the matching records'
+    /// indexes are at `matchedAt`, `matchedLength` of them.
+    #[wasm_bindgen(js_name = decideMany)]
+    pub fn decide_many(&mut self, version: u32, count: usize, words: usize, bytes: usize) -> u32 {
+        if self.refresh() || version != self.version {
+            return STALE;
+        }
+        let go = |d: &mut Decider| -> Result<u32, Misuse> {
+            if d.prepared.operation() != Operation::List {
+                return Err(Misuse("decider: only a list decider decides with list()".into()));
+            }
+            let Decider { store, prepared, plan, scratch, words: w, bytes: b, matched, order, .. } = d;
+            let (words, bytes) = inputs(w, b, words, bytes)?;
+            let mut r = Words { words, at: 0 };
+            let store = store.borrow();
+            matched.clear();
+            for i in 0..count {
+                let record = decode(plan, scratch.as_mut(), order, &store, &mut r, bytes)?;
+                let Some(open) = prepared.open() else { continue };
+                let hit = match &record {
+                    Record::Here => scratch.as_ref().is_some_and(|e| open.scope.matches(e)),
+                    Record::Text(Some(row)) => open.here(row, None) && open.scope.matches(&row.entity),
+                    _ => false,
+                };
+                if hit {
+                    matched.push(i as u32);
+                }
+            }
+            Ok(match prepared.list_outcome(matched.len()) {
+                Some(refusal) => super::decision_code(&refusal),
+                None => 200 * 4,
+            })
+        };
+        go(self).unwrap_or_else(remember)
+    }
+
+    #[wasm_bindgen(js_name = matchedAt)]
+    pub fn matched_at(&self) -> *const u32 {
+        self.matched.as_ptr()
+    }
+
+    #[wasm_bindgen(js_name = matchedLength)]
+    pub fn matched_length(&self) -> usize {
+        self.matched.len()
+    }
+}
+
+impl Decider {
+    /// Follow the store: on a change, resolve again and publish a new plan. Whether it changed.
+    fn refresh(&mut self) -> bool {
+        let store = self.store.borrow();
+        if !self.prepared.refresh(&store) {
+            return false;
+        }
+        self.plan = Plan::of(&store, &self.prepared);
+        self.version = self.version.wrapping_add(1).max(1);
+        true
+    }
+
+}
+
+/// The first `words` words and `bytes` bytes the wrapper wrote.
+fn inputs<'a>(w: &'a [u32], b: &'a [u8], words: usize, bytes: usize) -> Result<(&'a [u32], &'a [u8]), Misuse> {
+    match (w.get(..words), b.get(..bytes)) {
+        (Some(w), Some(b)) => Ok((w, b)),
+        _ => Err(Misuse("decider: more input than was reserved".into())),
+    }
+}
+
+/// Read one entity record; a `Here` record's attributes go into `scratch`.
+fn decode(plan: &Plan, scratch: Option<&mut PreparedEntity>, order: &mut Vec<u32>, store: &PolicyStore, r: &mut Words<'_>, bytes: &[u8]) -> Result<Record, Misuse> {
+    match r.next()? {
+        0 => {
+            // A `Here` record needs a known type, which a scratch entity exists for.
+            let e = scratch.ok_or_else(|| Misuse("decider: an entity of an unknown type encoded as here".into()))?;
+            let other = &plan.other;
+            for a in &plan.attrs {
+                let slot = &mut e.slots[a.slot];
+                match a.value_type {
+                    ValueType::Text => {
+                        let w = r.next()?;
+                        *slot = if w == UNKNOWN { Slot::Unknown } else { Slot::Text(text_of(&a.dict, other, w)?) };
+                    }
+                    ValueType::List => {
+                        let n = r.next()?;
+                        if n == UNKNOWN {
+                            *slot = Slot::Unknown;
+                            continue;
+                        }
+                        // The slot's vector is kept from entity to entity: no allocation.
+                        let mut items = match std::mem::replace(slot, Slot::Unknown) {
+                            Slot::List(v) => v,
+                            _ => Vec::new(),
+                        };
+                        order.clear();
+                        for _ in 0..n {
+                            order.push(r.next()?);
+                        }
+                        order.sort_unstable();
+                        order.dedup();
+                        items.clear();
+                        for &w in order.iter() {
+                            items.push(text_of(&a.dict, other, w)?);
+                        }
+                        *slot = Slot::List(items);
+                    }
+                    ValueType::Number => {
+                        *slot = match r.next()? {
+                            0 => Slot::Unknown,
+                            _ => {
+                                let (lo, hi) = (r.next()?, r.next()?);
+                                Slot::Number(f64::from_bits(u64::from(lo) | u64::from(hi) << 32))
+                            }
+                        };
+                    }
+                    ValueType::Bool => {
+                        *slot = match r.next()? {
+                            1 => Slot::Bool(false),
+                            2 => Slot::Bool(true),
+                            _ => Slot::Unknown,
+                        };
+                    }
+                    ValueType::Uuid | ValueType::Date => {
+                        let at = r.next()?;
+                        if at == UNKNOWN {
+                            *slot = Slot::Unknown;
+                            continue;
+                        }
+                        let s = bytes_str(bytes, at, r.next()?)?;
+                        *slot = if a.value_type == ValueType::Uuid {
+                            parse_uuid(s).map_or(Slot::Unknown, Slot::Uuid)
+                        } else {
+                            parse_date(s).map_or(Slot::Unknown, |d| Slot::Date(d.instant()))
+                        };
+                    }
+                }
+            }
+            Ok(Record::Here)
+        }
+        1 => Ok(Record::Elsewhere),
+        2 => {
+            let (at, len) = (r.next()?, r.next()?);
+            Ok(Record::Text(entity_row(store.schema(), bytes_str(bytes, at, len)?)?))
+        }
+        3 => Ok(Record::Nothing),
+        _ => Err(Misuse("decider: an unknown record kind".into())),
+    }
+}
