@@ -1,5 +1,5 @@
 // The package's public API, shared by the Node, browser and workerd entries. The raw bindings
-// (gen/portcullis.js, from src/wasm.rs) take and return JSON text; this layer turns objects
+// (gen/portcullis.js, from src/wasm/) take and return JSON text; this layer turns objects
 // into text and back, throws a TypeError for misuse, and offers EntitySet so that data sent
 // once is not re-sent (and re-parsed) on every preview or list decision.
 

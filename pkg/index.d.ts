@@ -1,5 +1,5 @@
 // Type declarations for the portcullis wasm package. Hand-written and hand-checked: every
-// shape here is produced by the Rust crate's types (src/wasm.rs translates, nothing more;
+// shape here is produced by the Rust crate's types (src/wasm/ translates, nothing more;
 // pkg/api.mjs carries it across the boundary as JSON text).
 //
 // Naming: functions and methods are camelCase; records keep the wire names of the SPEC
@@ -305,4 +305,47 @@ export class Store {
   authorizeList(keyId: string | null, request: Request): ListAuthorization;
   /** Bulk filter: the ids, in input order, of the entities the key's list scope admits. */
   filterIds(keyId: string | null, request: Request, entities: Entities): string[];
+  /** Prepare a request for a key once, for many decisions (see {@link Decider}). A create or an
+   * update cannot be prepared (TypeError): their attributes are part of the request. */
+  prepare(keyId: string | null, request: PreparedRequest & { operation: "list" }): ListDecider;
+  prepare(keyId: string | null, request: PreparedRequest & { operation: "get" | "download" }): EntityDecider;
+}
+
+/** A request without its entity: what {@link Store.prepare} resolves once. */
+export interface PreparedRequest {
+  operation: "get" | "list" | "download";
+  workspace_id: string;
+  entity_type: EntityType;
+  source_ip?: string | null;
+}
+
+/** A prepared decision's answer: shared and frozen, so a hot loop allocates nothing for it. */
+export type SharedDecision = Readonly<Pick<Decision, "status" | "code">>;
+
+/**
+ * A request prepared for one key: credentials, the entity type and the eligible grants are
+ * resolved once, and each decision hands over only the attributes its filters read, as a few
+ * numbers instead of JSON text. It follows its store: an edit, archive or revocation shows on
+ * the very next decision. Answers equal {@link Store.decide}'s, with one difference: parts of an
+ * entity no filter reads are not read, so a malformation there (a text that is not well-formed
+ * UTF-16) is not refused as `decide` refuses it.
+ */
+export declare class Decider {
+  /** Release it (it is also released when garbage collected). Using it afterwards, or after
+   * its store was freed, throws a TypeError. */
+  free(): void;
+}
+
+/** A prepared get or download. */
+export interface EntityDecider extends Decider {
+  /** Decide for one entity (an object, its JSON text, or null for none). When `id` (the id in
+   * the request's path) is given, the entity must carry it. */
+  decide(entity: Entity | string | null | undefined, id?: string): SharedDecision;
+}
+
+/** A prepared list. */
+export interface ListDecider extends Decider {
+  /** Decide a list over these entities: `{status: 200, ids}` (those of the request's workspace
+   * and type in scope, in order) or the refusal. */
+  list(entities: Entity[]): Decision;
 }
