@@ -187,11 +187,17 @@ export function bind(raw, exports) {
     }
   }
 
-  // One text against a dictionary: its index, OTHER for a well-formed text outside it, or
-  // SPILL (a text that is not well-formed UTF-16, which the engine's reader refuses).
-  function symbol(dict, s) {
-    const i = dict.get(s);
-    if (i !== undefined) return i;
+  // One text against an attribute's dictionary: its index, OTHER for a well-formed text
+  // outside it, or SPILL (a text that is not well-formed UTF-16, which the engine's reader
+  // refuses). A few texts are compared in turn, which is quicker than hashing; more, in a Map.
+  function symbol(a, s) {
+    const few = a.few;
+    if (few !== null) {
+      for (let i = 0; i < few.length; i++) if (few[i] === s) return i;
+    } else {
+      const i = a.many.get(s);
+      if (i !== undefined) return i;
+    }
     return s.isWellFormed() ? OTHER : SPILL;
   }
 
@@ -204,7 +210,7 @@ export function bind(raw, exports) {
           enc.word(UNKNOWN);
           return true;
         }
-        const x = symbol(a.dict, v);
+        const x = symbol(a, v);
         if (x === SPILL) return false;
         enc.word(x);
         return true;
@@ -221,7 +227,7 @@ export function bind(raw, exports) {
         for (let i = 0; i < v.length; i++) {
           const s = v[i];
           if (typeof s === 'string') {
-            const x = symbol(a.dict, s);
+            const x = symbol(a, s);
             if (x === SPILL) return false;
             enc.word(x);
           } else if (opaque(s)) {
@@ -274,6 +280,7 @@ export function bind(raw, exports) {
     #plan;
     #attrs;
     #memo = new Map();
+    #seen = [];
     #enc = new Encoding();
     #capWords = 0;
     #capBytes = 0;
@@ -292,8 +299,13 @@ export function bind(raw, exports) {
     #load() {
       const plan = JSON.parse(this.#raw.plan());
       this.#plan = plan;
-      this.#attrs = plan.attrs.map((a) => ({ name: a.name, type: a.type, dict: a.dict ? new Map(a.dict.map((s, i) => [s, i])) : null }));
+      this.#attrs = plan.attrs.map((a) => {
+        const dict = a.dict ?? [];
+        const few = dict.length <= 8 ? dict : null;
+        return { name: a.name, type: a.type, few, many: few ? null : new Map(dict.map((s, i) => [s, i])) };
+      });
       this.#memo.clear();
+      this.#seen = [];
     }
 
     #alive() {
@@ -307,14 +319,18 @@ export function bind(raw, exports) {
       this.#raw = undefined;
     }
 
-    // Whether an entity's workspace_id names the request's workspace: exact text first,
-    // then the engine's answer, remembered for a few texts (workspaces are few).
+    // Whether an entity's workspace_id names the request's workspace: exact text first, then
+    // the engine's answer, remembered for the texts seen (workspaces are few: the first ones
+    // compared in turn, which is quicker than hashing, then a bounded Map).
     #inWorkspace(ws) {
       if (ws === this.#plan.workspace) return true;
+      const seen = this.#seen;
+      for (let i = 0; i < seen.length; i += 2) if (seen[i] === ws) return seen[i + 1];
       let v = this.#memo.get(ws);
       if (v === undefined) {
         v = this.#raw.sameWorkspace(ws);
-        if (this.#memo.size < 64) this.#memo.set(ws, v);
+        if (seen.length < 16) seen.push(ws, v);
+        else if (this.#memo.size < 256) this.#memo.set(ws, v);
       }
       return v;
     }
@@ -327,13 +343,12 @@ export function bind(raw, exports) {
       if (!plain(e)) return false;
       const eid = e.id, ws = e.workspace_id, type = e.entity_type, a = e.attributes;
       if (typeof eid !== 'string' || typeof ws !== 'string' || typeof type !== 'string') return false;
-      if (a !== undefined && !plain(a)) return false;
       if (id !== undefined && id !== eid) return false;
       if (type !== this.#plan.entityType || !this.#inWorkspace(ws)) {
         enc.word(ELSEWHERE);
         return true;
       }
-      if (withId && !eid.isWellFormed()) return false;
+      if ((a !== undefined && !plain(a)) || (withId && !eid.isWellFormed())) return false;
       const start = enc.n;
       enc.word(HERE);
       const attrs = this.#attrs;
@@ -364,8 +379,9 @@ export function bind(raw, exports) {
         this.#wordsAt = r.wordsAt() >>> 2;
         this.#bytesAt = r.bytesAt();
       }
-      const buffer = exports.memory.buffer;
-      if (this.#u32?.buffer !== buffer) {
+      // A grown memory detaches the old views (their length drops to 0).
+      if (this.#u32 === undefined || this.#u32.length === 0) {
+        const buffer = exports.memory.buffer;
         this.#u32 = new Uint32Array(buffer);
         this.#u8 = new Uint8Array(buffer);
       }

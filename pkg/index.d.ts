@@ -328,7 +328,8 @@ export type SharedDecision = Readonly<Pick<Decision, "status" | "code">>;
  * numbers instead of JSON text. It follows its store: an edit, archive or revocation shows on
  * the very next decision. Answers equal {@link Store.decide}'s, with one difference: parts of an
  * entity no filter reads are not read, so a malformation there (a text that is not well-formed
- * UTF-16) is not refused as `decide` refuses it.
+ * UTF-16; any attribute of an entity of another workspace or type, which is refused unread) is
+ * not refused with a TypeError as `decide` refuses it.
  */
 export declare class Decider {
   /** Release it (it is also released when garbage collected). Using it afterwards, or after

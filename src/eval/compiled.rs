@@ -16,10 +16,12 @@ pub enum Truth {
 
 impl Truth {
     /// Kleene conjunction.
+    #[inline(always)]
     pub fn and(self, o: Truth) -> Truth {
         self.min(o)
     }
     /// Kleene disjunction.
+    #[inline(always)]
     pub fn or(self, o: Truth) -> Truth {
         self.max(o)
     }
@@ -32,9 +34,11 @@ impl Truth {
             Truth::True => Truth::False,
         }
     }
+    #[inline(always)]
     fn rank(self) -> u8 {
         self as u8
     }
+    #[inline(always)]
     fn min(self, o: Truth) -> Truth {
         if self.rank() <= o.rank() {
             self
@@ -42,6 +46,7 @@ impl Truth {
             o
         }
     }
+    #[inline(always)]
     fn max(self, o: Truth) -> Truth {
         if self.rank() >= o.rank() {
             self
@@ -60,6 +65,7 @@ impl Truth {
 }
 
 impl From<bool> for Truth {
+    #[inline(always)]
     fn from(b: bool) -> Truth {
         if b {
             Truth::True
@@ -80,6 +86,7 @@ pub(crate) enum Cmp {
 }
 
 impl Cmp {
+    #[inline(always)]
     fn holds(self, o: Ordering) -> bool {
         match self {
             Cmp::Eq => o == Ordering::Equal,
@@ -114,11 +121,45 @@ pub(crate) enum Test {
     EqSet(Box<[Box<str>]>),
 }
 
+// Text comparisons written as plain byte loops, inlined: the wasm module is built for size,
+// where `==` on `str` is a chain of calls ending in a byte-at-a-time `memcmp`, and it was
+// the largest part of a prepared decision there. Byte order is `str`'s order.
+#[inline(always)]
+fn text_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+#[inline(always)]
+fn text_cmp(a: &str, b: &str) -> Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i < n {
+        if a[i] != b[i] {
+            return if a[i] < b[i] { Ordering::Less } else { Ordering::Greater };
+        }
+        i += 1;
+    }
+    a.len().cmp(&b.len())
+}
+
 /// Whether two sorted sets share an element.
+#[inline(always)]
 fn sorted_intersect<A: AsRef<str>, B: AsRef<str>>(a: &[A], b: &[B]) -> bool {
     let (mut i, mut j) = (0, 0);
     while i < a.len() && j < b.len() {
-        match a[i].as_ref().cmp(b[j].as_ref()) {
+        match text_cmp(a[i].as_ref(), b[j].as_ref()) {
             Ordering::Less => i += 1,
             Ordering::Greater => j += 1,
             Ordering::Equal => return true,
@@ -128,14 +169,15 @@ fn sorted_intersect<A: AsRef<str>, B: AsRef<str>>(a: &[A], b: &[B]) -> bool {
 }
 
 /// Whether sorted `sub` is a subset of sorted `sup`.
+#[inline(always)]
 fn sorted_subset<A: AsRef<str>, B: AsRef<str>>(sub: &[A], sup: &[B]) -> bool {
     let mut j = 0;
     for x in sub {
         let x = x.as_ref();
-        while j < sup.len() && sup[j].as_ref() < x {
+        while j < sup.len() && text_cmp(sup[j].as_ref(), x) == Ordering::Less {
             j += 1;
         }
-        if j == sup.len() || sup[j].as_ref() != x {
+        if j == sup.len() || !text_eq(sup[j].as_ref(), x) {
             return false;
         }
         j += 1;
@@ -144,17 +186,18 @@ fn sorted_subset<A: AsRef<str>, B: AsRef<str>>(sub: &[A], sup: &[B]) -> bool {
 }
 
 /// Whether a sorted set holds `x`.
+#[inline(always)]
 fn sorted_holds(set: &[Box<str>], x: &str) -> bool {
-    set.binary_search_by(|v| (**v).cmp(x)).is_ok()
+    set.binary_search_by(|v| text_cmp(v, x)).is_ok()
 }
 
 impl Test {
-    #[inline]
+    #[inline(always)]
     fn eval(&self, slot: &Slot) -> Truth {
         let b = match (self, slot) {
             (_, Slot::Unknown) => return Truth::Unknown,
-            (Test::TextEq(v), Slot::Text(x)) => **x == **v,
-            (Test::TextNeq(v), Slot::Text(x)) => **x != **v,
+            (Test::TextEq(v), Slot::Text(x)) => text_eq(x, v),
+            (Test::TextNeq(v), Slot::Text(x)) => !text_eq(x, v),
             (Test::TextIn(vs, neg), Slot::Text(x)) => sorted_holds(vs, x) != *neg,
             (Test::Number(c, v), Slot::Number(x)) => match x.partial_cmp(v) {
                 Some(o) => c.holds(o),
@@ -168,7 +211,7 @@ impl Test {
             (Test::Instant(c, v), Slot::Date(t)) => c.holds(t.cmp(v)),
             (Test::Intersects(vs), Slot::List(xs)) => sorted_intersect(xs, vs),
             (Test::Contains(vs), Slot::List(xs)) => sorted_subset(vs, xs),
-            (Test::EqSet(vs), Slot::List(xs)) => xs.len() == vs.len() && xs.iter().zip(vs.iter()).all(|(x, v)| **x == **v),
+            (Test::EqSet(vs), Slot::List(xs)) => xs.len() == vs.len() && xs.iter().zip(vs.iter()).all(|(x, v)| text_eq(x, v)),
             // INVARIANT: slots are typed by the same schema the test was compiled from, so a
             // mismatch means a foreign entity: unknown, which never allows.
             _ => return Truth::Unknown,
@@ -258,7 +301,7 @@ impl CompiledFilter {
     /// Three-valued result for one entity. An entity of another type is `Unknown`.
     #[inline]
     pub fn eval(&self, e: &PreparedEntity) -> Truth {
-        if e.type_index != self.type_index || e.type_name != self.entity_type {
+        if e.type_index != self.type_index || !text_eq(&e.type_name, &self.entity_type) {
             return Truth::Unknown;
         }
         self.root.eval(&e.slots)
@@ -363,6 +406,17 @@ mod tests {
         assert_eq!(Unknown.and(False), False);
         assert_eq!(Unknown.or(True), True);
         assert_eq!(Unknown.and(True), Unknown);
+    }
+
+    #[test]
+    fn text_comparisons_agree_with_str() {
+        let texts = ["", "a", "ab", "b", "abc", "caf\u{e9}", "cafe", "caf\u{e9}s", "\u{10FFFF}", "\u{FFFF}", "Z", "z"];
+        for a in texts {
+            for b in texts {
+                assert_eq!(text_eq(a, b), a == b, "{a:?} {b:?}");
+                assert_eq!(text_cmp(a, b), a.cmp(b), "{a:?} {b:?}");
+            }
+        }
     }
 
     #[test]

@@ -101,18 +101,38 @@ struct Words<'a> {
 }
 
 impl Words<'_> {
+    #[inline(always)]
     fn next(&mut self) -> Result<u32, Misuse> {
-        let w = self.words.get(self.at).copied().ok_or_else(|| Misuse("decider: the encoded entity ends early".into()))?;
-        self.at += 1;
-        Ok(w)
+        match self.words.get(self.at) {
+            Some(&w) => {
+                self.at += 1;
+                Ok(w)
+            }
+            None => Err(ends_early()),
+        }
     }
 }
 
-fn text_of(dict: &[Arc<str>], other: &Arc<str>, w: u32) -> Result<Arc<str>, Misuse> {
+// The error paths out of line: the hot path stays small.
+#[inline(never)]
+fn ends_early() -> Misuse {
+    Misuse("decider: the encoded entity ends early".into())
+}
+
+#[inline(never)]
+fn outside_dictionary() -> Misuse {
+    Misuse("decider: a text index outside the plan's dictionary".into())
+}
+
+#[inline(always)]
+fn text_of<'p>(dict: &'p [Arc<str>], other: &'p Arc<str>, w: u32) -> Result<&'p Arc<str>, Misuse> {
     if w == OTHER {
-        return Ok(other.clone());
+        return Ok(other);
     }
-    dict.get(w as usize).cloned().ok_or_else(|| Misuse("decider: a text index outside the plan's dictionary".into()))
+    match dict.get(w as usize) {
+        Some(s) => Ok(s),
+        None => Err(outside_dictionary()),
+    }
 }
 
 fn bytes_str(bytes: &[u8], at: u32, len: u32) -> Result<&str, Misuse> {
@@ -352,7 +372,15 @@ fn decode(plan: &Plan, scratch: Option<&mut PreparedEntity>, order: &mut Vec<u32
                 match a.value_type {
                     ValueType::Text => {
                         let w = r.next()?;
-                        *slot = if w == UNKNOWN { Slot::Unknown } else { Slot::Text(text_of(&a.dict, other, w)?) };
+                        if w == UNKNOWN {
+                            *slot = Slot::Unknown;
+                            continue;
+                        }
+                        let t = text_of(&a.dict, other, w)?;
+                        // Often the same text as the last entity's: keep it, no count to touch.
+                        if !matches!(slot, Slot::Text(cur) if Arc::ptr_eq(cur, t)) {
+                            *slot = Slot::Text(t.clone());
+                        }
                     }
                     ValueType::List => {
                         let n = r.next()?;
@@ -371,9 +399,13 @@ fn decode(plan: &Plan, scratch: Option<&mut PreparedEntity>, order: &mut Vec<u32
                         }
                         order.sort_unstable();
                         order.dedup();
-                        items.clear();
-                        for &w in order.iter() {
-                            items.push(text_of(&a.dict, other, w)?);
+                        let same = items.len() == order.len()
+                            && items.iter().zip(order.iter()).all(|(it, &w)| text_of(&a.dict, other, w).is_ok_and(|t| Arc::ptr_eq(it, t)));
+                        if !same {
+                            items.clear();
+                            for &w in order.iter() {
+                                items.push(text_of(&a.dict, other, w)?.clone());
+                            }
                         }
                         *slot = Slot::List(items);
                     }
