@@ -121,11 +121,25 @@ pub(crate) enum Test {
     EqSet(Box<[Box<str>]>),
 }
 
-// Text comparisons written as plain byte loops, inlined: the wasm module is built for size,
-// where `==` on `str` is a chain of calls ending in a byte-at-a-time `memcmp`, and it was
-// the largest part of a prepared decision there. Byte order is `str`'s order.
+// Text comparisons. Native code keeps `str`'s own (vectorised `memcmp`); the wasm module is
+// built for size, where `==` on `str` is a chain of calls ending in a byte-at-a-time `memcmp`,
+// the largest part of a prepared decision there, so it gets plain inlined byte loops. Byte
+// order is `str`'s order either way (a test holds them to it).
+#[cfg(not(target_arch = "wasm32"))]
 #[inline(always)]
 fn text_eq(a: &str, b: &str) -> bool {
+    a == b
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[inline(always)]
+fn text_cmp(a: &str, b: &str) -> Ordering {
+    a.cmp(b)
+}
+
+#[cfg(any(target_arch = "wasm32", test))]
+#[inline(always)]
+fn bytes_eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
         return false;
@@ -140,8 +154,9 @@ fn text_eq(a: &str, b: &str) -> bool {
     true
 }
 
+#[cfg(any(target_arch = "wasm32", test))]
 #[inline(always)]
-fn text_cmp(a: &str, b: &str) -> Ordering {
+fn bytes_cmp(a: &str, b: &str) -> Ordering {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let n = a.len().min(b.len());
     let mut i = 0;
@@ -153,6 +168,9 @@ fn text_cmp(a: &str, b: &str) -> Ordering {
     }
     a.len().cmp(&b.len())
 }
+
+#[cfg(target_arch = "wasm32")]
+use {bytes_cmp as text_cmp, bytes_eq as text_eq};
 
 /// Whether two sorted sets share an element.
 #[inline(always)]
@@ -413,8 +431,8 @@ mod tests {
         let texts = ["", "a", "ab", "b", "abc", "caf\u{e9}", "cafe", "caf\u{e9}s", "\u{10FFFF}", "\u{FFFF}", "Z", "z"];
         for a in texts {
             for b in texts {
-                assert_eq!(text_eq(a, b), a == b, "{a:?} {b:?}");
-                assert_eq!(text_cmp(a, b), a.cmp(b), "{a:?} {b:?}");
+                assert_eq!(bytes_eq(a, b), a == b, "{a:?} {b:?}");
+                assert_eq!(bytes_cmp(a, b), a.cmp(b), "{a:?} {b:?}");
             }
         }
     }
