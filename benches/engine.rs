@@ -115,11 +115,16 @@ fn bench_decisions(c: &mut Criterion) {
     g.bench_function("closure", |b| b.iter(|| closure_matches(black_box(one))));
     g.bench_function("get, 20 grants", |b| b.iter(|| store.decide(Some("k20"), black_box(&get), Data::One(Some(&rows[1])))));
     g.bench_function("get, 1000 grants", |b| b.iter(|| store.decide(Some("k1000"), black_box(&get), Data::One(Some(&rows[1])))));
+    let mut prepared = store.prepare(Some("k20"), &get).unwrap();
+    assert_eq!(prepared.decide(&store, None, Some(&rows[1])), store.decide(Some("k20"), &get, Data::One(Some(&rows[1]))));
+    g.bench_function("get, 20 grants, prepared", |b| b.iter(|| prepared.decide(&store, None, black_box(Some(&rows[1])))));
     g.finish();
     let mut g = c.benchmark_group("list decision 100k");
     g.sample_size(10);
     g.bench_function("closure", |b| b.iter(|| data.iter().filter(|(d, _)| closure_matches(d)).map(|(_, e)| e.id.clone()).collect::<Vec<_>>()));
     g.bench_function("policy store", |b| b.iter(|| store.decide(Some("k20"), black_box(&list), Data::Many(&rows))));
+    let mut prepared_list = store.prepare(Some("k20"), &list).unwrap();
+    g.bench_function("policy store, prepared", |b| b.iter(|| prepared_list.list(&store, black_box(&rows))));
     g.finish();
 }
 
