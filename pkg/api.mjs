@@ -402,16 +402,16 @@ export function bind(raw, exports) {
     decide(entity, id) {
       const r = this.#alive();
       if (this.#list) throw misuse('this Decider was prepared for a list: use list(entities)');
-      if (id !== undefined) string(id, 'id');
-      if (entity !== null && entity !== undefined && typeof entity !== 'string' && !isRecord(entity)) {
-        throw misuse(`entity: expected an object, its JSON text or null, got ${describe(entity)}`);
-      }
+      if (id !== undefined && typeof id !== 'string') string(id, 'id');
       for (;;) {
         const enc = this.#enc;
         enc.reset();
         let spilled = false;
         if (entity === null || entity === undefined) enc.word(NOTHING);
         else if (typeof entity === 'string' || !this.#record(entity, id, false)) {
+          if (typeof entity !== 'string' && !isRecord(entity)) {
+            throw misuse(`entity: expected an object, its JSON text or null, got ${describe(entity)}`);
+          }
           this.#spill(entity);
           spilled = true;
         }
