@@ -1,6 +1,8 @@
 // Benchmark of the wasm package in Node (not a test): module size, instantiation, a decision
-// under a 20-grant key through the stateful Store, and a preview of 100,000 entities, each
-// beside a plain JavaScript closure doing the same work in the same run.
+// under a 20-grant key through the stateful Store (`store.decide`, and a prepared `Decider`),
+// a preview of 100,000 entities and a list decision over them (through `store.decide` and a
+// prepared list decider), each beside a plain JavaScript closure doing the same work in the
+// same run.
 //
 //   node bench/wasm.mjs [--entities 100000] [--seconds 1]
 //
@@ -101,6 +103,13 @@ if (store.decide('key', req, target).status !== 200 || closureDecide('key', req,
 const decideWasm = measure(() => store.decide('key', req, target), 20000);
 const decideWasmText = measure(() => store.decide('key', req, targetText), 20000);
 const decideJs = measure(() => closureDecide('key', req, target), 20000);
+// The same get through a prepared decider (`store.prepare`, once): the entity still crosses the
+// boundary in every call, in the decider's compact encoding.
+const decider = store.prepare('key', { operation: 'get', workspace_id: WS[0], entity_type: 'detail' });
+for (const e of inW.slice(0, 2000)) {
+  if (decider.decide(e).status !== closureDecide('key', req, e).status) throw new Error(`prepared get decisions disagree on ${e.id}`);
+}
+const decidePrepared = measure(() => decider.decide(target), 20000);
 
 // Task: preview of 100,000 entities.
 const filter = { entity_type: 'detail', name: 'preview', predicate_text: '(type eq "glass" OR type eq "masonry") AND tags intersects ["reviewed", "tag7"]' };
@@ -126,6 +135,10 @@ const listJs = () => entities.filter((e) => closureDecide('key', req, e).status 
 if (store.decide('key', listReq, set).ids.length !== listJs().length) throw new Error('list decisions disagree');
 const listWasm = measure(() => store.decide('key', listReq, set), 5);
 const listClosure = measure(listJs, 5);
+// The same list through a prepared list decider, over the array (handed over in every call).
+const listDecider = store.prepare('key', listReq);
+if (listDecider.list(entities).ids.join() !== listJs().join()) throw new Error('prepared list decisions disagree');
+const listPrepared = measure(() => listDecider.list(entities), 5);
 
 const us = (ns) => `${(ns / 1000).toFixed(2)} µs`;
 const ms = (ns) => `${(ns / 1e6).toFixed(2)} ms`;
@@ -135,5 +148,7 @@ console.log(`portcullis wasm in Node ${process.version}, ${cpus().length} × ${c
 console.log(`size                     ${bytes.length} bytes raw, ${gz} bytes gzipped (goal < 102400 gzipped)`);
 console.log(`instantiation            ${ms(instantiation)} (compile + instantiate from bytes)`);
 console.log(`get decision, 20 grants  ${us(decideWasm)} (entity object) / ${us(decideWasmText)} (entity JSON text) vs closure ${us(decideJs)}: ${ratio(decideWasm, decideJs)} / ${ratio(decideWasmText, decideJs)} (goal ≤ 10x)`);
+console.log(`prepared get decision    ${us(decidePrepared)} (store.prepare(...).decide(entity object)) vs closure ${us(decideJs)}: ${ratio(decidePrepared, decideJs)} (goal ≤ 10x)`);
 console.log(`preview ${N}          ${ms(previewSet)} (loaded EntitySet) vs closure ${ms(previewJs)}: ${ratio(previewSet, previewJs)}; from an array each call ${ms(previewArray)}; loading the set ${ms(loadSet)}`);
 console.log(`list decision ${N}    ${ms(listWasm)} (loaded EntitySet, ids out) vs closure ${ms(listClosure)}: ${ratio(listWasm, listClosure)}`);
+console.log(`prepared list ${N}    ${ms(listPrepared)} (prepared list decider over the array, ids out) vs closure ${ms(listClosure)}: ${ratio(listPrepared, listClosure)}`);

@@ -1,6 +1,8 @@
 // Node side of the side-by-side benchmark (issue 8): portcullis' wasm package against Cedar's
 // wasm package, two CEL implementations, JsonLogic and a hand-written JS closure, on the shared
-// workload (target/bench-data/workload.json, written by bench/workload.mjs).
+// workload (target/bench-data/workload.json, written by bench/workload.mjs). portcullis runs
+// twice: through `store.decide` (engines/portcullis.mjs) and through decisions prepared once
+// with `store.prepare` (engines/portcullis-prepared.mjs).
 //
 //   node --expose-gc bench/node/compare.mjs [--quick] [--out bench/out/node.json]
 //
@@ -29,7 +31,7 @@ const QUICK = process.argv.includes('--quick');
 const OUT = resolve(arg('--out', resolve(ROOT, 'bench/out/node.json')));
 const WORKLOAD = resolve(arg('--workload', resolve(ROOT, 'target/bench-data/workload.json')));
 
-const ENGINES = ['closure', 'portcullis', 'json-logic', 'cel-js', 'bufbuild-cel', 'cedar'];
+const ENGINES = ['closure', 'portcullis', 'portcullis-prepared', 'json-logic', 'cel-js', 'bufbuild-cel', 'cedar'];
 
 const gc = globalThis.gc ?? (() => {});
 const now = () => performance.now();

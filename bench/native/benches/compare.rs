@@ -41,6 +41,11 @@ fn main() {
     let mut g = c.benchmark_group("task_a");
     g.bench_function("closure", |b| b.iter(|| e.closure.admits_one(black_box(i))));
     g.bench_function("portcullis", |b| b.iter(|| e.portcullis.admits_one(black_box(i))));
+    // Prepared once, outside the timing; each timed call is `PreparedRequest::decide` (with
+    // its generation check).
+    let mut get = e.portcullis.prepare_get();
+    assert_eq!(e.portcullis.prepared_admits_one(&mut get, i), e.workload.task_a.expected);
+    g.bench_function("portcullis-prepared", |b| b.iter(|| e.portcullis.prepared_admits_one(&mut get, black_box(i))));
     let scope = e.portcullis.scope();
     assert_eq!(e.portcullis.scope_admits(&scope, i), e.workload.task_a.expected);
     g.bench_function("portcullis-filters-only", |b| b.iter(|| e.portcullis.scope_admits(&scope, black_box(i))));
@@ -53,6 +58,9 @@ fn main() {
     let n = e.workload.entities.len();
     g.bench_function(BenchmarkId::new("closure", n), |b| b.iter(|| e.closure.count_all()));
     g.bench_function(BenchmarkId::new("portcullis-list", n), |b| b.iter(|| e.portcullis.count_list()));
+    let mut list = e.portcullis.prepare_list();
+    assert_eq!(e.portcullis.prepared_count_list(&mut list), e.workload.expected.task_b_count);
+    g.bench_function(BenchmarkId::new("portcullis-prepared-list", n), |b| b.iter(|| e.portcullis.prepared_count_list(&mut list)));
     g.bench_function(BenchmarkId::new("portcullis-scope", n), |b| b.iter(|| e.portcullis.count_scope()));
     g.bench_function(BenchmarkId::new("portcullis-gets", n), |b| b.iter(|| e.portcullis.count_gets()));
     g.bench_function(BenchmarkId::new("cel-interpreter", n), |b| b.iter(|| e.cel.count_all()));

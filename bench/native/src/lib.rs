@@ -10,7 +10,7 @@
 
 use cedar_policy::{Authorizer, Context as CedarContext, Decision as CedarDecision, Entities, EntityUid, PolicySet, Request as CedarRequest, RestrictedExpression};
 use cel_interpreter::{Context as CelContext, Program, Value as CelValue};
-use portcullis::grants::{Data, FilterRecord, Firm, Key, PolicyStore, Request, Row};
+use portcullis::grants::{Data, FilterRecord, Firm, Key, PolicyStore, PreparedRequest, Request, Row};
 use portcullis::{Entity, Schema};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -196,6 +196,28 @@ impl Portcullis {
     pub fn count_gets(&self) -> usize {
         (0..self.rows.len()).filter(|&i| self.admits_one(i)).count()
     }
+    /// The get of Task A prepared once (`PolicyStore::prepare`: the key, the request's
+    /// workspace, type and operation resolved), for [`Portcullis::prepared_admits_one`].
+    pub fn prepare_get(&self) -> PreparedRequest {
+        self.store.prepare(Some(&self.key), &self.gets[0]).expect("a get prepares")
+    }
+    /// The list of Task B prepared once, for [`Portcullis::prepared_count_list`].
+    pub fn prepare_list(&self) -> PreparedRequest {
+        self.store.prepare(Some(&self.key), &self.list).expect("a list prepares")
+    }
+    /// Task A through a prepared get: `PreparedRequest::decide` of row `i` with the request's
+    /// id (the same id `admits_one` puts in its request), generation check included.
+    #[inline]
+    pub fn prepared_admits_one(&self, p: &mut PreparedRequest, i: usize) -> bool {
+        p.decide(&self.store, self.gets[i].id.as_deref(), Some(&self.rows[i])).status == 200
+    }
+    /// Task B through a prepared list: `PreparedRequest::list` over all the rows (the ids it
+    /// returns are counted).
+    pub fn prepared_count_list(&self, p: &mut PreparedRequest) -> usize {
+        let d = p.list(&self.store, &self.rows);
+        assert_eq!(d.status, 200);
+        d.ids.map_or(0, |ids| ids.len())
+    }
 }
 
 /// Cedar: the 20 grants as 20 permit policies (text from the workload), all entities prebuilt
@@ -350,13 +372,17 @@ pub struct Agreement {
 
 /// Assert, before anything is timed, that every engine gives the workload's expected answers:
 /// Task A for the chosen entity, the same per-entity answer on a sample of entities (every 25th
-/// entity, 4,000 in all, plus the Task A entity), and Task B's count. Panics, loudly, if not.
+/// entity, 4,000 in all, plus the Task A entity), and Task B's count. The prepared paths
+/// (`PreparedRequest::decide` and `::list`) are checked beside `PolicyStore::decide`. Panics, loudly, if not.
 pub fn check(e: &Engines) -> Agreement {
     let w = &e.workload;
     let i = w.task_a.index;
+    let mut get = e.portcullis.prepare_get();
+    let mut list = e.portcullis.prepare_list();
     let task_a = vec![
         ("closure", e.closure.admits_one(i)),
         ("portcullis", e.portcullis.admits_one(i)),
+        ("portcullis prepared", e.portcullis.prepared_admits_one(&mut get, i)),
         ("cedar-policy", e.cedar.admits_one(i)),
         ("cel-interpreter", e.cel.admits_one(i)),
     ];
@@ -366,7 +392,12 @@ pub fn check(e: &Engines) -> Agreement {
     let mut sampled = 0;
     for j in (0..w.entities.len()).step_by(25) {
         let want = e.closure.admits_one(j);
-        for (name, got) in [("portcullis", e.portcullis.admits_one(j)), ("cedar-policy", e.cedar.admits_one(j)), ("cel-interpreter", e.cel.admits_one(j))] {
+        for (name, got) in [
+            ("portcullis", e.portcullis.admits_one(j)),
+            ("portcullis prepared", e.portcullis.prepared_admits_one(&mut get, j)),
+            ("cedar-policy", e.cedar.admits_one(j)),
+            ("cel-interpreter", e.cel.admits_one(j)),
+        ] {
             assert_eq!(got, want, "DISAGREEMENT: entity #{j} ({}): {name} answers {got}, the closure {want}", w.entities[j].id);
         }
         sampled += 1;
@@ -374,6 +405,7 @@ pub fn check(e: &Engines) -> Agreement {
     let task_b = vec![
         ("closure", e.closure.count_all()),
         ("portcullis list decision", e.portcullis.count_list()),
+        ("portcullis prepared list", e.portcullis.prepared_count_list(&mut list)),
         ("portcullis list scope", e.portcullis.count_scope()),
         ("portcullis 100k get decisions", e.portcullis.count_gets()),
         ("cedar-policy", e.cedar.count_all()),
