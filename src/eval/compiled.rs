@@ -209,9 +209,15 @@ fn sorted_holds(set: &[Box<str>], x: &str) -> bool {
     set.binary_search_by(|v| text_cmp(v, x)).is_ok()
 }
 
-impl Test {
+/// A condition's test against one kind of slot: [`Test`] against an entity's [`Slot`], and
+/// the wasm decider's tests against dictionary indexes.
+pub(crate) trait Check<S> {
+    fn check(&self, slot: &S) -> Truth;
+}
+
+impl Check<Slot> for Test {
     #[inline(always)]
-    fn eval(&self, slot: &Slot) -> Truth {
+    fn check(&self, slot: &Slot) -> Truth {
         let b = match (self, slot) {
             (_, Slot::Unknown) => return Truth::Unknown,
             (Test::TextEq(v), Slot::Text(x)) => text_eq(x, v),
@@ -238,18 +244,23 @@ impl Test {
     }
 }
 
+/// A filter's tree of tests. `T` is the kind of test: [`Test`] for entities' slots, another
+/// for the same tree restated (see [`Node::map`]).
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Node {
-    Cond { slot: usize, test: Test },
-    And(Box<[Node]>),
-    Or(Box<[Node]>),
-    Not(Box<Node>),
+pub(crate) enum Node<T = Test> {
+    Cond { slot: usize, test: T },
+    And(Box<[Node<T>]>),
+    Or(Box<[Node<T>]>),
+    Not(Box<Node<T>>),
 }
 
-impl Node {
-    fn eval(&self, slots: &[Slot]) -> Truth {
+impl<T> Node<T> {
+    pub(crate) fn eval<S>(&self, slots: &[S]) -> Truth
+    where
+        T: Check<S>,
+    {
         match self {
-            Node::Cond { slot, test } => slots.get(*slot).map_or(Truth::Unknown, |s| test.eval(s)),
+            Node::Cond { slot, test } => slots.get(*slot).map_or(Truth::Unknown, |s| test.check(s)),
             Node::And(children) => {
                 let mut acc = Truth::True;
                 for c in children.iter() {
@@ -271,6 +282,17 @@ impl Node {
                 acc
             }
             Node::Not(c) => c.eval(slots).not(),
+        }
+    }
+
+    /// The same tree with every test restated by `f` (given the test's slot).
+    #[cfg_attr(not(any(target_arch = "wasm32", test)), allow(dead_code))]
+    pub(crate) fn map<U>(&self, f: &mut impl FnMut(usize, &T) -> U) -> Node<U> {
+        match self {
+            Node::Cond { slot, test } => Node::Cond { slot: *slot, test: f(*slot, test) },
+            Node::And(ns) => Node::And(ns.iter().map(|n| n.map(f)).collect()),
+            Node::Or(ns) => Node::Or(ns.iter().map(|n| n.map(f)).collect()),
+            Node::Not(n) => Node::Not(Box::new(n.map(f))),
         }
     }
 }

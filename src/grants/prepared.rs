@@ -193,14 +193,21 @@ impl PreparedRequest {
     /// A get's or a download's decision for the entity, given only when it is where the
     /// request is (see [`Open::here`]). The caller has refreshed.
     pub(crate) fn decide_entity(&self, entity: Option<&PreparedEntity>) -> Decision {
+        self.decide_with(entity.map(|e| move |o: &Open, read: bool| if read { o.read.matches(e) } else { o.scope.matches(e) }))
+    }
+
+    /// [`Self::decide_entity`] for an entity given by what decides whether it is in the
+    /// operation's scope (`read` false) or, for a download, in the read grants' (`read`
+    /// true). For the wasm decider, whose entities are dictionary indexes.
+    pub(crate) fn decide_with(&self, in_scope: Option<impl Fn(&Open, bool) -> bool>) -> Decision {
         let o = match &self.state {
             State::Refused(d) => return d.clone(),
             State::Open(o) => o,
         };
-        match (self.request.operation, entity) {
-            (Operation::Download, Some(e)) if o.scope.matches(e) => Decision::allow(200),
-            (Operation::Download, Some(e)) if o.read.matches(e) => Decision::deny(DenyCode::InsufficientScope),
-            (Operation::Get, Some(e)) if o.scope.matches(e) => Decision::allow(200),
+        match (self.request.operation, in_scope) {
+            (Operation::Download, Some(f)) if f(o, false) => Decision::allow(200),
+            (Operation::Download, Some(f)) if f(o, true) => Decision::deny(DenyCode::InsufficientScope),
+            (Operation::Get, Some(f)) if f(o, false) => Decision::allow(200),
             _ => Decision::deny(DenyCode::NotFound),
         }
     }

@@ -6,8 +6,10 @@
 //! an equality: `eq`, `neq`, `in`, `nin`, `intersects`, `contains`, `eq_set`). So the decider
 //! publishes a *plan*: the attributes to read, and for each text or list attribute a
 //! dictionary of those texts. The wrapper (`pkg/api.mjs`) writes an entity as a few 32-bit
-//! words: a dictionary index per text, or `OTHER` for any text outside the dictionary, which
-//! here becomes a sentinel text equal to no filter value. An entity the encoding cannot carry
+//! words: a dictionary index per text, or `OTHER` for any text outside the dictionary. The
+//! decider decides on those indexes with the filters restated over the same dictionaries
+//! ([`crate::eval::symbolic`]): integer comparisons and bit sets, no text read. An entity the
+//! encoding cannot carry
 //! exactly (odd shapes, strings that are not well-formed UTF-16, objects with `toJSON`)
 //! travels as JSON text instead, read as [`Store::decide`](super::Store) reads it.
 //!
@@ -34,7 +36,7 @@
 
 use super::{entity_row, remember, Misuse, Store};
 use crate::eval::entity::Slot;
-use crate::eval::PreparedEntity;
+use crate::eval::symbolic::{Bits, SymScope, SymSlot, OTHER};
 use crate::grants::{Operation, PolicyStore, PreparedRequest, Request};
 use crate::schema::ValueType;
 use crate::value::{format_uuid, parse_date, parse_uuid};
@@ -45,7 +47,6 @@ use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
 const UNKNOWN: u32 = u32::MAX;
-const OTHER: u32 = u32::MAX - 1;
 /// The answer when the wrapper encoded with an old plan.
 const STALE: u32 = 1;
 
@@ -53,20 +54,24 @@ const STALE: u32 = 1;
 struct PlanAttr {
     slot: usize,
     value_type: ValueType,
-    /// Sorted, for text and list attributes: the texts the filters compare against.
-    dict: Vec<Arc<str>>,
+    /// The length of its dictionary (text and list attributes).
+    texts: usize,
 }
 
-/// What the wrapper must write for an entity, at one version of the store.
+/// What the wrapper must write for an entity, at one version of the store, and the eligible
+/// filters restated over the plan's dictionaries.
+#[derive(Default)]
 struct Plan {
     attrs: Vec<PlanAttr>,
-    /// A text equal to no dictionary text: what every text outside the dictionary becomes.
-    other: Arc<str>,
+    /// By slot: sorted, for text and list attributes, the texts the filters compare against.
+    dicts: Vec<Vec<Arc<str>>>,
+    scope: SymScope,
+    read: SymScope,
 }
 
 impl Plan {
     fn of(store: &PolicyStore, p: &PreparedRequest) -> Plan {
-        let Some(open) = p.open() else { return Plan { attrs: Vec::new(), other: Arc::from("") } };
+        let Some(open) = p.open() else { return Plan::default() };
         let t = &store.schema().entity_types[open.type_index];
         let mut texts: Vec<Vec<&str>> = vec![Vec::new(); t.attributes.len()];
         let mut read = vec![false; t.attributes.len()];
@@ -78,19 +83,19 @@ impl Plan {
                 }
             });
         }
-        let mut attrs = Vec::new();
-        for (slot, a) in t.attributes.iter().enumerate().filter(|(i, _)| read[*i]) {
-            let mut dict: Vec<Arc<str>> = texts[slot].iter().map(|s| Arc::from(*s)).collect();
-            dict.sort_unstable();
-            dict.dedup();
-            attrs.push(PlanAttr { slot, value_type: a.value_type, dict });
-        }
-        // More characters than any dictionary text, each the greatest there is: equal to no
-        // dictionary text and greater than all of them, so that a list sorted by dictionary
-        // index, with OTHER last, is sorted as texts.
-        let longest = attrs.iter().flat_map(|a| &a.dict).map(|s| s.chars().count()).max().unwrap_or(0);
-        let other = Arc::from("\u{10FFFF}".repeat(longest + 1).as_str());
-        Plan { attrs, other }
+        let dicts: Vec<Vec<Arc<str>>> = texts
+            .into_iter()
+            .map(|ts| {
+                let mut dict: Vec<Arc<str>> = ts.into_iter().map(Arc::from).collect();
+                dict.sort_unstable();
+                dict.dedup();
+                dict
+            })
+            .collect();
+        let attrs = t.attributes.iter().enumerate().filter(|(i, _)| read[*i]).map(|(slot, a)| PlanAttr { slot, value_type: a.value_type, texts: dicts[slot].len() }).collect();
+        let scope = SymScope::of(open.scope.all, &open.scope.filters, open.type_index, &dicts);
+        let read = SymScope::of(open.read.all, &open.read.filters, open.type_index, &dicts);
+        Plan { attrs, dicts, scope, read }
     }
 }
 
@@ -124,14 +129,13 @@ fn outside_dictionary() -> Misuse {
     Misuse("decider: a text index outside the plan's dictionary".into())
 }
 
+/// A text attribute's index, checked against its dictionary.
 #[inline(always)]
-fn text_of<'p>(dict: &'p [Arc<str>], other: &'p Arc<str>, w: u32) -> Result<&'p Arc<str>, Misuse> {
-    if w == OTHER {
-        return Ok(other);
-    }
-    match dict.get(w as usize) {
-        Some(s) => Ok(s),
-        None => Err(outside_dictionary()),
+fn text_index(texts: usize, w: u32) -> Result<u32, Misuse> {
+    if w == OTHER || (w as usize) < texts {
+        Ok(w)
+    } else {
+        Err(outside_dictionary())
     }
 }
 
@@ -143,7 +147,7 @@ fn bytes_str(bytes: &[u8], at: u32, len: u32) -> Result<&str, Misuse> {
 
 /// One decoded entity record.
 enum Record {
-    /// At the request's workspace and type; its attributes are in the scratch entity.
+    /// At the request's workspace and type; its attributes are in the scratch slots.
     Here,
     Elsewhere,
     Text(Option<crate::grants::Row>),
@@ -161,14 +165,13 @@ pub struct Decider {
     /// The request's workspace and type, for `sameWorkspace` and the plan.
     workspace: Option<u128>,
     entity_type: Option<String>,
-    /// Reused for every entity: only the plan's slots are ever written.
-    scratch: Option<PreparedEntity>,
+    /// An entity's attributes, by slot, reused for every entity (only the plan's slots are
+    /// ever written); `None` for an entity type that does not exist.
+    scratch: Option<Vec<SymSlot>>,
     words: Vec<u32>,
     bytes: Vec<u8>,
     /// A list's matching record indexes.
     matched: Vec<u32>,
-    /// A list attribute's dictionary indexes, sorted: cheaper than sorting its texts.
-    order: Vec<u32>,
 }
 
 #[wasm_bindgen]
@@ -182,10 +185,7 @@ impl Decider {
         let s = shared.borrow();
         let prepared = s.prepare(key_id.as_deref(), &req).map_err(|e| JsValue::from_str(&e.to_string()))?;
         let type_index = s.schema().type_index(&req.entity_type);
-        let scratch = type_index.map(|i| {
-            let t = &s.schema().entity_types[i];
-            PreparedEntity { type_index: i, type_name: t.name.as_str().into(), slots: vec![Slot::Unknown; t.attributes.len()].into_boxed_slice() }
-        });
+        let scratch = type_index.map(|i| vec![SymSlot::Unknown; s.schema().entity_types[i].attributes.len()]);
         let plan = Plan::of(&s, &prepared);
         drop(s);
         Ok(Decider {
@@ -199,7 +199,6 @@ impl Decider {
             words: Vec::new(),
             bytes: Vec::new(),
             matched: Vec::new(),
-            order: Vec::new(),
         })
     }
 
@@ -210,17 +209,17 @@ impl Decider {
         self.refresh();
         let store = self.store.borrow();
         let attrs: Vec<_> = self
-            .scratch
-            .as_ref()
-            .map(|e| {
-                let t = &store.schema().entity_types[e.type_index];
+            .entity_type
+            .as_deref()
+            .and_then(|name| store.schema().entity_type(name))
+            .map(|t| {
                 self.plan
                     .attrs
                     .iter()
                     .map(|a| {
                         let name = &t.attributes[a.slot].name;
                         match a.value_type {
-                            ValueType::Text | ValueType::List => json!({"name": name, "type": a.value_type, "dict": a.dict.iter().map(|s| &**s).collect::<Vec<_>>()}),
+                            ValueType::Text | ValueType::List => json!({"name": name, "type": a.value_type, "dict": self.plan.dicts[a.slot].iter().map(|s| &**s).collect::<Vec<_>>()}),
                             other => json!({"name": name, "type": other}),
                         }
                     })
@@ -276,16 +275,16 @@ impl Decider {
             if d.prepared.operation() == Operation::List {
                 return Err(Misuse("decider: a list decider decides with list()".into()));
             }
-            let Decider { store, prepared, plan, scratch, words: w, bytes: b, order, .. } = d;
+            let Decider { store, prepared, plan, scratch, words: w, bytes: b, .. } = d;
             let (words, bytes) = inputs(w, b, words, bytes)?;
             let mut r = Words { words, at: 0 };
-            let record = decode(plan, scratch.as_mut(), order, &store.borrow(), &mut r, bytes)?;
-            let here = match &record {
-                Record::Here => scratch.as_ref(),
-                Record::Text(Some(row)) if prepared.open().is_some_and(|o| o.here(row, id.as_deref())) => Some(&row.entity),
-                _ => None,
+            let record = decode(plan, scratch.as_mut(), &store.borrow(), &mut r, bytes)?;
+            let decision = match (&record, scratch.as_deref()) {
+                (Record::Here, Some(slots)) => prepared.decide_with(Some(|_: &_, read| if read { plan.read.matches(slots) } else { plan.scope.matches(slots) })),
+                (Record::Text(Some(row)), _) if prepared.open().is_some_and(|o| o.here(row, id.as_deref())) => prepared.decide_entity(Some(&row.entity)),
+                _ => prepared.decide_entity(None),
             };
-            Ok(super::decision_code(&prepared.decide_entity(here)))
+            Ok(super::decision_code(&decision))
         };
         go(self).unwrap_or_else(remember)
     }
@@ -302,16 +301,16 @@ impl Decider {
             if d.prepared.operation() != Operation::List {
                 return Err(Misuse("decider: only a list decider decides with list()".into()));
             }
-            let Decider { store, prepared, plan, scratch, words: w, bytes: b, matched, order, .. } = d;
+            let Decider { store, prepared, plan, scratch, words: w, bytes: b, matched, .. } = d;
             let (words, bytes) = inputs(w, b, words, bytes)?;
             let mut r = Words { words, at: 0 };
             let store = store.borrow();
             matched.clear();
             for i in 0..count {
-                let record = decode(plan, scratch.as_mut(), order, &store, &mut r, bytes)?;
+                let record = decode(plan, scratch.as_mut(), &store, &mut r, bytes)?;
                 let Some(open) = prepared.open() else { continue };
                 let hit = match &record {
-                    Record::Here => scratch.as_ref().is_some_and(|e| open.scope.matches(e)),
+                    Record::Here => scratch.as_deref().is_some_and(|slots| plan.scope.matches(slots)),
                     Record::Text(Some(row)) => open.here(row, None) && open.scope.matches(&row.entity),
                     _ => false,
                 };
@@ -361,82 +360,72 @@ fn inputs<'a>(w: &'a [u32], b: &'a [u8], words: usize, bytes: usize) -> Result<(
 }
 
 /// Read one entity record; a `Here` record's attributes go into `scratch`.
-fn decode(plan: &Plan, scratch: Option<&mut PreparedEntity>, order: &mut Vec<u32>, store: &PolicyStore, r: &mut Words<'_>, bytes: &[u8]) -> Result<Record, Misuse> {
+fn decode(plan: &Plan, scratch: Option<&mut Vec<SymSlot>>, store: &PolicyStore, r: &mut Words<'_>, bytes: &[u8]) -> Result<Record, Misuse> {
     match r.next()? {
         0 => {
-            // A `Here` record needs a known type, which a scratch entity exists for.
-            let e = scratch.ok_or_else(|| Misuse("decider: an entity of an unknown type encoded as here".into()))?;
-            let other = &plan.other;
+            // A `Here` record needs a known type, which scratch slots exist for.
+            let slots = scratch.ok_or_else(|| Misuse("decider: an entity of an unknown type encoded as here".into()))?;
             for a in &plan.attrs {
-                let slot = &mut e.slots[a.slot];
+                let slot = &mut slots[a.slot];
                 match a.value_type {
                     ValueType::Text => {
                         let w = r.next()?;
-                        if w == UNKNOWN {
-                            *slot = Slot::Unknown;
-                            continue;
-                        }
-                        let t = text_of(&a.dict, other, w)?;
-                        // Often the same text as the last entity's: keep it, no count to touch.
-                        if !matches!(slot, Slot::Text(cur) if Arc::ptr_eq(cur, t)) {
-                            *slot = Slot::Text(t.clone());
+                        let w = if w == UNKNOWN { None } else { Some(text_index(a.texts, w)?) };
+                        match (slot, w) {
+                            (SymSlot::Text(x), Some(w)) => *x = w,
+                            (slot, w) => *slot = w.map_or(SymSlot::Unknown, SymSlot::Text),
                         }
                     }
                     ValueType::List => {
                         let n = r.next()?;
                         if n == UNKNOWN {
-                            *slot = Slot::Unknown;
+                            *slot = SymSlot::Unknown;
                             continue;
                         }
-                        // The slot's vector is kept from entity to entity: no allocation.
-                        let mut items = match std::mem::replace(slot, Slot::Unknown) {
-                            Slot::List(v) => v,
-                            _ => Vec::new(),
+                        // The slot's bit set is kept from entity to entity: no allocation.
+                        let mut bits = match std::mem::replace(slot, SymSlot::Unknown) {
+                            SymSlot::List { mut bits, .. } => {
+                                bits.clear();
+                                bits
+                            }
+                            _ => Bits::new(a.texts),
                         };
-                        order.clear();
+                        let mut other = false;
                         for _ in 0..n {
-                            order.push(r.next()?);
-                        }
-                        order.sort_unstable();
-                        order.dedup();
-                        let same = items.len() == order.len()
-                            && items.iter().zip(order.iter()).all(|(it, &w)| text_of(&a.dict, other, w).is_ok_and(|t| Arc::ptr_eq(it, t)));
-                        if !same {
-                            items.clear();
-                            for &w in order.iter() {
-                                items.push(text_of(&a.dict, other, w)?.clone());
+                            let w = text_index(a.texts, r.next()?)?;
+                            if w == OTHER {
+                                other = true;
+                            } else {
+                                bits.insert(w);
                             }
                         }
-                        *slot = Slot::List(items);
+                        *slot = SymSlot::List { bits, other };
                     }
                     ValueType::Number => {
                         *slot = match r.next()? {
-                            0 => Slot::Unknown,
+                            0 => SymSlot::Unknown,
                             _ => {
                                 let (lo, hi) = (r.next()?, r.next()?);
-                                Slot::Number(f64::from_bits(u64::from(lo) | u64::from(hi) << 32))
+                                SymSlot::Value(Slot::Number(f64::from_bits(u64::from(lo) | u64::from(hi) << 32)))
                             }
                         };
                     }
                     ValueType::Bool => {
                         *slot = match r.next()? {
-                            1 => Slot::Bool(false),
-                            2 => Slot::Bool(true),
-                            _ => Slot::Unknown,
+                            1 => SymSlot::Value(Slot::Bool(false)),
+                            2 => SymSlot::Value(Slot::Bool(true)),
+                            _ => SymSlot::Unknown,
                         };
                     }
                     ValueType::Uuid | ValueType::Date => {
                         let at = r.next()?;
                         if at == UNKNOWN {
-                            *slot = Slot::Unknown;
+                            *slot = SymSlot::Unknown;
                             continue;
                         }
                         let s = bytes_str(bytes, at, r.next()?)?;
-                        *slot = if a.value_type == ValueType::Uuid {
-                            parse_uuid(s).map_or(Slot::Unknown, Slot::Uuid)
-                        } else {
-                            parse_date(s).map_or(Slot::Unknown, |d| Slot::Date(d.instant()))
-                        };
+                        let value = if a.value_type == ValueType::Uuid { parse_uuid(s).map(Slot::Uuid) } else { parse_date(s).map(|d| Slot::Date(d.instant())) };
+                        *slot = value.map_or(SymSlot::Unknown, SymSlot::Value);
                     }
                 }
             }
