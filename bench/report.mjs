@@ -119,6 +119,9 @@ L.push('');
 L.push(`- date: run started ${run.started ?? '?'}, report written ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`);
 L.push(`- machine: ${os.cpus().length} CPUs (nproc ${sh('nproc', [])}), ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; load average at start ${run.load_start ?? '?'}, at end ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
 L.push(`- toolchains: ${sh('rustc', ['--version'])}; Node ${process.version} (V8 ${process.versions.v8})${browser ? `; headless Chromium ${browser.chromium}` : ''}`);
+if (run.node_v8_crashes > 0) {
+  L.push(`- the Node benchmark was run again ${run.node_v8_crashes === 1 ? 'once' : `${run.node_v8_crashes} times`}: V8 died with a fatal deoptimizer error (a Node 20 fault in long JS-to-wasm call loops; the crash seen here came while Cedar's wasm package was warming up; see bench/run.sh)`);
+}
 L.push(`- portcullis: crate ${portcullisVersion} at commit ${sh('git', ['rev-parse', '--short', 'HEAD'])}${sh('git', ['status', '--porcelain', '--', 'src', 'Cargo.toml', 'Cargo.lock']) ? ' (src/ with uncommitted changes)' : ''}; wasm \`pkg/gen/portcullis_bg.wasm\` sha256 ${ours.sha}… built ${ours.mtime.toISOString().replace(/\.\d+Z$/, 'Z')}`);
 L.push(`- engines: cedar-policy ${cargoLock(lock, 'cedar-policy')}, cel-interpreter ${cargoLock(lock, 'cel-interpreter')}, criterion ${cargoLock(lock, 'criterion')} (bench/native/Cargo.lock); @cedar-policy/cedar-wasm ${npmVersion('@cedar-policy/cedar-wasm')}, @bufbuild/cel ${npmVersion('@bufbuild/cel')}, @marcbachmann/cel-js ${npmVersion('@marcbachmann/cel-js')}, json-logic-js ${npmVersion('json-logic-js')}, playwright-core ${npmVersion('playwright-core')} (bench/package-lock.json)`);
 L.push('');

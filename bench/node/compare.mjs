@@ -17,7 +17,7 @@
 // decideAll whole; the figure is the median over runs, after a warm-up run. Engines take turns
 // (round-robin), so drifts in the shared machine's load fall on all of them alike. A full GC
 // runs before each batch or run when --expose-gc is given.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,6 +34,9 @@ const WORKLOAD = resolve(arg('--workload', resolve(ROOT, 'target/bench-data/work
 const ENGINES = ['closure', 'portcullis', 'portcullis-prepared', 'json-logic', 'cel-js', 'bufbuild-cel', 'cedar'];
 
 const gc = globalThis.gc ?? (() => {});
+// Which engine runs now, on stderr, written at once: should the process die (bench/run.sh),
+// the last line names the engine it died in.
+const progress = (what) => writeSync(2, `now: ${what}\n`);
 const now = () => performance.now();
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -49,6 +52,7 @@ function fail(message) {
 /** Warm up (JIT, wasm tier-up) for `ms`, then return how many calls of decideOne make a
  * batch of ~20 ms. */
 function warmAndCalibrate(engine, entity, ms) {
+  progress(`warming ${engine.name} (Task A)`);
   const until = now() + ms;
   let calls = 0;
   let n = 1;
@@ -74,6 +78,7 @@ function timeOne(engines, entity) {
   const rounds = QUICK ? 7 : 21;
   for (let r = 0; r < rounds; r++) {
     for (const e of engines) {
+      if (r === 0) progress(`timing ${e.name} (Task A)`);
       gc();
       let admitted = 0;
       const t0 = now();
@@ -101,6 +106,7 @@ function timeAll(engines, expected) {
       e.warm = e.check.first_task_b_ms;
       continue;
     }
+    progress(`warming ${e.name} (Task B)`);
     gc();
     const t0 = now();
     e.decideAll();
@@ -140,6 +146,7 @@ for (const file of ENGINES) {
 }
 const reference = engines[0];
 for (const e of engines) {
+  progress(`checking ${e.name}`);
   const a = e.decideOne(entityA);
   if (a !== expectedA) fail(`Task A: ${e.name} answers ${a}, the workload expects ${expectedA}`);
   let sampled = 0;
