@@ -158,6 +158,8 @@ export function bind(raw, exports) {
   /** Growable words and bytes, written in JavaScript and copied into the decider at once. */
   class Encoding {
     words = new Uint32Array(64);
+    // The capacity of `words`, kept apart: a typed array's length is a slower read.
+    cap = 64;
     n = 0;
     bytes = new Uint8Array(256);
     bn = 0;
@@ -166,12 +168,14 @@ export function bind(raw, exports) {
       this.bn = 0;
     }
     word(x) {
-      if (this.n === this.words.length) {
-        const w = new Uint32Array(this.words.length * 2);
-        w.set(this.words);
-        this.words = w;
-      }
+      if (this.n === this.cap) this.grow();
       this.words[this.n++] = x;
+    }
+    grow() {
+      const w = new Uint32Array(this.cap * 2);
+      w.set(this.words);
+      this.words = w;
+      this.cap = w.length;
     }
     // A string's UTF-8 bytes: two words, offset and length.
     text(s) {

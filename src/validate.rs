@@ -327,7 +327,9 @@ fn invalid(msg: String) -> Diagnostic {
 }
 
 fn describe(v: &Value) -> String {
-    let s = v.to_string();
+    // The compact writer `Value`'s Display also uses, without the Display and formatter
+    // machinery it links into the wasm module (about 4 KB gzipped).
+    let s = serde_json::to_string(v).unwrap_or_default();
     if s.chars().count() > 40 {
         format!("{}…", s.chars().take(40).collect::<String>())
     } else {

@@ -169,7 +169,7 @@ impl SymScope {
     }
 
     /// Whether an entity is in scope: a filter is true for it.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn matches(&self, slots: &[SymSlot]) -> bool {
         self.all || self.filters.iter().any(|f| f.eval(slots) == Truth::True)
     }

@@ -145,13 +145,22 @@ fn bytes_str(bytes: &[u8], at: u32, len: u32) -> Result<&str, Misuse> {
     std::str::from_utf8(b).map_err(|_| Misuse("decider: a string that is not UTF-8".into()))
 }
 
-/// One decoded entity record.
+/// One decoded entity record's kind. Small and `Copy`: the hot records (here, elsewhere)
+/// carry nothing, and a JSON-text record is read out of line ([`text_row`]).
+#[derive(Clone, Copy)]
 enum Record {
     /// At the request's workspace and type; its attributes are in the scratch slots.
     Here,
     Elsewhere,
-    Text(Option<crate::grants::Row>),
+    /// JSON text: the byte offset and length.
+    Text(u32, u32),
     Nothing,
+}
+
+/// A JSON-text record's entity, read as `Store.decide` reads it.
+#[inline(never)]
+fn text_row(store: &PolicyStore, bytes: &[u8], at: u32, len: u32) -> Result<Option<crate::grants::Row>, Misuse> {
+    entity_row(store.schema(), bytes_str(bytes, at, len)?)
 }
 
 /// A request prepared for one key (see [`PreparedRequest`]), deciding entities written in the
@@ -278,10 +287,12 @@ impl Decider {
             let Decider { store, prepared, plan, scratch, words: w, bytes: b, .. } = d;
             let (words, bytes) = inputs(w, b, words, bytes)?;
             let mut r = Words { words, at: 0 };
-            let record = decode(plan, scratch.as_mut(), &store.borrow(), &mut r, bytes)?;
-            let decision = match (&record, scratch.as_deref()) {
+            let decision = match (decode(plan, scratch.as_mut(), &mut r, bytes)?, scratch.as_deref()) {
                 (Record::Here, Some(slots)) => prepared.decide_with(Some(|_: &_, read| if read { plan.read.matches(slots) } else { plan.scope.matches(slots) })),
-                (Record::Text(Some(row)), _) if prepared.open().is_some_and(|o| o.here(row, id.as_deref())) => prepared.decide_entity(Some(&row.entity)),
+                (Record::Text(at, len), _) => match text_row(&store.borrow(), bytes, at, len)? {
+                    Some(row) if prepared.open().is_some_and(|o| o.here(&row, id.as_deref())) => prepared.decide_entity(Some(&row.entity)),
+                    _ => prepared.decide_entity(None),
+                },
                 _ => prepared.decide_entity(None),
             };
             Ok(super::decision_code(&decision))
@@ -307,11 +318,11 @@ impl Decider {
             let store = store.borrow();
             matched.clear();
             for i in 0..count {
-                let record = decode(plan, scratch.as_mut(), &store, &mut r, bytes)?;
+                let record = decode(plan, scratch.as_mut(), &mut r, bytes)?;
                 let Some(open) = prepared.open() else { continue };
-                let hit = match &record {
+                let hit = match record {
                     Record::Here => scratch.as_deref().is_some_and(|slots| plan.scope.matches(slots)),
-                    Record::Text(Some(row)) => open.here(row, None) && open.scope.matches(&row.entity),
+                    Record::Text(at, len) => text_row(&store, bytes, at, len)?.is_some_and(|row| open.here(&row, None) && open.scope.matches(&row.entity)),
                     _ => false,
                 };
                 if hit {
@@ -360,7 +371,7 @@ fn inputs<'a>(w: &'a [u32], b: &'a [u8], words: usize, bytes: usize) -> Result<(
 }
 
 /// Read one entity record; a `Here` record's attributes go into `scratch`.
-fn decode(plan: &Plan, scratch: Option<&mut Vec<SymSlot>>, store: &PolicyStore, r: &mut Words<'_>, bytes: &[u8]) -> Result<Record, Misuse> {
+fn decode(plan: &Plan, scratch: Option<&mut Vec<SymSlot>>, r: &mut Words<'_>, bytes: &[u8]) -> Result<Record, Misuse> {
     match r.next()? {
         0 => {
             // A `Here` record needs a known type, which scratch slots exist for.
@@ -432,10 +443,7 @@ fn decode(plan: &Plan, scratch: Option<&mut Vec<SymSlot>>, store: &PolicyStore, 
             Ok(Record::Here)
         }
         1 => Ok(Record::Elsewhere),
-        2 => {
-            let (at, len) = (r.next()?, r.next()?);
-            Ok(Record::Text(entity_row(store.schema(), bytes_str(bytes, at, len)?)?))
-        }
+        2 => Ok(Record::Text(r.next()?, r.next()?)),
         3 => Ok(Record::Nothing),
         _ => Err(Misuse("decider: an unknown record kind".into())),
     }
