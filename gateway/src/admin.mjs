@@ -375,7 +375,11 @@ function checkGrantShape(g, i) {
  * not stored (a stand-in that no stored id can be), and the stand-in is written back as the id the
  * admin sent, so the diagnostics are exactly those of an unknown filter.
  */
-function validateKeyRecord(app, who, rec) {
+// `kept`: the ids of grants the key held before this change. Archiving a filter changes the
+// access of every key holding it (SPEC 2.1): a grant it leaves on a key is inert, not a reason
+// to refuse every later change to that key (adding a grant, removing one, its allowlist); only
+// a grant the change brings in must not name an archived filter (SPEC 4.1).
+function validateKeyRecord(app, who, rec, kept = new Set()) {
   const key = engineKey(rec);
   const standIns = [];
   if (who.firmId !== null) {
@@ -387,8 +391,13 @@ function validateKeyRecord(app, who, rec) {
     });
   }
   const report = app.policy.store.validateKey(key);
-  if (report.valid) return;
-  const errors = report.errors.map((d) => {
+  const inert = (d) => {
+    const m = d.code === 'filter_archived' && /^\$\.grants\[(\d+)\]\.filter$/.exec(d.location?.path ?? '');
+    return m && kept.has(rec.grants[Number(m[1])]?.id);
+  };
+  const refused = report.errors.filter((d) => !inert(d));
+  if (refused.length === 0) return;
+  const errors = refused.map((d) => {
     let message = d.message;
     for (const [stand, real] of standIns) message = message.split(stand).join(real);
     return { ...d, message };
@@ -501,9 +510,10 @@ function changeKey(app, who, id, ictx, action, change) {
   return app.state.mutate((draft) => {
     const k = draft.keys[id];
     if (k.revoked) throw new HttpError(409, 'key_revoked', 'A revoked key cannot be changed.');
+    const kept = new Set(k.grants.map((g) => g.id));
     const { status, details } = change(k);
     // Validated inside the write slot, against exactly the filters this write will see.
-    validateKeyRecord(app, who, k);
+    validateKeyRecord(app, who, k, kept);
     audit(draft, who, k.firm_id, action, { type: 'key', id, name: k.name }, details);
     return spec(status, { key: keyView(app, k) });
   }, { idempotency: ictx });

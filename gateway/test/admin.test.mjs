@@ -161,6 +161,26 @@ for (const runtime of ['node', 'workerd']) {
       assert.ok(grant.json.error.diagnostics.some((d) => d.code === 'filter_archived'));
     });
 
+    it('a key holding an archived filter can still be changed: grants added and removed, its allowlist set', async () => {
+      const gone = await a.createFilter({ entity_type: 'detail', name: 'Archived while held', predicate_text: 'tags intersects ["concrete"]' });
+      const k = await a.createKey({ grants: [{ workspace_id: WS_MAIN, filter: gone.id, actions: ['read'] }] });
+      assert.equal((await a.call('POST', `/filters/${gone.id}/archive`)).status, 200);
+      const add = await a.call('POST', `/keys/${k.id}/grants`, { workspace_id: WS_MAIN, filter: 'default:details', actions: ['read'] });
+      assert.equal(add.status, 201, JSON.stringify(add.json));
+      const token = await mint(k);
+      assert.equal((await get(detail(h.DETAIL_CONCRETE_TYPICAL), token)).status, 200, 'the new grant grants');
+      // An IPv4-mapped range is its IPv4 range (::ffff:127.0.0.0/104 is 127.0.0.0/8).
+      const ips = await a.call('PUT', `/keys/${k.id}/allowed_ips`, { allowed_ips: ['::ffff:127.0.0.0/104'] });
+      assert.equal(ips.status, 200, JSON.stringify(ips.json));
+      assert.equal((await get(detail(h.DETAIL_CONCRETE_TYPICAL), await mint(k))).status, 200, 'admitted from 127.0.0.1');
+      // A grant brought in now must not name the archived filter.
+      const again = await a.call('POST', `/keys/${k.id}/grants`, { workspace_id: WS_MAIN, filter: gone.id, actions: ['read'] });
+      assert.equal(again.status, 422);
+      assert.ok(again.json.error.diagnostics.some((d) => d.code === 'filter_archived'));
+      const held = (await a.call('GET', `/keys/${k.id}`)).json.key.grants.find((g) => g.filter === gone.id);
+      assert.equal((await a.call('DELETE', `/keys/${k.id}/grants/${held.id}`)).status, 200);
+    });
+
     it('keys: prefixed credentials, .env body, grants validated per SPEC 4.1, name immutable', async () => {
       const r = await a.call('POST', '/keys', { firm_id: FIRM, name: 'Hubble Dashboard — Staging', environment: 'test',
         grants: [{ workspace_id: WS_MAIN, filter: 'default:details', actions: ['read'] }] });
