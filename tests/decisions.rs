@@ -62,6 +62,23 @@ fn edits_and_archives_take_effect_on_the_next_decision() {
 }
 
 #[test]
+fn a_key_stored_before_its_filter_grants_once_the_filter_exists() {
+    let mut s = PolicyStore::new(Schema::builtin());
+    s.put_firm(&Firm { id: F.into(), workspaces: vec![W.into()] }).unwrap();
+    let key = Key { id: "early".into(), firm_id: F.into(), revoked: false, allowed_ips: None,
+        grants: vec![Grant { workspace_id: Some(W.into()), filter: "later".into(), actions: vec!["read".into()] }] };
+    assert!(!s.put_key(key.clone()).valid, "unknown_filter while the filter does not exist");
+    let r = row(&s, "typical");
+    assert_eq!(s.decide(Some("early"), &get("get"), Data::One(Some(&r))).status, 404);
+    s.put_filter(FilterRecord {
+        id: "later".into(), workspace_id: W.into(), entity_type: "detail".into(), name: "Later".into(),
+        description: None, predicate: None, predicate_text: Some(r#"project_type eq "typical""#.into()), archived: false,
+    }).unwrap();
+    assert_eq!(s.decide(Some("early"), &get("get"), Data::One(Some(&r))).status, 200);
+    assert!(s.validate_key(&key).valid);
+}
+
+#[test]
 fn workspace_and_type_are_fixed_at_creation() {
     let mut s = store();
     let moved = FilterRecord {

@@ -248,7 +248,14 @@ impl PolicyStore {
         record.predicate = Some(crate::lang::predicate_to_json(compiled.predicate()));
         record.predicate_text = Some(compiled.predicate().to_string());
         let keys_affected = self.keys_holding(&record.id);
-        self.filters.insert(record.id.clone(), StoredFilter { record, workspace, compiled: Arc::new(compiled) });
+        let id = record.id.clone();
+        let created = self.filters.insert(id.clone(), StoredFilter { record, workspace, compiled: Arc::new(compiled) }).is_none();
+        // Keys stored before the filter existed named it in vain (`unknown_filter`): resolve
+        // them again, so the order in which a store is filled does not matter.
+        if created && keys_affected > 0 {
+            let holders = self.holders.get(&id).cloned().unwrap_or_default();
+            self.recompile_keys(|k| holders.contains(&k.key.id));
+        }
         Ok(PutFilter { warnings: v.warnings, keys_affected })
     }
 
