@@ -356,15 +356,26 @@ export function bind(raw, exports) {
       if ((a !== undefined && !plain(a)) || (withId && !eid.isWellFormed())) return false;
       const start = enc.n;
       enc.word(HERE);
+      // The first attributes each read at a site of their own: a property read that always
+      // sees one name is cached as a named read, where one read of changing names is a
+      // lookup each time.
       const attrs = this.#attrs;
-      for (let i = 0; i < attrs.length; i++) {
+      const n = attrs.length;
+      const none = a === undefined;
+      if (n > 0 && !attribute(enc, attrs[0], none ? undefined : a[attrs[0].name])) return this.#undo(start);
+      if (n > 1 && !attribute(enc, attrs[1], none ? undefined : a[attrs[1].name])) return this.#undo(start);
+      if (n > 2 && !attribute(enc, attrs[2], none ? undefined : a[attrs[2].name])) return this.#undo(start);
+      if (n > 3 && !attribute(enc, attrs[3], none ? undefined : a[attrs[3].name])) return this.#undo(start);
+      for (let i = 4; i < n; i++) {
         const at = attrs[i];
-        if (!attribute(enc, at, a === undefined ? undefined : a[at.name])) {
-          enc.n = start;
-          return false;
-        }
+        if (!attribute(enc, at, none ? undefined : a[at.name])) return this.#undo(start);
       }
       return true;
+    }
+
+    #undo(start) {
+      this.#enc.n = start;
+      return false;
     }
 
     #spill(e) {
