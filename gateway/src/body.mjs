@@ -21,7 +21,29 @@ export function parseJsonObject(text) {
     throw new HttpError(400, 'invalid_json', 'The body is not valid JSON.');
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new HttpError(400, 'invalid_body', 'The body must be a JSON object.');
+  if (!wellFormed(v)) throw new HttpError(400, 'invalid_body', 'The body holds a string with a lone surrogate (a \\ud800-\\udfff escape without its pair): text must be valid Unicode.');
   return v;
+}
+
+// JSON's \u escapes can spell half of a UTF-16 pair, which is no Unicode text: the engine
+// refuses it as misuse, so it is answered here as a bad body. A walk with a stack of its own:
+// JSON.parse has already bounded the nesting, but this must not recurse on it again.
+function wellFormed(root) {
+  const stack = [root];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (!v.isWellFormed()) return false;
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) stack.push(v[i]);
+    } else if (v !== null && typeof v === 'object') {
+      for (const k of Object.keys(v)) {
+        if (!k.isWellFormed()) return false;
+        stack.push(v[k]);
+      }
+    }
+  }
+  return true;
 }
 
 /** Refuse fields this endpoint does not know, so a typo is not silently ignored. */

@@ -161,6 +161,14 @@ for (const runtime of ['node', 'workerd']) {
       assert.ok(grant.json.error.diagnostics.some((d) => d.code === 'filter_archived'));
     });
 
+    it('a body with a lone surrogate escape is a 400 invalid_body', async () => {
+      const r = await a.call('POST', '/filters', { entity_type: 'detail', name: 'x\ud800y', predicate_text: 'tags intersects ["a"]' });
+      assert.equal(r.status, 400, JSON.stringify(r.json));
+      assert.equal(r.json.error.code, 'invalid_body');
+      const oddField = await a.call('POST', '/filters', { entity_type: 'detail', name: 'ok', predicate_text: 'tags intersects ["a"]', ['\udc00']: 1 });
+      assert.equal(oddField.status, 400, 'a field name with a lone surrogate too');
+    });
+
     it('a key holding an archived filter can still be changed: grants added and removed, its allowlist set', async () => {
       const gone = await a.createFilter({ entity_type: 'detail', name: 'Archived while held', predicate_text: 'tags intersects ["concrete"]' });
       const k = await a.createKey({ grants: [{ workspace_id: WS_MAIN, filter: gone.id, actions: ['read'] }] });
