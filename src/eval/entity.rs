@@ -6,7 +6,6 @@ use crate::value::{parse_date, parse_uuid};
 use crate::record::{deserialize_via_reader, Fields, ReadError};
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::sync::Arc;
 
 /// An entity as the data service and the wire carry it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -31,17 +30,14 @@ deserialize_via_reader!(Entity, Entity::read);
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Slot {
     Unknown,
-    /// Shared, so a value taken from a prepared request's dictionary (see
-    /// [`crate::grants::PreparedRequest`]) costs a reference count, not an allocation.
-    Text(Arc<str>),
+    Text(Box<str>),
     Number(f64),
     Bool(bool),
     Uuid(u128),
     /// Nanoseconds since the epoch; a date-only value is its midnight UTC.
     Date(i128),
-    /// Sorted and without duplicates, so set operators are merges. A `Vec`, so a scratch
-    /// entity can refill it without allocating.
-    List(Vec<Arc<str>>),
+    /// Sorted and without duplicates, so set operators are merges.
+    List(Box<[Box<str>]>),
 }
 
 impl Slot {
@@ -53,7 +49,7 @@ impl Slot {
             (ValueType::Uuid, Some(Value::String(s))) => parse_uuid(s).map_or(Slot::Unknown, Slot::Uuid),
             (ValueType::Date, Some(Value::String(s))) => parse_date(s).map_or(Slot::Unknown, |d| Slot::Date(d.instant())),
             (ValueType::List, Some(Value::Array(items))) => {
-                let mut out: Vec<Arc<str>> = Vec::with_capacity(items.len());
+                let mut out: Vec<Box<str>> = Vec::with_capacity(items.len());
                 for item in items {
                     match item {
                         Value::String(s) => out.push(s.as_str().into()),
@@ -63,7 +59,7 @@ impl Slot {
                 }
                 out.sort_unstable();
                 out.dedup();
-                Slot::List(out)
+                Slot::List(out.into_boxed_slice())
             }
             _ => Slot::Unknown,
         }
@@ -131,6 +127,6 @@ mod tests {
     fn lists_are_sorted_sets() {
         let s = Schema::builtin();
         let e = PreparedEntity::new(&s, "family", json!({"tags": ["b", "a", "b"]}).as_object().unwrap()).unwrap();
-        assert_eq!(e.slots[3], Slot::List(vec!["a".into(), "b".into()]));
+        assert_eq!(e.slots[3], Slot::List(vec!["a".into(), "b".into()].into_boxed_slice()));
     }
 }

@@ -435,7 +435,7 @@ impl<'a> Scanner<'a> {
             (ValueType::Uuid, Item::Str(s)) => parse_uuid(s.as_str()).map_or(Slot::Unknown, Slot::Uuid),
             (ValueType::Date, Item::Str(s)) => parse_date(s.as_str()).map_or(Slot::Unknown, |d| Slot::Date(d.instant())),
             (ValueType::List, Item::Array) => {
-                let mut out: Vec<std::sync::Arc<str>> = Vec::new();
+                let mut out: Vec<Box<str>> = Vec::new();
                 let mut typed = true;
                 if !self.close_if(b']') {
                     loop {
@@ -457,7 +457,7 @@ impl<'a> Scanner<'a> {
                 }
                 out.sort_unstable();
                 out.dedup();
-                Slot::List(out)
+                Slot::List(out.into_boxed_slice())
             }
             (_, other) => {
                 self.skip_rest(other)?;

@@ -131,7 +131,7 @@ impl Check<SymSlot> for SymTest {
 
 /// One filter restated, or `None` for a filter of another entity type (it matches nothing
 /// of this type). `dicts[slot]` is the sorted dictionary of a text or list attribute.
-pub(crate) fn restate(f: &CompiledFilter, type_index: usize, dicts: &[Vec<Arc<str>>]) -> Option<Node<SymTest>> {
+pub(crate) fn restate(f: &CompiledFilter, type_index: usize, dicts: &[Vec<Box<str>>]) -> Option<Node<SymTest>> {
     if f.type_index != type_index {
         return None;
     }
@@ -164,7 +164,7 @@ pub(crate) struct SymScope {
 }
 
 impl SymScope {
-    pub(crate) fn of<'a>(all: bool, filters: impl IntoIterator<Item = &'a Arc<CompiledFilter>>, type_index: usize, dicts: &[Vec<Arc<str>>]) -> SymScope {
+    pub(crate) fn of<'a>(all: bool, filters: impl IntoIterator<Item = &'a Arc<CompiledFilter>>, type_index: usize, dicts: &[Vec<Box<str>>]) -> SymScope {
         SymScope { all, filters: filters.into_iter().filter_map(|f| restate(f, type_index, dicts)).collect() }
     }
 
@@ -197,11 +197,11 @@ mod tests {
     }
 
     /// The filters' dictionaries, by slot, as the decider builds them.
-    fn dictionaries(schema: &Schema, fs: &[CompiledFilter]) -> Vec<Vec<Arc<str>>> {
+    fn dictionaries(schema: &Schema, fs: &[CompiledFilter]) -> Vec<Vec<Box<str>>> {
         let n = schema.entity_types[fs[0].type_index].attributes.len();
-        let mut dicts: Vec<Vec<Arc<str>>> = vec![Vec::new(); n];
+        let mut dicts: Vec<Vec<Box<str>>> = vec![Vec::new(); n];
         for f in fs {
-            f.conditions(&mut |slot, values| dicts[slot].extend(values.iter().map(|v| Arc::from(&**v))));
+            f.conditions(&mut |slot, values| dicts[slot].extend(values.iter().map(|v| Box::from(&**v))));
         }
         for d in &mut dicts {
             d.sort_unstable();
@@ -211,9 +211,9 @@ mod tests {
     }
 
     /// An entity's slots as the decider writes them.
-    fn interned(schema: &Schema, e: &PreparedEntity, dicts: &[Vec<Arc<str>>]) -> Vec<SymSlot> {
+    fn interned(schema: &Schema, e: &PreparedEntity, dicts: &[Vec<Box<str>>]) -> Vec<SymSlot> {
         let t = &schema.entity_types[e.type_index];
-        let index = |d: &[Arc<str>], s: &str| d.binary_search_by(|x| (**x).cmp(s)).map_or(OTHER, |i| i as u32);
+        let index = |d: &[Box<str>], s: &str| d.binary_search_by(|x| (**x).cmp(s)).map_or(OTHER, |i| i as u32);
         t.attributes
             .iter()
             .enumerate()

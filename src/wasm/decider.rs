@@ -43,7 +43,6 @@ use crate::value::{format_uuid, parse_date, parse_uuid};
 use serde_json::json;
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
 const UNKNOWN: u32 = u32::MAX;
@@ -64,7 +63,7 @@ struct PlanAttr {
 struct Plan {
     attrs: Vec<PlanAttr>,
     /// By slot: sorted, for text and list attributes, the texts the filters compare against.
-    dicts: Vec<Vec<Arc<str>>>,
+    dicts: Vec<Vec<Box<str>>>,
     scope: SymScope,
     read: SymScope,
 }
@@ -83,10 +82,10 @@ impl Plan {
                 }
             });
         }
-        let dicts: Vec<Vec<Arc<str>>> = texts
+        let dicts: Vec<Vec<Box<str>>> = texts
             .into_iter()
             .map(|ts| {
-                let mut dict: Vec<Arc<str>> = ts.into_iter().map(Arc::from).collect();
+                let mut dict: Vec<Box<str>> = ts.into_iter().map(Box::from).collect();
                 dict.sort_unstable();
                 dict.dedup();
                 dict
