@@ -26,6 +26,7 @@
 #![warn(missing_docs)]
 #![allow(missing_docs)] // Field-level docs are on the wire types in pkg/index.d.ts.
 
+mod decimal;
 pub mod diagnostic;
 pub mod eval;
 pub mod grants;

@@ -215,13 +215,42 @@ impl<'de> serde::Deserialize<'de> for StrictValue {
     }
 }
 
-/// Implement `Deserialize` for a record through its reader: one JSON tree, then the reader.
+/// A record read from a JSON tree by its reader (what the wasm bindings read records with,
+/// through [`crate::eval::scan::read_tree`], serde's machinery left out).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) trait FromTree: Sized {
+    fn from_tree(v: &Value) -> Result<Self, ReadError>;
+}
+
+impl FromTree for Value {
+    fn from_tree(v: &Value) -> Result<Self, ReadError> {
+        Ok(v.clone())
+    }
+}
+
+/// `null` is `None`.
+impl<T: FromTree> FromTree for Option<T> {
+    fn from_tree(v: &Value) -> Result<Self, ReadError> {
+        match v {
+            Value::Null => Ok(None),
+            v => T::from_tree(v).map(Some),
+        }
+    }
+}
+
+/// Implement `Deserialize` (for serde users) and [`FromTree`] for a record through its
+/// reader: one JSON tree, then the reader.
 macro_rules! deserialize_via_reader {
     ($t:ty, $read:path) => {
         impl<'de> serde::Deserialize<'de> for $t {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let $crate::record::StrictValue(v) = $crate::record::StrictValue::deserialize(d)?;
                 $read(&v, String::new()).map_err(serde::de::Error::custom)
+            }
+        }
+        impl $crate::record::FromTree for $t {
+            fn from_tree(v: &serde_json::Value) -> Result<Self, $crate::record::ReadError> {
+                $read(v, String::new())
             }
         }
     };

@@ -11,6 +11,7 @@
 
 use super::entity::{PreparedEntity, Slot};
 use crate::schema::{Schema, ValueType};
+use crate::decimal::parse_f64;
 use crate::value::{parse_date, parse_uuid};
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -52,6 +53,19 @@ fn special(b: &[u8], from: usize) -> usize {
         i += 8;
     }
     b[i..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).map_or(b.len(), |n| i + n)
+}
+
+/// Read a whole document as a JSON tree, strictly: a repeated key in any object is an error
+/// (fail closed: `{"revoked": true, "revoked": false}` must not read as either), as are numbers
+/// out of range, lone surrogates, nesting past [`MAX_NESTING`] and text after the document.
+///
+/// This is the crate's one JSON parser (records, drafts, requests' attributes): serde_json's
+/// own reader, with its float tables, stays out of the wasm module.
+pub(crate) fn read_tree(text: &str) -> Result<serde_json::Value, ScanError> {
+    let mut s = Scanner::new(text);
+    let v = s.tree()?;
+    s.finish()?;
+    Ok(v)
 }
 
 /// The keys met so far in one object, to refuse a repeated key as the JSON-tree path does
@@ -216,7 +230,8 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    fn number(&mut self) -> Result<f64, ScanError> {
+    /// A number's text, checked against JSON's grammar.
+    fn number_text(&mut self) -> Result<&'a str, ScanError> {
         let b = self.bytes();
         let start = self.pos;
         let mut i = start;
@@ -254,16 +269,94 @@ impl<'a> Scanner<'a> {
             }
         }
         self.pos = i;
-        // The slice is JSON number grammar. serde_json reads it (correctly rounded, with the
-        // crate's `float_roundtrip`), which also keeps a second float parser out of the wasm.
-        // (Read as a JSON value: a typed f64 read would link serde's type-error formatting.)
-        match serde_json::from_str::<crate::record::StrictValue>(&self.text[start..i]).ok().and_then(|v| v.0.as_f64()) {
-            Some(n) if n.is_finite() => Ok(n),
-            _ => {
-                self.pos = start;
+        Ok(&self.text[start..i])
+    }
+
+    fn number(&mut self) -> Result<f64, ScanError> {
+        let text = self.number_text()?;
+        match parse_f64(text) {
+            Some(n) => Ok(n),
+            None => {
+                self.pos -= text.len();
                 self.error("number out of range")
             }
         }
+    }
+
+    /// A number as a JSON tree holds it, with serde_json's rules: an integer literal that
+    /// fits `u64` (or, negative and nonzero, `i64`) stays an integer, anything else is an
+    /// `f64` (so `-0` is the float `-0.0`).
+    fn tree_number(&mut self) -> Result<serde_json::Number, ScanError> {
+        let text = self.number_text()?;
+        if !text.contains(['.', 'e', 'E']) {
+            match text.strip_prefix('-') {
+                None => {
+                    if let Ok(n) = text.parse::<u64>() {
+                        return Ok(n.into());
+                    }
+                }
+                Some(_) => {
+                    if let Ok(n) = text.parse::<i64>() {
+                        if n != 0 {
+                            return Ok(n.into());
+                        }
+                    }
+                }
+            }
+        }
+        match parse_f64(text).and_then(serde_json::Number::from_f64) {
+            Some(n) => Ok(n),
+            None => {
+                self.pos -= text.len();
+                self.error("number out of range")
+            }
+        }
+    }
+
+    /// The rest of a JSON tree whose first item was read (the number case is read by the
+    /// caller). Repeated keys are refused by [`Scanner::fields`], nesting by [`Scanner::open`].
+    fn tree_rest(&mut self, first: Item<'a>) -> Result<serde_json::Value, ScanError> {
+        use serde_json::Value;
+        Ok(match first {
+            Item::Null => Value::Null,
+            Item::Bool(b) => Value::Bool(b),
+            Item::Number(n) => serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number),
+            Item::Str(s) => Value::String(match s {
+                Str::Borrowed(b) => b.to_owned(),
+                Str::Owned(o) => o,
+            }),
+            Item::Array => {
+                let mut items = Vec::new();
+                if !self.close_if(b']') {
+                    loop {
+                        items.push(self.tree()?);
+                        if !self.eat(b',') {
+                            self.close(b']')?;
+                            break;
+                        }
+                    }
+                }
+                Value::Array(items)
+            }
+            Item::Object => {
+                let mut map = serde_json::Map::new();
+                self.fields(|s, key| {
+                    let v = s.tree()?;
+                    map.insert(key.as_str().to_owned(), v);
+                    Ok(())
+                })?;
+                Value::Object(map)
+            }
+        })
+    }
+
+    /// Read one value as a JSON tree.
+    pub(crate) fn tree(&mut self) -> Result<serde_json::Value, ScanError> {
+        if let Some(b'-' | b'0'..=b'9') = self.peek() {
+            return self.tree_number().map(serde_json::Value::Number);
+        }
+        let it = self.item()?;
+        self.tree_rest(it)
     }
 
     fn string(&mut self) -> Result<Str<'a>, ScanError> {
@@ -613,6 +706,35 @@ pub(crate) fn read_entity(s: &mut Scanner<'_>, schema: &Schema) -> Result<Option
 mod tests {
     use super::*;
     use crate::Entity;
+
+    /// The tree reader reads what serde_json reads (same values, same number kinds, same
+    /// refusals), repeated keys aside, which both refuse.
+    #[test]
+    fn trees_match_serde_json() {
+        let strict = |t: &str| serde_json::from_str::<crate::record::StrictValue>(t).map(|v| v.0).ok();
+        for doc in [
+            "null", "true", " false ", "0", "-0", "1.0", "1e2", "-1E-2", "12345678901234567890", "18446744073709551615",
+            "18446744073709551616", "-9223372036854775808", "-9223372036854775809", "0.30000000000000004", "5e-324", "1e-400",
+            r#""a\u00e9\ud83d\ude00\n\"x\"""#, r#"[1, "two", [3.5, {"four": null}], {}]"#, r#"{"a": {"b": [true, false]}, "c": -7}"#,
+            "[]", "{}", "\"\"",
+        ] {
+            let got = read_tree(doc).ok();
+            assert_eq!(got, strict(doc), "{doc}");
+            assert!(got.is_some(), "{doc}");
+            // Integers stay integers and floats floats: the text written back is the same.
+            assert_eq!(got.map(|v| v.to_string()), strict(doc).map(|v| v.to_string()), "{doc}");
+        }
+        for bad in [
+            "", "nul", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "-", "1e", "1e309", "-1e400000", "[1] 2", "\"\\ud800\"",
+            "\"\\udc00x\"", "\"\\x\"", "\"a\u{1}\"", r#"{"a":1,"a":2}"#, r#"[{"k":{"x":1,"x":1}}]"#, "{1:2}", "[",
+        ] {
+            assert_eq!(read_tree(bad).ok(), None, "{bad}");
+            assert_eq!(strict(bad), None, "{bad}");
+        }
+        let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(read_tree(&deep(MAX_NESTING)).is_ok() && strict(&deep(MAX_NESTING)).is_some());
+        assert!(read_tree(&deep(MAX_NESTING + 1)).is_err() && strict(&deep(MAX_NESTING + 1)).is_none());
+    }
 
     fn via_scanner(text: &str) -> Result<Option<PreparedEntity>, ScanError> {
         let schema = Schema::builtin();

@@ -191,11 +191,9 @@ impl Request {
                 // Rare (create and update only): read through the JSON tree.
                 "attributes" => {
                     let at = s.offset();
-                    s.skip_value()?;
-                    let end = s.offset();
-                    match serde_json::from_str::<crate::record::StrictValue>(&text[at..end]).map(|v| v.0) {
-                        Ok(Value::Null) => Ok(()),
-                        Ok(Value::Object(m)) => {
+                    match s.tree()? {
+                        Value::Null => Ok(()),
+                        Value::Object(m) => {
                             attrs = Some(m);
                             Ok(())
                         }

@@ -4,6 +4,7 @@
 use super::ast::{Condition, ConditionRanges, GroupKind, Predicate, TextRange};
 use super::lex::{tokenize, Token, TokenKind};
 use crate::diagnostic::{Code, Diagnostic, Span};
+use crate::eval::scan::read_tree;
 use crate::limits::{MAX_PARSE_NESTING, MAX_TEXT_BYTES};
 use serde_json::Value;
 
@@ -217,13 +218,13 @@ impl<'a> Parser<'a> {
     fn scalar(&mut self) -> Result<Value, Diagnostic> {
         let t = self.next();
         match t.kind {
-            // Read as a JSON value, not a typed String: one JSON code path in the wasm module.
-            TokenKind::String => match serde_json::from_str::<crate::record::StrictValue>(t.text).map(|v| v.0) {
+            // String and number literals are JSON's: the crate's JSON reader reads them.
+            TokenKind::String => match read_tree(t.text) {
                 Ok(v @ Value::String(_)) => Ok(v),
                 Ok(_) => Err(self.error_at(t.range, "this string is not a valid JSON string")),
-                Err(e) => Err(self.error_at(t.range, format!("this string is not a valid JSON string: {e}"))),
+                Err(e) => Err(self.error_at(t.range, format!("this string is not a valid JSON string: {}", e.message))),
             },
-            TokenKind::Number => match serde_json::from_str::<crate::record::StrictValue>(t.text).map(|v| v.0) {
+            TokenKind::Number => match read_tree(t.text) {
                 Ok(v @ Value::Number(_)) => Ok(v),
                 _ => Err(self.error_at(t.range, format!("`{}` is out of the range of numbers", t.text))),
             },

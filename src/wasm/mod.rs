@@ -17,9 +17,9 @@ use crate::preview::{check_previewable, count_matches};
 use crate::schema::{Operator, ValueType};
 use crate::validate::{compile_source, validate as validate_draft, FilterDraft, PredicateSource};
 use crate::{limits, Diagnostic, Schema};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
-use crate::record::StrictValue;
+use crate::eval::scan::read_tree;
+use crate::record::FromTree;
 use serde_json::{json, Value};
 use std::cell::{Ref, RefCell, RefMut};
 use std::rc::Rc;
@@ -43,8 +43,10 @@ fn answer(a: Answer) -> String {
     a.unwrap_or_else(|Misuse(m)| out(&json!({ "type_error": m })))
 }
 
-fn read<T: DeserializeOwned>(text: &str, what: &str) -> Result<T, Misuse> {
-    serde_json::from_str(text).map_err(|e| Misuse(format!("{what}: {e}")))
+/// A record from JSON text: the crate's strict JSON reader, then the record's reader.
+fn read<T: FromTree>(text: &str, what: &str) -> Result<T, Misuse> {
+    let tree = read_tree(text).map_err(|e| Misuse(format!("{what}: {e}")))?;
+    T::from_tree(&tree).map_err(|e| Misuse(format!("{what}: {e}")))
 }
 
 fn errors(ds: &[Diagnostic]) -> String {
@@ -114,7 +116,7 @@ fn remember(Misuse(m): Misuse) -> u32 {
 
 /// `{entity_type, predicate? | predicate_text?}`: the part of a filter evaluation needs.
 fn predicate_input(text: &str, what: &str) -> Result<(String, PredicateSource), Misuse> {
-    let StrictValue(v) = read(text, what)?;
+    let v: Value = read(text, what)?;
     let read = || -> Result<(String, PredicateSource), crate::record::ReadError> {
         let f = crate::record::Fields::of(&v, String::new())?;
         let src = match (f.get("predicate"), f.opt_string("predicate_text")?) {
@@ -140,7 +142,7 @@ pub fn parse(text: &str) -> String {
 #[wasm_bindgen]
 pub fn format(predicate: &str) -> String {
     answer((|| {
-        let StrictValue(v) = read(predicate, "predicate")?;
+        let v: Value = read(predicate, "predicate")?;
         Ok(match predicate_from_json(&v, "$") {
             Ok(p) => out(&json!({"ok": true, "text": p.to_string()})),
             Err(ds) => errors(&ds),
@@ -171,7 +173,7 @@ pub fn validate(filter: &str) -> String {
 pub fn matches(filter: &str, attributes: &str) -> String {
     answer((|| {
         let (t, src) = predicate_input(filter, "filter")?;
-        let StrictValue(Value::Object(attrs)) = read(attributes, "attributes")? else {
+        let Value::Object(attrs) = read::<Value>(attributes, "attributes")? else {
             return Err(Misuse("attributes: expected an object".into()));
         };
         let schema = Schema::builtin();
