@@ -13,7 +13,7 @@ use crate::schema::{Action, Schema};
 use crate::validate::{compile_source, PredicateSource};
 use crate::value::parse_uuid;
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use std::sync::Arc;
 
 /// An entity ready for decisions: its id, workspace and prepared attributes.
@@ -113,6 +113,21 @@ pub struct Scope {
     pub filters: Vec<Arc<CompiledFilter>>,
 }
 
+/// The wire form: `{"all": true}`, or `{"all": false, "any": [predicate, ...]}` with the
+/// eligible filters' predicates in their JSON form.
+impl Serialize for Scope {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("all", &self.all)?;
+        if !self.all {
+            let any: Vec<Value> = self.filters.iter().map(|f| predicate_to_json(f.predicate())).collect();
+            m.serialize_entry("any", &any)?;
+        }
+        m.end()
+    }
+}
+
 impl Scope {
     /// Whether an entity is in scope.
     #[inline]
@@ -125,13 +140,9 @@ impl Scope {
         !self.all && self.filters.is_empty()
     }
 
-    /// The wire form.
+    /// The wire form (see its `Serialize`).
     pub fn to_json(&self) -> Value {
-        if self.all {
-            json!({"all": true})
-        } else {
-            json!({"all": false, "any": self.filters.iter().map(|f| predicate_to_json(f.predicate())).collect::<Vec<_>>()})
-        }
+        serde_json::to_value(self).unwrap_or(Value::Null)
     }
 
     /// Read the wire form for an entity type, validating every predicate (a data service must

@@ -68,6 +68,17 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// The wire name: `"get"`, `"list"`, `"create"`, `"update"`, `"download"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Get => "get",
+            Operation::List => "list",
+            Operation::Create => "create",
+            Operation::Update => "update",
+            Operation::Download => "download",
+        }
+    }
+
     /// The action a request of this kind needs.
     pub fn action(self) -> Action {
         match self {

@@ -94,7 +94,7 @@ pub struct UnpreparableOperation(pub Operation);
 
 impl fmt::Display for UnpreparableOperation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let op = serde_json::to_value(self.0).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+        let op = self.0.as_str();
         write!(f, "a prepared request decides get, list and download; decide a {op} with PolicyStore::decide")
     }
 }

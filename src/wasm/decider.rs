@@ -40,7 +40,7 @@ use crate::eval::symbolic::{Bits, SymScope, SymSlot, OTHER};
 use crate::grants::{Operation, PolicyStore, PreparedRequest, Request};
 use crate::schema::ValueType;
 use crate::value::{format_uuid, parse_date, parse_uuid};
-use serde_json::json;
+use super::text::{array, Obj};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -216,7 +216,7 @@ impl Decider {
     pub fn plan(&mut self) -> String {
         self.refresh();
         let store = self.store.borrow();
-        let attrs: Vec<_> = self
+        let attrs: Vec<String> = self
             .entity_type
             .as_deref()
             .and_then(|name| store.schema().entity_type(name))
@@ -226,20 +226,22 @@ impl Decider {
                     .iter()
                     .map(|a| {
                         let name = &t.attributes[a.slot].name;
+                        let o = Obj::new().field("name", name).field("type", &a.value_type);
                         match a.value_type {
-                            ValueType::Text | ValueType::List => json!({"name": name, "type": a.value_type, "dict": self.plan.dicts[a.slot].iter().map(|s| &**s).collect::<Vec<_>>()}),
-                            other => json!({"name": name, "type": other}),
+                            ValueType::Text | ValueType::List => o.field("dict", &self.plan.dicts[a.slot]),
+                            _ => o,
                         }
+                        .end()
                     })
                     .collect()
             })
             .unwrap_or_default();
-        super::out(&json!({
-            "version": self.version,
-            "workspace": self.workspace.map(format_uuid),
-            "entityType": self.entity_type,
-            "attrs": attrs,
-        }))
+        Obj::new()
+            .field("version", &self.version)
+            .field("workspace", &self.workspace.map(format_uuid))
+            .field("entityType", &self.entity_type)
+            .raw("attrs", &array(attrs))
+            .end()
     }
 
     /// Whether an entity's `workspace_id` text names the request's workspace.

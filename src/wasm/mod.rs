@@ -17,14 +17,14 @@ use crate::preview::{check_previewable, count_matches};
 use crate::schema::{Operator, ValueType};
 use crate::validate::{compile_source, validate as validate_draft, FilterDraft, PredicateSource};
 use crate::{limits, Diagnostic, Schema};
-use serde::Serialize;
 use crate::eval::scan::read_tree;
 use crate::record::FromTree;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::cell::{Ref, RefCell, RefMut};
 use std::rc::Rc;
 
 mod decider;
+mod text;
 pub use decider::Decider;
 use wasm_bindgen::prelude::*;
 
@@ -33,14 +33,10 @@ struct Misuse(String);
 
 type Answer = Result<String, Misuse>;
 
-fn out<T: Serialize + ?Sized>(v: &T) -> String {
-    // INVARIANT: every type serialized here is plain data with string keys, which serde_json
-    // cannot fail on; the fallback only keeps the boundary total.
-    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
-}
+use text::{array, text as out, Obj};
 
 fn answer(a: Answer) -> String {
-    a.unwrap_or_else(|Misuse(m)| out(&json!({ "type_error": m })))
+    a.unwrap_or_else(|Misuse(m)| Obj::new().field("type_error", &m).end())
 }
 
 /// A record from JSON text: the crate's strict JSON reader, then the record's reader.
@@ -50,7 +46,7 @@ fn read<T: FromTree>(text: &str, what: &str) -> Result<T, Misuse> {
 }
 
 fn errors(ds: &[Diagnostic]) -> String {
-    out(&json!({"ok": false, "errors": ds}))
+    Obj::new().field("ok", &false).field("errors", ds).end()
 }
 
 fn request_from(text: &str) -> Result<Request, Misuse> {
@@ -133,7 +129,7 @@ fn predicate_input(text: &str, what: &str) -> Result<(String, PredicateSource), 
 #[wasm_bindgen]
 pub fn parse(text: &str) -> String {
     match crate::parse(text) {
-        Ok(p) => out(&json!({"ok": true, "predicate": predicate_to_json(&p), "text": p.to_string()})),
+        Ok(p) => Obj::new().field("ok", &true).field("predicate", &predicate_to_json(&p)).field("text", &p.to_string()).end(),
         Err(d) => errors(&[d]),
     }
 }
@@ -144,7 +140,7 @@ pub fn format(predicate: &str) -> String {
     answer((|| {
         let v: Value = read(predicate, "predicate")?;
         Ok(match predicate_from_json(&v, "$") {
-            Ok(p) => out(&json!({"ok": true, "text": p.to_string()})),
+            Ok(p) => Obj::new().field("ok", &true).field("text", &p.to_string()).end(),
             Err(ds) => errors(&ds),
         })
     })())
@@ -156,15 +152,14 @@ pub fn validate(filter: &str) -> String {
     answer((|| {
         let draft: FilterDraft = read(filter, "filter")?;
         let v = validate_draft(&Schema::builtin(), &draft);
-        let mut o = json!({"valid": v.is_valid(), "errors": v.errors, "warnings": v.warnings});
+        let mut o = Obj::new().field("valid", &v.is_valid()).field("errors", &v.errors).field("warnings", &v.warnings);
         if let Some(p) = &v.predicate {
-            o["predicate"] = predicate_to_json(p);
-            o["text"] = Value::String(p.to_string());
+            o = o.field("predicate", &predicate_to_json(p)).field("text", &p.to_string());
         }
         if let Some(f) = v.filter.as_ref().filter(|_| v.errors.is_empty()) {
-            o["searchable"] = Value::Bool(f.is_searchable());
+            o = o.field("searchable", &f.is_searchable());
         }
-        Ok(out(&o))
+        Ok(o.end())
     })())
 }
 
@@ -180,7 +175,7 @@ pub fn matches(filter: &str, attributes: &str) -> String {
         Ok(match compile_source(&schema, &t, &src) {
             Ok((f, _)) => {
                 let e = crate::PreparedEntity::new(&schema, &t, &attrs);
-                out(&json!({"ok": true, "matches": e.is_some_and(|e| f.matches(&e))}))
+                Obj::new().field("ok", &true).field("matches", &e.is_some_and(|e| f.matches(&e))).end()
             }
             Err(ds) => errors(&ds),
         })
@@ -195,52 +190,57 @@ pub fn preview(filter: &str, entities: &EntitySet) -> String {
         let schema = Schema::builtin();
         let v = validate_draft(&schema, &draft);
         let Some(f) = v.filter.filter(|_| v.errors.is_empty()) else {
-            return Ok(out(&json!({"ok": false, "error": "invalid_filter", "errors": v.errors})));
+            return Ok(Obj::new().field("ok", &false).field("error", "invalid_filter").field("errors", &v.errors).end());
         };
         if let Err(d) = check_previewable(&schema, &f) {
-            return Ok(out(&json!({"ok": false, "error": d.code, "errors": [d]})));
+            return Ok(Obj::new().field("ok", &false).field("error", &d.code).field("errors", &[&d]).end());
         }
         let p = count_matches(&f, entities.rows.iter().map(|r| &r.entity).filter(|e| e.entity_type() == draft.entity_type));
-        Ok(out(&json!({"ok": true, "count": p.count, "truncated": p.truncated})))
+        Ok(Obj::new().field("ok", &true).field("count", &p.count).field("truncated", &p.truncated).end())
     })())
 }
 
 /// The schema as a builder needs it.
 #[wasm_bindgen(js_name = describeSchema)]
 pub fn describe_schema() -> String {
-    out(&describe(&Schema::builtin()))
+    describe(&Schema::builtin())
 }
 
-fn describe(s: &Schema) -> Value {
-    let types: Vec<Value> = s
-        .entity_types
-        .iter()
-        .map(|t| {
-            let attrs: Vec<Value> = t
-                .attributes
-                .iter()
-                .map(|a| {
-                    let ops: Vec<&str> = if a.filterable { a.value_type.operators().iter().map(|o| o.as_str()).collect() } else { vec![] };
-                    json!({"name": a.name, "type": a.value_type, "filterable": a.filterable, "operators": ops, "searchable": t.searchable(&a.name, None)})
-                })
-                .collect();
-            let unsearchable: Vec<Operator> = t.search.as_ref().map(|s| s.unsupported_operators.clone()).unwrap_or_default();
-            json!({"name": t.name, "collection": t.collection, "actions": t.actions, "attributes": attrs,
-                   "previewable": t.previewable, "unsearchable_operators": unsearchable})
-        })
-        .collect();
-    let ops: serde_json::Map<String, Value> =
-        ValueType::ALL.iter().map(|v| (v.as_str().to_string(), json!(v.operators().iter().map(|o| o.as_str()).collect::<Vec<_>>()))).collect();
-    json!({
-        "entity_types": types,
-        "operators": ops,
-        "limits": {
-            "max_depth": limits::MAX_DEPTH, "max_group_children": limits::MAX_GROUP_CHILDREN,
-            "max_name_chars": limits::MAX_NAME_CHARS, "max_description_chars": limits::MAX_DESCRIPTION_CHARS,
-            "max_text_bytes": limits::MAX_TEXT_BYTES, "max_list_values": limits::MAX_LIST_VALUES,
-            "max_string_chars": limits::MAX_STRING_CHARS, "preview_cap": limits::PREVIEW_CAP,
-        }
-    })
+fn describe(s: &Schema) -> String {
+    let names = |ops: &[Operator]| array(ops.iter().map(|o| out(o.as_str())));
+    let types = s.entity_types.iter().map(|t| {
+        let attrs = t.attributes.iter().map(|a| {
+            let ops = if a.filterable { a.value_type.operators() } else { &[] };
+            Obj::new()
+                .field("name", &a.name)
+                .field("type", &a.value_type)
+                .field("filterable", &a.filterable)
+                .raw("operators", &names(ops))
+                .field("searchable", &t.searchable(&a.name, None))
+                .end()
+        });
+        let unsearchable = t.search.as_ref().map_or(&[][..], |s| &s.unsupported_operators[..]);
+        Obj::new()
+            .field("name", &t.name)
+            .field("collection", &t.collection)
+            .field("actions", &t.actions)
+            .raw("attributes", &array(attrs))
+            .field("previewable", &t.previewable)
+            .field("unsearchable_operators", unsearchable)
+            .end()
+    });
+    let ops = ValueType::ALL.iter().fold(Obj::new(), |o, v| o.raw(v.as_str(), &names(v.operators()))).end();
+    let limits = Obj::new()
+        .field("max_depth", &limits::MAX_DEPTH)
+        .field("max_group_children", &limits::MAX_GROUP_CHILDREN)
+        .field("max_name_chars", &limits::MAX_NAME_CHARS)
+        .field("max_description_chars", &limits::MAX_DESCRIPTION_CHARS)
+        .field("max_text_bytes", &limits::MAX_TEXT_BYTES)
+        .field("max_list_values", &limits::MAX_LIST_VALUES)
+        .field("max_string_chars", &limits::MAX_STRING_CHARS)
+        .field("preview_cap", &limits::PREVIEW_CAP)
+        .end();
+    Obj::new().raw("entity_types", &array(types)).raw("operators", &ops).raw("limits", &limits).end()
 }
 
 fn load_world(world: &str) -> Result<crate::grants::LoadedWorld, Misuse> {
@@ -377,7 +377,7 @@ impl Store {
         answer((|| {
             let r: FilterRecord = read(record, "filter record")?;
             Ok(match self.store_mut().put_filter(r) {
-                Ok(p) => out(&json!({"ok": true, "warnings": p.warnings, "keys_affected": p.keys_affected})),
+                Ok(p) => Obj::new().field("ok", &true).field("warnings", &p.warnings).field("keys_affected", &p.keys_affected).end(),
                 Err(ds) => errors(&ds),
             })
         })())
@@ -427,7 +427,7 @@ impl Store {
         answer((|| {
             let (_, src) = predicate_input(edit, "edit")?;
             Ok(match self.store().edit_impact_rows(filter_id, &src, &entities.rows) {
-                Ok(i) => out(&json!({"ok": true, "keys": i.keys, "gained": i.gained, "lost": i.lost})),
+                Ok(i) => Obj::new().field("ok", &true).field("keys", &i.keys).field("gained", &i.gained).field("lost", &i.lost).end(),
                 Err(ds) => errors(&ds),
             })
         })())
@@ -483,7 +483,7 @@ impl Store {
         answer((|| {
             let req = request_from(request)?;
             Ok(match self.store().authorize_list(key_id.as_deref(), &req) {
-                Ok(a) => out(&json!({"status": 200, "scope": a.scope.to_json(), "require_match": a.require_match})),
+                Ok(a) => Obj::new().field("status", &200).field("scope", &a.scope).field("require_match", &a.require_match).end(),
                 Err(d) => out(&d),
             })
         })())
