@@ -14,7 +14,6 @@ use crate::schema::{Schema, ValueType};
 use crate::decimal::parse_f64;
 use crate::value::{parse_date, parse_uuid};
 use std::borrow::Cow;
-use std::collections::BTreeSet;
 
 /// Deepest nesting of arrays and objects the reader accepts, counted from the document's
 /// outermost container: serde_json's (it refuses the 128th nested container), so that the two
@@ -68,35 +67,46 @@ pub(crate) fn read_tree(text: &str) -> Result<serde_json::Value, ScanError> {
     Ok(v)
 }
 
-/// The keys met so far in one object, to refuse a repeated key as the JSON-tree path does
-/// (`record::StrictValue`). A list while small (most objects have a handful of keys), a tree
-/// past that, so a hostile object with many keys costs `n log n`, not `n²`.
+/// The keys met so far in one object, to refuse a repeated key as the JSON-tree path does.
+/// The first few are compared as they come (most objects have a handful of keys); past
+/// those, the rest are only collected and checked by sorting once the object ends, so a
+/// hostile object with many keys costs `n log n`, not `n²`.
 struct SeenKeys<'a> {
-    few: Vec<Cow<'a, str>>,
-    many: BTreeSet<Cow<'a, str>>,
+    /// Each key with the offset where it starts.
+    keys: Vec<(Cow<'a, str>, usize)>,
 }
+
+/// How many keys are compared as they come.
+const FEW_KEYS: usize = 16;
 
 impl<'a> SeenKeys<'a> {
     fn new() -> Self {
-        SeenKeys { few: Vec::new(), many: BTreeSet::new() }
+        SeenKeys { keys: Vec::new() }
     }
 
-    /// Record `key`; false when it was already there.
-    fn insert(&mut self, key: &Str<'a>) -> bool {
+    /// Record `key`, found at `at`; false when it repeats one of the first few.
+    fn insert(&mut self, key: &Str<'a>, at: usize) -> bool {
         let k = key.as_str();
-        if self.few.iter().any(|f| f == k) {
+        if self.keys.len() < FEW_KEYS && self.keys.iter().any(|(f, _)| f == k) {
             return false;
         }
         let owned = match key {
             Str::Borrowed(b) => Cow::Borrowed(*b),
             Str::Owned(o) => Cow::Owned(o.clone()),
         };
-        if self.few.len() < 16 {
-            self.few.push(owned);
-            true
-        } else {
-            self.many.insert(owned)
+        self.keys.push((owned, at));
+        true
+    }
+
+    /// Once the object has ended: the first repeated key in document order (its offset and
+    /// text), if there are more keys than were compared as they came.
+    fn first_repeat(mut self) -> Option<(usize, String)> {
+        if self.keys.len() <= FEW_KEYS {
+            return None;
         }
+        self.keys.sort_unstable();
+        let repeat = self.keys.windows(2).filter(|w| w[0].0 == w[1].0).min_by_key(|w| w[1].1)?;
+        Some((repeat[1].1, repeat[1].0.to_string()))
     }
 }
 
@@ -498,14 +508,19 @@ impl<'a> Scanner<'a> {
             }
             let at = self.pos;
             let key = self.string()?;
-            if !seen.insert(&key) {
+            if !seen.insert(&key, at) {
                 self.pos = at;
                 return self.error(format!("the key `{}` is repeated", key.as_str()));
             }
             self.expect(b':')?;
             field(self, key)?;
             if !self.eat(b',') {
-                return self.close(b'}');
+                self.close(b'}')?;
+                if let Some((at, key)) = seen.first_repeat() {
+                    self.pos = at;
+                    return self.error(format!("the key `{key}` is repeated"));
+                }
+                return Ok(());
             }
         }
     }
@@ -730,6 +745,15 @@ mod tests {
         ] {
             assert_eq!(read_tree(bad).ok(), None, "{bad}");
             assert_eq!(strict(bad), None, "{bad}");
+        }
+        // Past the keys compared as they come, a repeat is still found, at its second use.
+        let many = |n: usize, extra: &str| format!("{{{}{extra}}}", (0..n).map(|i| format!("\"k{i}\":{i}")).collect::<Vec<_>>().join(","));
+        assert_eq!(read_tree(&many(100, "")).ok(), strict(&many(100, "")));
+        for (n, extra) in [(100, ",\"k57\":0"), (100, ",\"k3\":0"), (20, ",\"k19\":0,\"k2\":1")] {
+            let doc = many(n, extra);
+            let e = read_tree(&doc).unwrap_err();
+            assert_eq!(e.offset, doc.len() - extra.len(), "{e}"); // the repeat's opening quote
+            assert!(strict(&doc).is_none());
         }
         let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
         assert!(read_tree(&deep(MAX_NESTING)).is_ok() && strict(&deep(MAX_NESTING)).is_some());
