@@ -141,3 +141,53 @@ fn the_entity_handed_over_must_be_the_one_the_request_names() {
     assert_eq!(s.decide(Some("k"), &other, Data::One(Some(&r))), s.decide(Some("k"), &other, Data::One(None)));
     assert_eq!(s.decide(Some("k"), &other, Data::One(Some(&r))).status, 404);
 }
+
+#[test]
+fn edit_impact_counts_a_repeated_id_once_at_its_first_row() {
+    let s = store();
+    let ent = |id: &str, ws: &str, pt: &str| Entity {
+        id: id.into(), workspace_id: ws.into(), entity_type: "detail".into(),
+        attributes: json!({"project_type": pt}).as_object().unwrap().clone(),
+    };
+    let other_ws = "a1000000-0000-4000-8000-00000000000b";
+    let entities = vec![
+        ent("e1", W, "typical"),   // lost by the edit
+        ent("e2", W, "project"),   // gained
+        ent("e1", W, "project"),   // a repeat of e1: ignored, though the edit would gain it
+        ent("e3", other_ws, "project"), // another workspace: ignored
+        ent("e4", W, "typical"),   // lost
+        ent("e2", W, "typical"),   // a repeat of e2: ignored
+        ent("e0", W, "project"),   // gained, listed in document order
+    ];
+    let edit = portcullis::PredicateSource::Text(r#"project_type eq "project""#.into());
+    let impact = s.edit_impact("typical", &edit, &entities).unwrap();
+    assert_eq!(impact.keys, 1);
+    assert_eq!(impact.gained, vec!["e2".to_string(), "e0".to_string()]);
+    assert_eq!(impact.lost, vec!["e1".to_string(), "e4".to_string()]);
+}
+
+#[test]
+fn a_world_finds_the_entity_a_request_names_by_its_uuid() {
+    use portcullis::grants::World;
+    let id = "e0000000-0000-4000-8000-000000000001";
+    let world: World = serde_json::from_value(json!({
+        "firms": [{"id": F, "workspaces": [W]}],
+        "filters": [{"id": "typical", "workspace_id": W, "entity_type": "detail", "name": "T", "predicate_text": "project_type eq \"typical\""}],
+        "entities": [
+            {"id": id, "workspace_id": W, "entity_type": "detail", "attributes": {"project_type": "project"}},
+            {"id": "not-a-uuid", "workspace_id": W, "entity_type": "detail", "attributes": {"project_type": "typical"}},
+            // The last entity with an id is the one a request names.
+            {"id": id.to_uppercase(), "workspace_id": W, "entity_type": "detail", "attributes": {"project_type": "typical"}},
+        ]
+    })).unwrap();
+    let w = world.load(Schema::builtin());
+    let key: Key = serde_json::from_value(json!({"id": "k", "firm_id": F, "grants": [{"workspace_id": W, "filter": "typical", "actions": ["read"]}]})).unwrap();
+    let req = |v: serde_json::Value| -> Request { serde_json::from_value(v).unwrap() };
+    let get = req(json!({"operation": "get", "workspace_id": W, "entity_type": "detail", "id": id}));
+    assert_eq!(w.decide(Some(&key), &get).status, 200);
+    let elsewhere = req(json!({"operation": "get", "workspace_id": "a1000000-0000-4000-8000-00000000000b", "entity_type": "detail", "id": id}));
+    assert_eq!(w.decide(Some(&key), &elsewhere).status, 404);
+    let list = req(json!({"operation": "list", "workspace_id": W, "entity_type": "detail"}));
+    assert_eq!(w.decide(Some(&key), &list).ids, Some(vec![id.to_uppercase()]));
+    assert_eq!(w.decide(None, &get).status, 401);
+}

@@ -12,7 +12,7 @@ use crate::validate::{validate, FilterDraft, PredicateSource};
 use crate::value::parse_uuid;
 use serde::Serialize;
 use super::fast_hash::FastMap;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -484,11 +484,16 @@ impl PolicyStore {
         let (new, _) = crate::validate::compile_source(&self.schema, f.compiled.entity_type(), edit)?;
         let type_index = self.schema.type_index(&f.record.entity_type);
         let (mut gained, mut lost) = (Vec::new(), Vec::new());
-        let mut seen = HashSet::new();
-        for r in rows {
-            if r.workspace != Some(f.workspace) || Some(r.entity.type_index) != type_index || !seen.insert(r.id.as_str()) {
-                continue;
-            }
+        let here: Vec<&Row> = rows.iter().filter(|r| r.workspace == Some(f.workspace) && Some(r.entity.type_index) == type_index).collect();
+        // An id counted once, at its first row: found by one stable sort of the rows by id
+        // (entity ids come from data, so no hash set a chosen set of ids could flood).
+        let mut by_id: Vec<usize> = (0..here.len()).collect();
+        by_id.sort_by(|&a, &b| here[a].id.cmp(&here[b].id));
+        let mut repeat = vec![false; here.len()];
+        for w in by_id.windows(2) {
+            repeat[w[1]] = here[w[0]].id == here[w[1]].id;
+        }
+        for (r, _) in here.iter().zip(&repeat).filter(|(_, &rep)| !rep) {
             match (f.compiled.matches(&r.entity), new.matches(&r.entity)) {
                 (false, true) => gained.push(r.id.clone()),
                 (true, false) => lost.push(r.id.clone()),

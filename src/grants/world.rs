@@ -9,7 +9,6 @@ use crate::eval::Entity;
 use crate::schema::Schema;
 use crate::value::parse_uuid;
 use crate::record::{deserialize_via_reader, Fields, ReadError};
-use std::collections::HashMap;
 
 /// The document form of a world.
 #[derive(Clone, Debug, Default)]
@@ -28,12 +27,16 @@ impl World {
 
 deserialize_via_reader!(World, World::read);
 
-/// A world loaded: the store, and the entities by (workspace, type) and by id.
+/// A world loaded: the store, and the entities as rows.
+///
+/// A world is for one-shot decisions (a document in, a decision out), so its rows are a plain
+/// list: a list decision looks at the rows of its workspace and type itself, and a single
+/// entity is found by one pass. No index is built that a single decision would not repay.
 #[derive(Clone, Debug)]
 pub struct LoadedWorld {
     pub store: PolicyStore,
-    rows: HashMap<(u128, usize), Vec<Row>>,
-    by_id: HashMap<u128, (u128, usize, usize)>,
+    /// The entities of known types whose id and workspace are UUIDs, in document order.
+    rows: Vec<Row>,
     /// Problems met while loading (an invalid filter is left out and so grants nothing).
     pub problems: Vec<Diagnostic>,
 }
@@ -53,34 +56,27 @@ impl World {
                 problems.append(&mut ds);
             }
         }
-        let mut rows: HashMap<(u128, usize), Vec<Row>> = HashMap::new();
-        let mut by_id = HashMap::new();
-        for e in &self.entities {
-            let (Some(row), Some(ws), Some(id)) = (Row::new(store.schema(), e), parse_uuid(&e.workspace_id), parse_uuid(&e.id)) else { continue };
-            let t = row.entity.type_index;
-            let list = rows.entry((ws, t)).or_default();
-            by_id.insert(id, (ws, t, list.len()));
-            list.push(row);
-        }
-        LoadedWorld { store, rows, by_id, problems }
+        let rows = self
+            .entities
+            .iter()
+            .filter(|e| parse_uuid(&e.workspace_id).is_some() && parse_uuid(&e.id).is_some())
+            .filter_map(|e| Row::new(store.schema(), e))
+            .collect();
+        LoadedWorld { store, rows, problems }
     }
 }
 
 impl LoadedWorld {
     fn data_for(&self, req: &Request) -> Data<'_> {
-        let ws = parse_uuid(&req.workspace_id);
-        let t = self.store.schema().type_index(&req.entity_type);
         match req.operation {
             Operation::Create => Data::Nothing,
-            Operation::List => match (ws, t) {
-                (Some(ws), Some(t)) => Data::Many(self.rows.get(&(ws, t)).map_or(&[], Vec::as_slice)),
-                _ => Data::Many(&[]),
-            },
+            // The decision keeps the rows of the request's workspace and type.
+            Operation::List => Data::Many(&self.rows),
+            // The entity with the request's id (the last, if the world repeats an id); the
+            // decision checks that it lives in the request's workspace and type.
             _ => {
-                let row = req.id.as_deref().and_then(parse_uuid).and_then(|id| self.by_id.get(&id)).and_then(|&(ews, et, i)| {
-                    (Some(ews) == ws && Some(et) == t).then(|| &self.rows[&(ews, et)][i])
-                });
-                Data::One(row)
+                let id = req.id.as_deref().and_then(parse_uuid);
+                Data::One(id.and_then(|id| self.rows.iter().rev().find(|r| parse_uuid(&r.id) == Some(id))))
             }
         }
     }
