@@ -113,6 +113,40 @@ export function bind(raw, exports) {
     return record(e, 'entity');
   }
 
+  // A world (firms, filters and entities in one document) loaded for one call: a store
+  // holding its firms and filters, an entity set holding its entities. As when a world is
+  // loaded natively, a firm or filter the store refuses is left out (it grants nothing); a
+  // record of the wrong shape is misuse.
+  function inWorld(world, fn) {
+    if (!isRecord(world)) throw misuse(`world: expected an object, got ${describe(world)}`);
+    const list = (field) => {
+      const v = world[field];
+      if (v === undefined) return [];
+      if (!Array.isArray(v)) throw misuse(`world: ${field}: expected an array, got ${describe(v)}`);
+      return v;
+    };
+    const store = new raw.Store();
+    try {
+      for (const f of list('firms')) result(store.putFirm(record(f, 'world: firm')));
+      for (const f of list('filters')) result(store.putFilter(record(f, 'world: filter record')));
+      return withSet(list('entities'), (set) => fn(store, set));
+    } finally {
+      store.free();
+    }
+  }
+
+  // One decision (or explanation) over a world for a key given in full (`null`: unknown
+  // credentials).
+  function decideInWorld(world, key, request, explain) {
+    const k = key === null ? null : record(key, 'key');
+    const req = record(request, 'request');
+    return inWorld(world, (store, set) => {
+      if (k !== null) result(store.putKey(k));
+      const id = k === null ? undefined : key.id;
+      return result(explain ? store.explainInSet(id, req, set) : store.decideInSet(id, req, set));
+    });
+  }
+
   // A prepared decision's answer: one frozen object per outcome, shared, so a hot loop
   // allocates nothing for it.
   // Indexed by the decision's number (status × 4 + deny code, under 2,400 for any HTTP
@@ -529,14 +563,14 @@ export function bind(raw, exports) {
     }
     decide(key, request, data) {
       const req = record(request, 'request');
-      if (request.operation === 'list') return withSet(data, (set) => result(this.#raw.decideList(keyId(key), req, set)));
+      if (request.operation === 'list') return withSet(data, (set) => result(this.#raw.decideInSet(keyId(key), req, set)));
       const entity = entityText(data);
       const id = keyId(key);
       return decision(this.#raw.decideOneInput(id, req, entity === undefined ? -1 : input(entity)));
     }
     explain(key, request, data) {
       const req = record(request, 'request');
-      if (request.operation === 'list') return withSet(data, (set) => result(this.#raw.explainList(keyId(key), req, set)));
+      if (request.operation === 'list') return withSet(data, (set) => result(this.#raw.explainInSet(keyId(key), req, set)));
       return result(this.#raw.explainOne(keyId(key), req, entityText(data)));
     }
     authorizeList(key, request) {
@@ -558,11 +592,12 @@ export function bind(raw, exports) {
       return withSet(entities, (set) => result(raw.preview(f, set)));
     },
     describeSchema: () => result(raw.describeSchema()),
-    validateGrants: (world, key) => result(raw.validateGrants(record(world, 'world'), record(key, 'key'))),
-    decide: (world, key, request) =>
-      result(raw.decideInWorld(record(world, 'world'), key === null ? 'null' : record(key, 'key'), record(request, 'request'), false)),
-    explain: (world, key, request) =>
-      result(raw.decideInWorld(record(world, 'world'), key === null ? 'null' : record(key, 'key'), record(request, 'request'), true)),
+    validateGrants: (world, key) => {
+      const k = record(key, 'key');
+      return inWorld(world, (store) => result(store.validateKey(k)));
+    },
+    decide: (world, key, request) => decideInWorld(world, key, request, false),
+    explain: (world, key, request) => decideInWorld(world, key, request, true),
     EntitySet,
     Store,
     Decider,

@@ -73,6 +73,23 @@ pub enum Data<'a> {
     Many(&'a [Row]),
 }
 
+impl<'a> Data<'a> {
+    /// The data a request needs, picked from `rows`: nothing for a create; for a list, all
+    /// of them (the decision keeps those of the request's workspace and type); otherwise the
+    /// row whose id is the request's id as a UUID (the last, if `rows` repeat an id), which
+    /// the decision then checks lives in the request's workspace and type.
+    pub fn for_request(req: &Request, rows: &'a [Row]) -> Data<'a> {
+        match req.operation {
+            Operation::Create => Data::Nothing,
+            Operation::List => Data::Many(rows),
+            _ => {
+                let id = req.id.as_deref().and_then(parse_uuid);
+                Data::One(id.and_then(|id| rows.iter().rev().find(|r| parse_uuid(&r.id) == Some(id))))
+            }
+        }
+    }
+}
+
 /// Why a grant is not eligible for a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -2,7 +2,7 @@
 //! a [`PolicyStore`] plus an in-memory entity table, for one-shot decisions, the CLI and tests.
 
 use super::decide::{Data, Explanation, Row};
-use super::model::{Decision, Firm, FilterRecord, Key, Operation, Request};
+use super::model::{Decision, Firm, FilterRecord, Key, Request};
 use super::store::{GrantReport, PolicyStore};
 use crate::diagnostic::Diagnostic;
 use crate::eval::Entity;
@@ -30,8 +30,8 @@ deserialize_via_reader!(World, World::read);
 /// A world loaded: the store, and the entities as rows.
 ///
 /// A world is for one-shot decisions (a document in, a decision out), so its rows are a plain
-/// list: a list decision looks at the rows of its workspace and type itself, and a single
-/// entity is found by one pass. No index is built that a single decision would not repay.
+/// list ([`Data::for_request`] picks a request's data from it): no index is built that a
+/// single decision would not repay.
 #[derive(Clone, Debug)]
 pub struct LoadedWorld {
     pub store: PolicyStore,
@@ -68,17 +68,7 @@ impl World {
 
 impl LoadedWorld {
     fn data_for(&self, req: &Request) -> Data<'_> {
-        match req.operation {
-            Operation::Create => Data::Nothing,
-            // The decision keeps the rows of the request's workspace and type.
-            Operation::List => Data::Many(&self.rows),
-            // The entity with the request's id (the last, if the world repeats an id); the
-            // decision checks that it lives in the request's workspace and type.
-            _ => {
-                let id = req.id.as_deref().and_then(parse_uuid);
-                Data::One(id.and_then(|id| self.rows.iter().rev().find(|r| parse_uuid(&r.id) == Some(id))))
-            }
-        }
+        Data::for_request(req, &self.rows)
     }
 
     /// Decide a request for a key given in full (`None`: unknown credentials).

@@ -11,7 +11,7 @@
 //! wrapper throws as a `TypeError`; hot paths that answer a number answer 0 instead and leave
 //! the message in [`last_error`].
 
-use crate::grants::{Data, DenyCode, Firm, FilterRecord, Key, Operation, PolicyStore, Request, Row, World};
+use crate::grants::{Data, DenyCode, Firm, FilterRecord, Key, Operation, PolicyStore, Request, Row};
 use crate::lang::{predicate_from_json, predicate_to_json};
 use crate::preview::{check_previewable, count_matches};
 use crate::schema::{Operator, ValueType};
@@ -243,31 +243,6 @@ fn describe(s: &Schema) -> String {
     Obj::new().raw("entity_types", &array(types)).raw("operators", &ops).raw("limits", &limits).end()
 }
 
-fn load_world(world: &str) -> Result<crate::grants::LoadedWorld, Misuse> {
-    Ok(read::<World>(world, "world")?.load(Schema::builtin()))
-}
-
-/// Validate a key's grants against a world.
-#[wasm_bindgen(js_name = validateGrants)]
-pub fn validate_grants(world: &str, key: &str) -> String {
-    answer((|| {
-        let w = load_world(world)?;
-        let key: Key = read(key, "key")?;
-        Ok(out(&w.validate_key(&key)))
-    })())
-}
-
-/// One-shot decision (or explanation) over a world.
-#[wasm_bindgen(js_name = decideInWorld)]
-pub fn decide_in_world(world: &str, key: &str, request: &str, explain: bool) -> String {
-    answer((|| {
-        let w = load_world(world)?;
-        let key: Option<Key> = read(key, "key")?;
-        let req = request_from(request)?;
-        Ok(if explain { out(&w.explain(key.as_ref(), &req)) } else { out(&w.decide(key.as_ref(), &req)) })
-    })())
-}
-
 /// Entities loaded and prepared once (parsed, typed into slots), for previews, list decisions
 /// and edit impact over the same data without re-sending it.
 #[wasm_bindgen]
@@ -449,13 +424,14 @@ impl Store {
         go().unwrap_or_else(remember)
     }
 
-    /// A list decision over a loaded entity set (the workspace's entities of the type are
-    /// picked from it): `{status, code?, ids?}`.
-    #[wasm_bindgen(js_name = decideList)]
-    pub fn decide_list(&self, key_id: Option<String>, request: &str, entities: &EntitySet) -> String {
+    /// A decision over a loaded entity set, which holds its data ([`Data::for_request`]: for
+    /// a list, the workspace's entities of the type; otherwise the entity the request names):
+    /// `{status, code?, ids?}`.
+    #[wasm_bindgen(js_name = decideInSet)]
+    pub fn decide_in_set(&self, key_id: Option<String>, request: &str, entities: &EntitySet) -> String {
         answer((|| {
             let req = request_from(request)?;
-            Ok(out(&self.store().decide(key_id.as_deref(), &req, Data::Many(&entities.rows))))
+            Ok(out(&self.store().decide(key_id.as_deref(), &req, Data::for_request(&req, &entities.rows))))
         })())
     }
 
@@ -469,12 +445,12 @@ impl Store {
         })())
     }
 
-    /// Explain a list decision over a loaded entity set.
-    #[wasm_bindgen(js_name = explainList)]
-    pub fn explain_list(&self, key_id: Option<String>, request: &str, entities: &EntitySet) -> String {
+    /// Explain a decision over a loaded entity set (its data picked as for `decideInSet`).
+    #[wasm_bindgen(js_name = explainInSet)]
+    pub fn explain_in_set(&self, key_id: Option<String>, request: &str, entities: &EntitySet) -> String {
         answer((|| {
             let req = request_from(request)?;
-            Ok(out(&self.store().explain(key_id.as_deref(), &req, Data::Many(&entities.rows))))
+            Ok(out(&self.store().explain(key_id.as_deref(), &req, Data::for_request(&req, &entities.rows))))
         })())
     }
 

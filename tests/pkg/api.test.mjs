@@ -1,7 +1,7 @@
 // The package's public JavaScript API in Node, as an integrator imports it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parse, validate, preview, describeSchema, format, EntitySet, Store } from '../../pkg/node.mjs';
+import { parse, validate, preview, describeSchema, format, decide, explain, validateGrants, EntitySet, Store } from '../../pkg/node.mjs';
 
 const FIRM = 'f1000000-0000-4000-8000-000000000001';
 const WS = 'a1000000-0000-4000-8000-00000000000a';
@@ -133,4 +133,37 @@ test('entity text crosses the input buffer intact: non-ASCII, growth, lone surro
   assert.deepEqual(s.decide('k', req, lone), { status: 200 });
   assert.deepEqual(s.explain('k', req, lone).decision, { status: 200 });
   assert.throws(() => s.decide('k', req, entity(1, ['\uD800'])), TypeError);
+});
+
+test('one-shot decisions over a world: the named entity by UUID, refused records left out, misuse thrown', () => {
+  const world = {
+    firms: [{ id: FIRM, workspaces: [WS] }],
+    filters: [
+      { id: 'f1', workspace_id: WS, entity_type: 'detail', name: 'typical concrete', predicate_text: 'project_type eq "typical" AND tags intersects ["concrete"]' },
+      // Invalid, so left out: a grant naming it grants nothing.
+      { id: 'bad', workspace_id: WS, entity_type: 'detail', name: 'bad', predicate_text: 'nope eq 1' },
+    ],
+    entities: [entity(1, ['concrete']), entity(2, ['concrete']), entity(3, ['steel'])],
+  };
+  const key = { id: 'k', firm_id: FIRM, grants: [{ workspace_id: WS, filter: 'f1', actions: ['read'] }, { workspace_id: WS, filter: 'bad', actions: ['read'] }] };
+  const get = (i) => ({ operation: 'get', workspace_id: WS, entity_type: 'detail', id: entity(i, []).id.toUpperCase() });
+  assert.deepEqual(decide(world, key, get(1)), { status: 200 });
+  assert.deepEqual(decide(world, key, get(2)), { status: 404, code: 'not_found' });
+  assert.deepEqual(decide(world, key, get(9)), { status: 404, code: 'not_found' });
+  assert.deepEqual(decide(world, null, get(1)), { status: 401, code: 'invalid_token' });
+  assert.deepEqual(decide(world, key, { operation: 'list', workspace_id: WS, entity_type: 'detail' }), { status: 200, ids: [entity(1, []).id] });
+  const ex = explain(world, key, get(3));
+  assert.equal(ex.decision.status, 404);
+  assert.equal(ex.grants[0].failed_condition.text, 'tags intersects ["concrete"]');
+  assert.equal(ex.grants[1].eligible, false);
+  assert.equal(validateGrants(world, key).valid, false);
+  assert.equal(validateGrants({ ...world, filters: world.filters.slice(0, 1) }, { ...key, grants: key.grants.slice(0, 1) }).valid, true);
+  // Misuse: the world, its lists and records, the key and the request must have their shapes.
+  assert.throws(() => decide(5, key, get(1)), TypeError);
+  assert.throws(() => decide({ firms: 'x' }, key, get(1)), TypeError);
+  assert.throws(() => decide({ firms: [5] }, key, get(1)), TypeError);
+  assert.throws(() => decide({ entities: [{ id: 5 }] }, key, get(1)), TypeError);
+  assert.throws(() => decide(world, { id: 5 }, get(1)), TypeError);
+  assert.throws(() => decide(world, key, 'get'), TypeError);
+  assert.deepEqual(decide({}, null, get(1)), { status: 401, code: 'invalid_token' });
 });

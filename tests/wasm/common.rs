@@ -92,9 +92,15 @@ fn lists_and_previews_run_over_a_loaded_entity_set() {
     let set = wasm::EntitySet::from_input(len).unwrap();
     assert_eq!(set.length(), 50);
     let req = json!({"operation": "list", "workspace_id": WS, "entity_type": "detail"}).to_string();
-    let d = v(&s.decide_list(Some("k".into()), &req, &set));
+    let d = v(&s.decide_in_set(Some("k".into()), &req, &set));
     assert_eq!(d["status"], json!(200));
     assert_eq!(d["ids"].as_array().unwrap().len(), 10);
+    // A single-entity request over the set is decided on the entity it names (by UUID).
+    let get = |id: u32| json!({"operation": "get", "workspace_id": WS, "entity_type": "detail", "id": format!("E0000000-0000-4000-8000-{id:012}")}).to_string();
+    assert_eq!(v(&s.decide_in_set(Some("k".into()), &get(5), &set))["status"], json!(200));
+    assert_eq!(v(&s.decide_in_set(Some("k".into()), &get(6), &set))["status"], json!(404));
+    assert_eq!(v(&s.decide_in_set(Some("k".into()), &get(99), &set))["status"], json!(404));
+    assert_eq!(v(&s.explain_in_set(Some("k".into()), &get(5), &set))["decision"]["status"], json!(200));
     assert_eq!(v(&s.filter_ids(Some("k".into()), &req, &set)).as_array().unwrap().len(), 10);
     let p = v(&wasm::preview(r#"{"entity_type":"detail","name":"n","predicate_text":"tags intersects [\"steel\"]"}"#, &set));
     assert_eq!(p, json!({"ok": true, "count": 40, "truncated": false}));
