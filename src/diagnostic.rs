@@ -324,7 +324,7 @@ impl fmt::Display for Diagnostic {
 impl std::error::Error for Diagnostic {}
 
 /// Edit distance, for "did you mean" suggestions on unknown names.
-pub(crate) fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
     fn distance(a: &str, b: &str) -> usize {
         let b: Vec<char> = b.chars().collect();
         let mut row: Vec<usize> = (0..=b.len()).collect();
@@ -343,8 +343,8 @@ pub(crate) fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a s
         return None;
     }
     candidates
-        .into_iter()
-        .map(|c| (distance(name, c), c))
+        .iter()
+        .map(|&c| (distance(name, c), c))
         .filter(|(d, c)| *d <= (c.len() / 3).max(1))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
@@ -384,8 +384,8 @@ mod tests {
 
     #[test]
     fn suggestions_pick_the_nearest_name() {
-        assert_eq!(suggest("project_typ", ["type", "project_type", "tags"]), Some("project_type"));
-        assert_eq!(suggest("colour", ["type", "project_type", "tags"]), None);
+        assert_eq!(suggest("project_typ", &["type", "project_type", "tags"]), Some("project_type"));
+        assert_eq!(suggest("colour", &["type", "project_type", "tags"]), None);
     }
 
     #[test]

@@ -30,6 +30,7 @@ mod decimal;
 pub mod diagnostic;
 pub mod eval;
 pub mod grants;
+mod json_text;
 pub mod lang;
 pub mod limits;
 pub mod preview;

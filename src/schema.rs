@@ -12,6 +12,8 @@
 //! ```
 
 use crate::diagnostic::{Code, Diagnostic};
+use crate::json_text::{array, text as out, Obj};
+use crate::limits;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -248,7 +250,61 @@ pub struct Schema {
     pub entity_types: Vec<EntityType>,
 }
 
+/// [`Schema::describe`] of [`Schema::builtin`], as text: the wasm module answers
+/// `describeSchema` with it rather than carrying the code that writes it. The test
+/// `the_builtin_description_is_current` holds it to `describe` (and rewrites it when run with
+/// `PORTCULLIS_BLESS=1`).
+pub const BUILTIN_DESCRIPTION: &str = include_str!("schema_description.json");
+
 impl Schema {
+    /// The schema as a filter builder needs it, as JSON text: each entity type with its
+    /// attributes (type, whether filterable, the operators allowed, whether search can run
+    /// on it), the operators of each value type, and the validation limits.
+    ///
+    /// ```
+    /// use portcullis::Schema;
+    /// let d: serde_json::Value = serde_json::from_str(&Schema::builtin().describe()).unwrap();
+    /// assert_eq!(d["entity_types"][0]["name"], "family");
+    /// assert_eq!(d["limits"]["preview_cap"], 10_000);
+    /// ```
+    pub fn describe(&self) -> String {
+        let s = self;
+        let names = |ops: &[Operator]| array(ops.iter().map(|o| out(o.as_str())));
+        let types = s.entity_types.iter().map(|t| {
+            let attrs = t.attributes.iter().map(|a| {
+                let ops = if a.filterable { a.value_type.operators() } else { &[] };
+                Obj::new()
+                    .field("name", &a.name)
+                    .field("type", &a.value_type)
+                    .field("filterable", &a.filterable)
+                    .raw("operators", &names(ops))
+                    .field("searchable", &t.searchable(&a.name, None))
+                    .end()
+            });
+            let unsearchable = t.search.as_ref().map_or(&[][..], |s| &s.unsupported_operators[..]);
+            Obj::new()
+                .field("name", &t.name)
+                .field("collection", &t.collection)
+                .field("actions", &t.actions)
+                .raw("attributes", &array(attrs))
+                .field("previewable", &t.previewable)
+                .field("unsearchable_operators", unsearchable)
+                .end()
+        });
+        let ops = ValueType::ALL.iter().fold(Obj::new(), |o, v| o.raw(v.as_str(), &names(v.operators()))).end();
+        let limits = Obj::new()
+            .field("max_depth", &limits::MAX_DEPTH)
+            .field("max_group_children", &limits::MAX_GROUP_CHILDREN)
+            .field("max_name_chars", &limits::MAX_NAME_CHARS)
+            .field("max_description_chars", &limits::MAX_DESCRIPTION_CHARS)
+            .field("max_text_bytes", &limits::MAX_TEXT_BYTES)
+            .field("max_list_values", &limits::MAX_LIST_VALUES)
+            .field("max_string_chars", &limits::MAX_STRING_CHARS)
+            .field("preview_cap", &limits::PREVIEW_CAP)
+            .end();
+        Obj::new().raw("entity_types", &array(types)).raw("operators", &ops).raw("limits", &limits).end()
+    }
+
     /// The schema of SPEC section 1: family, detail, stash and tag.
     pub fn builtin() -> Schema {
         use Action::*;
@@ -375,6 +431,16 @@ impl Default for Schema {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_builtin_description_is_current() {
+        let now = super::Schema::builtin().describe();
+        if std::env::var_os("PORTCULLIS_BLESS").is_some() {
+            std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/src/schema_description.json"), &now).unwrap();
+        } else {
+            assert!(now == super::BUILTIN_DESCRIPTION, "src/schema_description.json is stale: run `PORTCULLIS_BLESS=1 cargo test the_builtin_description_is_current`");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -111,7 +111,7 @@ pub fn validate(schema: &Schema, draft: &FilterDraft) -> Validation {
         let mut d = Diagnostic::error(Code::UnknownEntityType, format!("`{}` is not an entity type", draft.entity_type))
             .with_help(format!("entity types: {}", names.join(", ")))
             .at_path("$.entity_type");
-        if let Some(s) = suggest(&draft.entity_type, names.iter().copied()) {
+        if let Some(s) = suggest(&draft.entity_type, &names) {
             d = d.with_help(format!("did you mean `{s}`? entity types: {}", names.join(", ")));
         }
         errors.push(d);
@@ -266,7 +266,7 @@ impl Checker<'_> {
         }
         let Some(slot) = t.slot(&c.attr) else {
             let names: Vec<&str> = t.attributes.iter().filter(|a| a.filterable).map(|a| a.name.as_str()).collect();
-            let help = match suggest(&c.attr, names.iter().copied()) {
+            let help = match suggest(&c.attr, &names) {
                 Some(s) => format!("did you mean `{s}`? {} attributes: {}", t.name, names.join(", ")),
                 None => format!("{} attributes: {}", t.name, names.join(", ")),
             };
@@ -383,7 +383,7 @@ fn compile_test(ty: ValueType, op: Operator, value: &Value) -> Result<Test, Diag
         (ValueType::Uuid, Value::String(s)) => parse_uuid(s).map(|u| Test::Uuid(cmp, u)).ok_or_else(|| bad_uuid(s)),
         (ValueType::Uuid, _) => Err(want("a UUID string")),
         (ValueType::Date, Value::String(s)) => match parse_date(s) {
-            Some(DateValue::Day(d)) => Ok(Test::Day(cmp, d)),
+            Some(DateValue::Day(d)) => Ok(Test::Day(cmp, DateValue::Day(d).instant())),
             Some(DateValue::Instant(t)) => Ok(Test::Instant(cmp, t)),
             None => Err(bad_date(s)),
         },

@@ -111,8 +111,8 @@ pub(crate) enum Test {
     Bool(bool),
     Uuid(Cmp, u128),
     UuidIn(Box<[u128]>, bool),
-    /// A date-only filter value compares calendar days.
-    Day(Cmp, i64),
+    /// A date-only filter value compares calendar days: the day's first instant (UTC).
+    Day(Cmp, i128),
     /// A date-time filter value compares instants.
     Instant(Cmp, i128),
     /// Sorted and deduplicated.
@@ -231,7 +231,14 @@ impl Check<Slot> for Test {
             (Test::Bool(v), Slot::Bool(x)) => x == v,
             (Test::Uuid(c, v), Slot::Uuid(x)) => c.holds(x.cmp(v)),
             (Test::UuidIn(vs, neg), Slot::Uuid(x)) => vs.binary_search(x).is_ok() != *neg,
-            (Test::Day(c, d), Slot::Date(t)) => c.holds(crate::value::day_of(*t).cmp(d)),
+            // The instant's day against the filter's, by the day's bounds: no division.
+            (Test::Day(c, start), Slot::Date(t)) => c.holds(if t < start {
+                Ordering::Less
+            } else if *t - start >= crate::value::NANOS_PER_DAY {
+                Ordering::Greater
+            } else {
+                Ordering::Equal
+            }),
             (Test::Instant(c, v), Slot::Date(t)) => c.holds(t.cmp(v)),
             (Test::Intersects(vs), Slot::List(xs)) => sorted_intersect(xs, vs),
             (Test::Contains(vs), Slot::List(xs)) => sorted_subset(vs, xs),
@@ -431,6 +438,21 @@ fn culprit(node: &Node, pred: &Predicate, path: String, negated: bool, slots: &[
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A date-only test compares the instant's UTC day, as `day_of` does, without dividing.
+        #[test]
+        fn day_tests_compare_calendar_days(t in -400_000_000_000_000_000_000i128..400_000_000_000_000_000_000, d in -5_000_000i64..5_000_000, near in any::<bool>(), off in -2i128..2) {
+            // Half the cases put the instant at the day's edges.
+            let t = if near { i128::from(d) * crate::value::NANOS_PER_DAY + off } else { t };
+            for c in [Cmp::Eq, Cmp::Neq, Cmp::Gt, Cmp::Gte, Cmp::Lt, Cmp::Lte] {
+                let test = Test::Day(c, crate::value::DateValue::Day(d).instant());
+                let want = c.holds(crate::value::day_of(t).cmp(&d));
+                prop_assert_eq!(test.check(&Slot::Date(t)), Truth::from(want));
+            }
+        }
+    }
 
     #[test]
     fn kleene_tables() {

@@ -156,13 +156,16 @@ pub(crate) fn restate(f: &CompiledFilter, type_index: usize, dicts: &[Vec<Box<st
     }))
 }
 
-/// The eligible grants' filters restated (see [`crate::grants::Scope`]).
+/// The eligible grants' filters restated (see [`crate::grants::Scope`]). Only the wasm
+/// decider holds one; tests reach the restated filters directly.
 #[derive(Clone, Debug, Default)]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub(crate) struct SymScope {
     pub(crate) all: bool,
     pub(crate) filters: Vec<Node<SymTest>>,
 }
 
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 impl SymScope {
     pub(crate) fn of<'a>(all: bool, filters: impl IntoIterator<Item = &'a Arc<CompiledFilter>>, type_index: usize, dicts: &[Vec<Box<str>>]) -> SymScope {
         SymScope { all, filters: filters.into_iter().filter_map(|f| restate(f, type_index, dicts)).collect() }

@@ -40,7 +40,7 @@ use crate::eval::symbolic::{Bits, SymScope, SymSlot, OTHER};
 use crate::grants::{Operation, PolicyStore, PreparedRequest, Request};
 use crate::schema::ValueType;
 use crate::value::{format_uuid, parse_date, parse_uuid};
-use super::text::{array, Obj};
+use crate::json_text::{array, Obj};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;

@@ -14,9 +14,8 @@
 use crate::grants::{Data, DenyCode, Firm, FilterRecord, Key, Operation, PolicyStore, Request, Row};
 use crate::lang::{predicate_from_json, predicate_to_json};
 use crate::preview::{check_previewable, count_matches};
-use crate::schema::{Operator, ValueType};
 use crate::validate::{compile_source, validate as validate_draft, FilterDraft, PredicateSource};
-use crate::{limits, Diagnostic, Schema};
+use crate::{Diagnostic, Schema};
 use crate::eval::scan::read_tree;
 use crate::record::FromTree;
 use serde_json::Value;
@@ -24,7 +23,6 @@ use std::cell::{Ref, RefCell, RefMut};
 use std::rc::Rc;
 
 mod decider;
-mod text;
 pub use decider::Decider;
 use wasm_bindgen::prelude::*;
 
@@ -33,7 +31,7 @@ struct Misuse(String);
 
 type Answer = Result<String, Misuse>;
 
-use text::{array, text as out, Obj};
+use crate::json_text::{text as out, Obj};
 
 fn answer(a: Answer) -> String {
     a.unwrap_or_else(|Misuse(m)| Obj::new().field("type_error", &m).end())
@@ -200,47 +198,11 @@ pub fn preview(filter: &str, entities: &EntitySet) -> String {
     })())
 }
 
-/// The schema as a builder needs it.
+/// The schema as a builder needs it: [`Schema::describe`] of the built-in schema, kept as
+/// text (see [`crate::schema::BUILTIN_DESCRIPTION`]).
 #[wasm_bindgen(js_name = describeSchema)]
 pub fn describe_schema() -> String {
-    describe(&Schema::builtin())
-}
-
-fn describe(s: &Schema) -> String {
-    let names = |ops: &[Operator]| array(ops.iter().map(|o| out(o.as_str())));
-    let types = s.entity_types.iter().map(|t| {
-        let attrs = t.attributes.iter().map(|a| {
-            let ops = if a.filterable { a.value_type.operators() } else { &[] };
-            Obj::new()
-                .field("name", &a.name)
-                .field("type", &a.value_type)
-                .field("filterable", &a.filterable)
-                .raw("operators", &names(ops))
-                .field("searchable", &t.searchable(&a.name, None))
-                .end()
-        });
-        let unsearchable = t.search.as_ref().map_or(&[][..], |s| &s.unsupported_operators[..]);
-        Obj::new()
-            .field("name", &t.name)
-            .field("collection", &t.collection)
-            .field("actions", &t.actions)
-            .raw("attributes", &array(attrs))
-            .field("previewable", &t.previewable)
-            .field("unsearchable_operators", unsearchable)
-            .end()
-    });
-    let ops = ValueType::ALL.iter().fold(Obj::new(), |o, v| o.raw(v.as_str(), &names(v.operators()))).end();
-    let limits = Obj::new()
-        .field("max_depth", &limits::MAX_DEPTH)
-        .field("max_group_children", &limits::MAX_GROUP_CHILDREN)
-        .field("max_name_chars", &limits::MAX_NAME_CHARS)
-        .field("max_description_chars", &limits::MAX_DESCRIPTION_CHARS)
-        .field("max_text_bytes", &limits::MAX_TEXT_BYTES)
-        .field("max_list_values", &limits::MAX_LIST_VALUES)
-        .field("max_string_chars", &limits::MAX_STRING_CHARS)
-        .field("preview_cap", &limits::PREVIEW_CAP)
-        .end();
-    Obj::new().raw("entity_types", &array(types)).raw("operators", &ops).raw("limits", &limits).end()
+    crate::schema::BUILTIN_DESCRIPTION.to_string()
 }
 
 /// Entities loaded and prepared once (parsed, typed into slots), for previews, list decisions
