@@ -38,7 +38,7 @@ rm -rf pkg/gen
 wasm-bindgen --target web --no-typescript --out-dir pkg/gen --out-name portcullis "$module"
 if [ -x "$WASM_OPT" ]; then
   # --converge: -Oz again until the module stops shrinking (a few hundred bytes more).
-  "$WASM_OPT" --flatten --rereloop -Oz --converge --strip-debug --strip-producers \
+  "$WASM_OPT" -Oz --converge --strip-debug --strip-producers \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
     pkg/gen/portcullis_bg.wasm -o pkg/gen/portcullis_bg.wasm

@@ -305,11 +305,11 @@ impl Checker<'_> {
         let help = match &self.t.search {
             Some(s) if !s.unsupported_operators.is_empty() => format!(
                 "search runs only on {} and refuses {}; this filter still works when reading one {} by id",
-                s.attributes.join(", "),
+                s.attributes.iter().map(String::as_str).collect::<Vec<_>>().join(", "),
                 list_ops(&s.unsupported_operators),
                 self.t.name
             ),
-            Some(s) => format!("search runs only on {}", s.attributes.join(", ")),
+            Some(s) => format!("search runs only on {}", s.attributes.iter().map(String::as_str).collect::<Vec<_>>().join(", ")),
             None => String::new(),
         };
         let d = Diagnostic::warning(

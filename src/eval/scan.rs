@@ -597,15 +597,6 @@ impl<'a> Scanner<'a> {
         self.skip_rest(it)
     }
 
-    /// Read a string or null.
-    pub(crate) fn optional_string(&mut self, name: &str) -> Result<Option<String>, ScanError> {
-        match self.item()? {
-            Item::Null => Ok(None),
-            Item::Str(s) => Ok(Some(s.as_str().to_owned())),
-            _ => self.error(format!("`{name}` must be a string or null")),
-        }
-    }
-
     /// Visit an object's fields (its `{` not yet read).
     pub(crate) fn object(&mut self, field: impl FnMut(&mut Self, &str) -> Result<(), ScanError>) -> Result<(), ScanError> {
         let mut field = field;

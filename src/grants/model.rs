@@ -1,7 +1,7 @@
 //! The records of SPEC 4: firms, stored filters, keys and grants, requests and decisions.
 //! Their serde shapes are the wire shapes of the SPEC and the conformance files.
 
-use crate::eval::scan::{ScanError, Scanner};
+use crate::eval::scan::{read_tree, ScanError};
 use crate::record::{deserialize_via_reader, string_item, Fields, ReadError};
 use crate::schema::Action;
 use serde::{Deserialize, Serialize};
@@ -155,7 +155,7 @@ deserialize_via_reader!(Key, Key::read);
 
 impl Request {
     /// Read a request from JSON text with the serde form's rules (unknown fields ignored,
-    /// duplicates refused), without building a JSON tree for its plain fields.
+    /// a repeated field refused).
     ///
     /// Where it differs from the derived `Deserialize`, it refuses: an unknown field's value
     /// must be JSON that a JSON tree could hold (nested at most [`MAX_NESTING`] deep, numbers
@@ -165,67 +165,33 @@ impl Request {
     ///
     /// [`MAX_NESTING`]: crate::eval::scan::MAX_NESTING
     pub fn from_json(text: &str) -> Result<Request, ScanError> {
-        let mut s = Scanner::new(text);
-        let (mut op, mut ws, mut ty, mut id, mut attrs, mut ip) = (None, None, None, None, None, None);
-        let mut seen: u8 = 0;
-        s.object(|s, key| {
-            let bit = match key {
-                "operation" => 1,
-                "workspace_id" => 2,
-                "entity_type" => 4,
-                "id" => 8,
-                "attributes" => 16,
-                "source_ip" => 32,
-                _ => 0,
-            };
-            if seen & bit != 0 {
-                return s.error(format!("duplicate field `{key}`"));
-            }
-            seen |= bit;
-            match key {
-                "operation" => {
-                    let v = s.required_string("operation")?;
-                    op = Some(match v.as_str() {
-                        "get" => Operation::Get,
-                        "list" => Operation::List,
-                        "create" => Operation::Create,
-                        "update" => Operation::Update,
-                        "download" => Operation::Download,
-                        _ => return s.error(format!("unknown operation `{v}`, expected one of `get`, `list`, `create`, `update`, `download`")),
-                    });
-                    Ok(())
-                }
-                "workspace_id" => s.required_string(key).map(|v| ws = Some(v)),
-                "entity_type" => s.required_string(key).map(|v| ty = Some(v)),
-                "id" => s.optional_string(key).map(|v| id = v),
-                "source_ip" => s.optional_string(key).map(|v| ip = v),
-                // Rare (create and update only): read through the JSON tree.
-                "attributes" => {
-                    let at = s.offset();
-                    match s.tree()? {
-                        Value::Null => Ok(()),
-                        Value::Object(m) => {
-                            attrs = Some(m);
-                            Ok(())
-                        }
-                        _ => {
-                            s.seek(at);
-                            s.error("`attributes` must be an object")
-                        }
-                    }
-                }
-                _ => s.skip_value(),
-            }
-        })?;
-        s.finish()?;
-        let missing = |f: &str| ScanError { message: format!("missing field `{f}`"), offset: 0 };
+        let tree = read_tree(text)?;
+        Request::read(&tree).map_err(|message| ScanError { message, offset: 0 })
+    }
+
+    fn read(v: &Value) -> Result<Request, ReadError> {
+        let f = Fields::of(v, String::new())?;
+        let op = f.string("operation")?;
+        let operation = match op.as_str() {
+            "get" => Operation::Get,
+            "list" => Operation::List,
+            "create" => Operation::Create,
+            "update" => Operation::Update,
+            "download" => Operation::Download,
+            _ => return Err(format!("unknown operation `{op}`, expected one of `get`, `list`, `create`, `update`, `download`")),
+        };
+        let attributes = match f.get("attributes") {
+            None => None,
+            Some(Value::Object(m)) => Some(m.clone()),
+            Some(_) => return Err("`attributes` must be an object".into()),
+        };
         Ok(Request {
-            operation: op.ok_or_else(|| missing("operation"))?,
-            workspace_id: ws.ok_or_else(|| missing("workspace_id"))?,
-            entity_type: ty.ok_or_else(|| missing("entity_type"))?,
-            id,
-            attributes: attrs,
-            source_ip: ip,
+            operation,
+            workspace_id: f.string("workspace_id")?,
+            entity_type: f.string("entity_type")?,
+            id: f.opt_string("id")?,
+            attributes,
+            source_ip: f.opt_string("source_ip")?,
         })
     }
 }

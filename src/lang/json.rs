@@ -69,8 +69,8 @@ impl Reader {
             return self.condition(obj, path);
         }
         if obj.len() != 1 {
-            let keys: Vec<String> = obj.keys().map(|k| format!("`{k}`")).collect();
-            let found = if keys.is_empty() { "no keys".to_string() } else { format!("keys {}", keys.join(", ")) };
+            let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+            let found = if keys.is_empty() { "no keys".to_string() } else { format!("keys `{}`", keys.join("`, `")) };
             return self.bad(path, format!("expected exactly one of `and`, `or`, `not`; found {found}"));
         }
         // INVARIANT: `obj.len() == 1` was checked just above.

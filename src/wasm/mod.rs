@@ -212,17 +212,17 @@ pub struct EntitySet {
     rows: Vec<Row>,
 }
 
-#[wasm_bindgen]
 impl EntitySet {
     /// Load a JSON array of entities. Entities of a type the schema does not know are kept out
-    /// (no filter can match them). Throws a string on malformed JSON. (The package loads sets
-    /// through [`EntitySet::from_input`]; this is the same for Rust callers and tests.)
-    pub fn new(entities: &str) -> Result<EntitySet, JsValue> {
-        match Row::many_from_json(&Schema::builtin(), entities) {
-            Ok(rows) => Ok(EntitySet { rows }),
-            Err(e) => Err(JsValue::from_str(&format!("entities: {e}"))),
-        }
+    /// (no filter can match them). (The package loads sets through [`EntitySet::from_input`];
+    /// this is the same for Rust callers and tests, and not exported to JavaScript.)
+    pub fn new(entities: &str) -> Result<EntitySet, String> {
+        Row::many_from_json(&Schema::builtin(), entities).map(|rows| EntitySet { rows }).map_err(|e| format!("entities: {e}"))
     }
+}
+
+#[wasm_bindgen]
+impl EntitySet {
 
     /// Load the JSON array the wrapper wrote at the start of the input buffer.
     #[wasm_bindgen(js_name = fromInput)]
