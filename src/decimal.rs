@@ -23,16 +23,18 @@ const MAX_DIGITS: usize = 780;
 pub(crate) fn parse_f64(text: &str) -> Option<f64> {
     let b = text.as_bytes();
     let negative = b.first() == Some(&b'-');
-    let mut i = usize::from(negative);
-    // Significant digits, leading zeros dropped, and the power of ten they are scaled by.
-    let mut digits: Vec<u8> = Vec::new();
-    let mut exp10: i64 = 0;
+    let start = usize::from(negative);
+    // One pass over the mantissa: its significant digits as a u64 (exact when there are at
+    // most 19 of them), how many there are, and the power of ten they are scaled by.
+    let (mut m, mut n, mut exp10) = (0u64, 0usize, 0i64);
     let mut after_point = false;
+    let mut i = start;
     while let Some(&c) = b.get(i) {
         match c {
             b'0'..=b'9' => {
-                if !(digits.is_empty() && c == b'0') {
-                    digits.push(c - b'0');
+                if n > 0 || c != b'0' {
+                    n += 1;
+                    m = m.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
                 }
                 if after_point {
                     exp10 -= 1;
@@ -44,25 +46,47 @@ pub(crate) fn parse_f64(text: &str) -> Option<f64> {
         i += 1;
     }
     if let Some(b'e' | b'E') = b.get(i) {
-        i += 1;
-        let minus = b.get(i) == Some(&b'-');
-        if let Some(b'+' | b'-') = b.get(i) {
-            i += 1;
-        }
+        let minus = b.get(i + 1) == Some(&b'-');
         // Saturate: past a million the answer is zero or out of range anyway.
         let mut e: i64 = 0;
-        while let Some(&c) = b.get(i) {
-            e = (e * 10 + i64::from(c - b'0')).min(1_000_000);
-            i += 1;
+        for &c in &b[i + 1..] {
+            if c.is_ascii_digit() {
+                e = (e * 10 + i64::from(c - b'0')).min(1_000_000);
+            }
         }
         exp10 += if minus { -e } else { e };
     }
-    while digits.last() == Some(&0) {
-        digits.pop();
-        exp10 += 1;
-    }
-    let magnitude = magnitude(&mut digits, exp10)?;
+    let magnitude = match fast(m, n, exp10) {
+        Some(x) => x,
+        None => {
+            // The rare case: the digits themselves, for exact arithmetic.
+            let mut digits: Vec<u8> = Vec::with_capacity(n);
+            for &c in &b[start..i] {
+                if c.is_ascii_digit() && (c != b'0' || !digits.is_empty()) {
+                    digits.push(c - b'0');
+                }
+            }
+            while digits.last() == Some(&0) {
+                digits.pop();
+                exp10 += 1;
+            }
+            magnitude(&mut digits, exp10)?
+        }
+    };
     Some(if negative { -magnitude } else { magnitude })
+}
+
+/// Clinger's fast path, for `n` significant digits `m` scaled by `10^exp10`: when both are
+/// exact doubles, one IEEE operation rounds once.
+fn fast(m: u64, n: usize, exp10: i64) -> Option<f64> {
+    if n == 0 {
+        return Some(0.0);
+    }
+    if n > 19 || m > 1 << 53 || exp10.unsigned_abs() > 22 {
+        return None;
+    }
+    let p = EXACT_POW10[exp10.unsigned_abs() as usize];
+    Some(if exp10 < 0 { m as f64 / p } else { m as f64 * p })
 }
 
 /// The double nearest `digits × 10^exp10` (`digits`: no leading or trailing zeros).
@@ -73,13 +97,6 @@ fn magnitude(digits: &mut Vec<u8>, mut exp10: i64) -> Option<f64> {
     }
     if n + exp10 > 310 {
         return None; // at least 10^309
-    }
-    if n <= 19 {
-        let m = digits.iter().fold(0u64, |m, &d| m * 10 + u64::from(d));
-        if m <= 1 << 53 && exp10.unsigned_abs() <= 22 {
-            let p = EXACT_POW10[exp10.unsigned_abs() as usize];
-            return Some(if exp10 < 0 { m as f64 / p } else { m as f64 * p });
-        }
     }
     if digits.len() > MAX_DIGITS {
         exp10 += (digits.len() - MAX_DIGITS - 1) as i64;

@@ -68,6 +68,9 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// Every operation, in the order their names are listed.
+    pub const ALL: [Operation; 5] = [Operation::Get, Operation::List, Operation::Create, Operation::Update, Operation::Download];
+
     /// The wire name: `"get"`, `"list"`, `"create"`, `"update"`, `"download"`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -172,13 +175,8 @@ impl Request {
     fn read(v: &Value) -> Result<Request, ReadError> {
         let f = Fields::of(v, String::new())?;
         let op = f.string("operation")?;
-        let operation = match op.as_str() {
-            "get" => Operation::Get,
-            "list" => Operation::List,
-            "create" => Operation::Create,
-            "update" => Operation::Update,
-            "download" => Operation::Download,
-            _ => return Err(format!("unknown operation `{op}`, expected one of `get`, `list`, `create`, `update`, `download`")),
+        let Some(operation) = Operation::ALL.into_iter().find(|o| o.as_str() == op) else {
+            return Err(format!("unknown operation `{op}`, expected one of `get`, `list`, `create`, `update`, `download`"));
         };
         let attributes = match f.get("attributes") {
             None => None,
