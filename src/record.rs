@@ -222,12 +222,6 @@ pub(crate) trait FromTree: Sized {
     fn from_tree(v: &Value) -> Result<Self, ReadError>;
 }
 
-impl FromTree for Value {
-    fn from_tree(v: &Value) -> Result<Self, ReadError> {
-        Ok(v.clone())
-    }
-}
-
 /// `null` is `None`.
 impl<T: FromTree> FromTree for Option<T> {
     fn from_tree(v: &Value) -> Result<Self, ReadError> {

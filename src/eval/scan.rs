@@ -284,6 +284,11 @@ impl<'a> Scanner<'a> {
 
     fn number(&mut self) -> Result<f64, ScanError> {
         let text = self.number_text()?;
+        self.float(text)
+    }
+
+    /// The value of the number `text` just read, which must be finite.
+    fn float(&mut self, text: &str) -> Result<f64, ScanError> {
         match parse_f64(text) {
             Some(n) => Ok(n),
             None => {
@@ -314,13 +319,8 @@ impl<'a> Scanner<'a> {
                 }
             }
         }
-        match parse_f64(text).and_then(serde_json::Number::from_f64) {
-            Some(n) => Ok(n),
-            None => {
-                self.pos -= text.len();
-                self.error("number out of range")
-            }
-        }
+        let x = self.float(text)?;
+        serde_json::Number::from_f64(x).map_or_else(|| self.error("number out of range"), Ok)
     }
 
     /// The rest of a JSON tree whose first item was read (the number case is read by the

@@ -37,10 +37,14 @@ fn answer(a: Answer) -> String {
     a.unwrap_or_else(|Misuse(m)| Obj::new().field("type_error", &m).end())
 }
 
-/// A record from JSON text: the crate's strict JSON reader, then the record's reader.
+/// A JSON tree from text, with the crate's strict JSON reader.
+fn tree(text: &str, what: &str) -> Result<Value, Misuse> {
+    read_tree(text).map_err(|e| Misuse(format!("{what}: {e}")))
+}
+
+/// A record from JSON text: the tree, then the record's reader.
 fn read<T: FromTree>(text: &str, what: &str) -> Result<T, Misuse> {
-    let tree = read_tree(text).map_err(|e| Misuse(format!("{what}: {e}")))?;
-    T::from_tree(&tree).map_err(|e| Misuse(format!("{what}: {e}")))
+    T::from_tree(&tree(text, what)?).map_err(|e| Misuse(format!("{what}: {e}")))
 }
 
 fn errors(ds: &[Diagnostic]) -> String {
@@ -110,7 +114,7 @@ fn remember(Misuse(m): Misuse) -> u32 {
 
 /// `{entity_type, predicate? | predicate_text?}`: the part of a filter evaluation needs.
 fn predicate_input(text: &str, what: &str) -> Result<(String, PredicateSource), Misuse> {
-    let v: Value = read(text, what)?;
+    let v = tree(text, what)?;
     let read = || -> Result<(String, PredicateSource), crate::record::ReadError> {
         let f = crate::record::Fields::of(&v, String::new())?;
         let src = match (f.get("predicate"), f.opt_string("predicate_text")?) {
@@ -136,7 +140,7 @@ pub fn parse(text: &str) -> String {
 #[wasm_bindgen]
 pub fn format(predicate: &str) -> String {
     answer((|| {
-        let v: Value = read(predicate, "predicate")?;
+        let v = tree(predicate, "predicate")?;
         Ok(match predicate_from_json(&v, "$") {
             Ok(p) => Obj::new().field("ok", &true).field("text", &p.to_string()).end(),
             Err(ds) => errors(&ds),
@@ -166,7 +170,7 @@ pub fn validate(filter: &str) -> String {
 pub fn matches(filter: &str, attributes: &str) -> String {
     answer((|| {
         let (t, src) = predicate_input(filter, "filter")?;
-        let Value::Object(attrs) = read::<Value>(attributes, "attributes")? else {
+        let Value::Object(attrs) = tree(attributes, "attributes")? else {
             return Err(Misuse("attributes: expected an object".into()));
         };
         let schema = Schema::builtin();
