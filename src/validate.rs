@@ -6,6 +6,9 @@
 
 use crate::diagnostic::{suggest, Code, Diagnostic, SpanIndex};
 use crate::eval::compiled::{Cmp, CompiledFilter, Node, Test};
+#[cfg(not(target_arch = "wasm32"))]
+use crate::eval::program::Program;
+use crate::eval::text::Text;
 use crate::lang::{parse, predicate_from_json, Condition, GroupKind, Predicate, TextRange};
 use crate::limits::*;
 use crate::schema::{EntityType, Operator, Schema, ValueType};
@@ -167,6 +170,8 @@ fn read_and_check(schema: &Schema, entity_type: &str, source: &PredicateSource, 
             type_index,
             entity_type: t.name.as_str().into(),
             predicate: tree.clone(),
+            #[cfg(not(target_arch = "wasm32"))]
+            program: Program::matcher(&root),
             root,
             searchable: c.searchable,
         }),
@@ -421,7 +426,7 @@ fn list_test(ty: ValueType, elem: ValueType, op: Operator, items: &[Value]) -> R
     let negate = op == Operator::Nin;
     Ok(match elem {
         ValueType::Text => {
-            let mut set: Vec<Box<str>> = items.iter().filter_map(Value::as_str).map(Box::from).collect();
+            let mut set: Vec<Text> = items.iter().filter_map(Value::as_str).map(Text::from).collect();
             set.sort_unstable();
             set.dedup();
             let set = set.into_boxed_slice();

@@ -3,6 +3,9 @@
 //! no allocation, in SQL's three-valued logic (SPEC 2.5).
 
 use super::entity::{PreparedEntity, Slot};
+#[cfg(not(target_arch = "wasm32"))]
+use super::program::Program;
+use super::text::Text;
 use crate::lang::{GroupKind, Predicate};
 use std::cmp::Ordering;
 
@@ -102,10 +105,10 @@ impl Cmp {
 /// A condition's test, specialised by type and operator.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Test {
-    TextEq(Box<str>),
-    TextNeq(Box<str>),
+    TextEq(Text),
+    TextNeq(Text),
     /// Sorted; `negate` for `nin`.
-    TextIn(Box<[Box<str>]>, bool),
+    TextIn(Box<[Text]>, bool),
     Number(Cmp, f64),
     NumberIn(Box<[f64]>, bool),
     Bool(bool),
@@ -116,68 +119,17 @@ pub(crate) enum Test {
     /// A date-time filter value compares instants.
     Instant(Cmp, i128),
     /// Sorted and deduplicated.
-    Intersects(Box<[Box<str>]>),
-    Contains(Box<[Box<str>]>),
-    EqSet(Box<[Box<str>]>),
+    Intersects(Box<[Text]>),
+    Contains(Box<[Text]>),
+    EqSet(Box<[Text]>),
 }
-
-// Text comparisons. Native code keeps `str`'s own (vectorised `memcmp`); the wasm module is
-// built for size, where `==` on `str` is a chain of calls ending in a byte-at-a-time `memcmp`,
-// the largest part of a prepared decision there, so it gets plain inlined byte loops. Byte
-// order is `str`'s order either way (a test holds them to it).
-#[cfg(not(target_arch = "wasm32"))]
-#[inline(always)]
-fn text_eq(a: &str, b: &str) -> bool {
-    a == b
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-#[inline(always)]
-fn text_cmp(a: &str, b: &str) -> Ordering {
-    a.cmp(b)
-}
-
-#[cfg(any(target_arch = "wasm32", test))]
-#[inline(always)]
-fn bytes_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
-#[cfg(any(target_arch = "wasm32", test))]
-#[inline(always)]
-fn bytes_cmp(a: &str, b: &str) -> Ordering {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let n = a.len().min(b.len());
-    let mut i = 0;
-    while i < n {
-        if a[i] != b[i] {
-            return if a[i] < b[i] { Ordering::Less } else { Ordering::Greater };
-        }
-        i += 1;
-    }
-    a.len().cmp(&b.len())
-}
-
-#[cfg(target_arch = "wasm32")]
-use {bytes_cmp as text_cmp, bytes_eq as text_eq};
 
 /// Whether two sorted sets share an element.
 #[inline(always)]
-fn sorted_intersect<A: AsRef<str>, B: AsRef<str>>(a: &[A], b: &[B]) -> bool {
+fn sorted_intersect(a: &[Text], b: &[Text]) -> bool {
     let (mut i, mut j) = (0, 0);
     while i < a.len() && j < b.len() {
-        match text_cmp(a[i].as_ref(), b[j].as_ref()) {
+        match a[i].cmp(&b[j]) {
             Ordering::Less => i += 1,
             Ordering::Greater => j += 1,
             Ordering::Equal => return true,
@@ -188,14 +140,13 @@ fn sorted_intersect<A: AsRef<str>, B: AsRef<str>>(a: &[A], b: &[B]) -> bool {
 
 /// Whether sorted `sub` is a subset of sorted `sup`.
 #[inline(always)]
-fn sorted_subset<A: AsRef<str>, B: AsRef<str>>(sub: &[A], sup: &[B]) -> bool {
+fn sorted_subset(sub: &[Text], sup: &[Text]) -> bool {
     let mut j = 0;
     for x in sub {
-        let x = x.as_ref();
-        while j < sup.len() && text_cmp(sup[j].as_ref(), x) == Ordering::Less {
+        while j < sup.len() && sup[j] < *x {
             j += 1;
         }
-        if j == sup.len() || !text_eq(sup[j].as_ref(), x) {
+        if j == sup.len() || sup[j] != *x {
             return false;
         }
         j += 1;
@@ -205,8 +156,8 @@ fn sorted_subset<A: AsRef<str>, B: AsRef<str>>(sub: &[A], sup: &[B]) -> bool {
 
 /// Whether a sorted set holds `x`.
 #[inline(always)]
-fn sorted_holds(set: &[Box<str>], x: &str) -> bool {
-    set.binary_search_by(|v| text_cmp(v, x)).is_ok()
+fn sorted_holds(set: &[Text], x: &Text) -> bool {
+    set.binary_search(x).is_ok()
 }
 
 /// A condition's test against one kind of slot: [`Test`] against an entity's [`Slot`], and
@@ -216,36 +167,43 @@ pub(crate) trait Check<S> {
 }
 
 impl Check<Slot> for Test {
+    // By the test first: its kind is known as soon as the step is, before the slot is read.
+    // A slot of another kind is unknown: absent, null or of the wrong type (SPEC 2.5), or an
+    // entity typed by another schema, which never allows.
     #[inline(always)]
     fn check(&self, slot: &Slot) -> Truth {
-        let b = match (self, slot) {
-            (_, Slot::Unknown) => return Truth::Unknown,
-            (Test::TextEq(v), Slot::Text(x)) => text_eq(x, v),
-            (Test::TextNeq(v), Slot::Text(x)) => !text_eq(x, v),
-            (Test::TextIn(vs, neg), Slot::Text(x)) => sorted_holds(vs, x) != *neg,
-            (Test::Number(c, v), Slot::Number(x)) => match x.partial_cmp(v) {
+        macro_rules! on {
+            ($kind:ident($x:ident) => $e:expr) => {
+                match slot {
+                    Slot::$kind($x) => $e,
+                    _ => return Truth::Unknown,
+                }
+            };
+        }
+        let b = match self {
+            Test::TextEq(v) => on!(Text(x) => x == v),
+            Test::TextNeq(v) => on!(Text(x) => x != v),
+            Test::TextIn(vs, neg) => on!(Text(x) => sorted_holds(vs, x) != *neg),
+            Test::Number(c, v) => on!(Number(x) => match x.partial_cmp(v) {
                 Some(o) => c.holds(o),
                 None => return Truth::Unknown,
-            },
-            (Test::NumberIn(vs, neg), Slot::Number(x)) => vs.contains(x) != *neg,
-            (Test::Bool(v), Slot::Bool(x)) => x == v,
-            (Test::Uuid(c, v), Slot::Uuid(x)) => c.holds(x.cmp(v)),
-            (Test::UuidIn(vs, neg), Slot::Uuid(x)) => vs.binary_search(x).is_ok() != *neg,
+            }),
+            Test::NumberIn(vs, neg) => on!(Number(x) => vs.contains(x) != *neg),
+            Test::Bool(v) => on!(Bool(x) => x == v),
+            Test::Uuid(c, v) => on!(Uuid(x) => c.holds(x.cmp(v))),
+            Test::UuidIn(vs, neg) => on!(Uuid(x) => vs.binary_search(x).is_ok() != *neg),
             // The instant's day against the filter's, by the day's bounds: no division.
-            (Test::Day(c, start), Slot::Date(t)) => c.holds(if t < start {
+            Test::Day(c, start) => on!(Date(t) => c.holds(if t < start {
                 Ordering::Less
             } else if *t - start >= crate::value::NANOS_PER_DAY {
                 Ordering::Greater
             } else {
                 Ordering::Equal
-            }),
-            (Test::Instant(c, v), Slot::Date(t)) => c.holds(t.cmp(v)),
-            (Test::Intersects(vs), Slot::List(xs)) => sorted_intersect(xs, vs),
-            (Test::Contains(vs), Slot::List(xs)) => sorted_subset(vs, xs),
-            (Test::EqSet(vs), Slot::List(xs)) => xs.len() == vs.len() && xs.iter().zip(vs.iter()).all(|(x, v)| text_eq(x, v)),
-            // INVARIANT: slots are typed by the same schema the test was compiled from, so a
-            // mismatch means a foreign entity: unknown, which never allows.
-            _ => return Truth::Unknown,
+            })),
+            Test::Instant(c, v) => on!(Date(t) => c.holds(t.cmp(v))),
+            Test::Intersects(vs) => on!(List(xs) => sorted_intersect(xs, vs)),
+            Test::Contains(vs) => on!(List(xs) => sorted_subset(vs, xs)),
+            Test::EqSet(vs) => on!(List(xs) => xs == vs),
         };
         b.into()
     }
@@ -338,9 +296,13 @@ impl serde::Serialize for Truth {
 #[derive(Clone, Debug)]
 pub struct CompiledFilter {
     pub(crate) type_index: usize,
-    pub(crate) entity_type: Box<str>,
+    pub(crate) entity_type: Text,
     pub(crate) predicate: Predicate,
     pub(crate) root: Node,
+    /// The tree as a branching program for [`Self::matches`]; `None` for a tree too large
+    /// for one (see [`Program`]), which is then evaluated as a tree. Native code only.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) program: Option<Program<Test>>,
     pub(crate) searchable: bool,
 }
 
@@ -348,7 +310,7 @@ impl CompiledFilter {
     /// Three-valued result for one entity. An entity of another type is `Unknown`.
     #[inline]
     pub fn eval(&self, e: &PreparedEntity) -> Truth {
-        if e.type_index != self.type_index || !text_eq(&e.type_name, &self.entity_type) {
+        if e.type_index != self.type_index || e.type_name != self.entity_type {
             return Truth::Unknown;
         }
         self.root.eval(&e.slots)
@@ -357,7 +319,14 @@ impl CompiledFilter {
     /// Whether the entity matches: only when the predicate is *true*.
     #[inline]
     pub fn matches(&self, e: &PreparedEntity) -> bool {
-        self.eval(e) == Truth::True
+        if e.type_index != self.type_index || e.type_name != self.entity_type {
+            return false;
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Some(p) = &self.program {
+            return p.matches(&e.slots);
+        }
+        self.root.eval(&e.slots) == Truth::True
     }
 
     /// The entity type the filter is for.
@@ -379,8 +348,8 @@ impl CompiledFilter {
     /// types). Any text outside those values is alike to this filter: the wasm package's
     /// entity encoding rests on it.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-    pub(crate) fn conditions<'a>(&'a self, f: &mut impl FnMut(usize, &'a [Box<str>])) {
-        fn walk<'a>(n: &'a Node, f: &mut impl FnMut(usize, &'a [Box<str>])) {
+    pub(crate) fn conditions<'a>(&'a self, f: &mut impl FnMut(usize, &'a [Text])) {
+        fn walk<'a>(n: &'a Node, f: &mut impl FnMut(usize, &'a [Text])) {
             match n {
                 Node::Cond { slot, test } => f(*slot, match test {
                     Test::TextEq(v) | Test::TextNeq(v) => std::slice::from_ref(v),
@@ -402,7 +371,7 @@ impl CompiledFilter {
         }
         if e.type_index != self.type_index {
             return Some(FailedCondition {
-                text: format!("entity type is {}, not {}", e.type_name, self.entity_type),
+                text: format!("entity type is {}, not {}", &*e.type_name, &*self.entity_type),
                 path: "$".into(),
                 result: Truth::Unknown,
                 negated: false,
@@ -471,19 +440,8 @@ mod tests {
     }
 
     #[test]
-    fn text_comparisons_agree_with_str() {
-        let texts = ["", "a", "ab", "b", "abc", "caf\u{e9}", "cafe", "caf\u{e9}s", "\u{10FFFF}", "\u{FFFF}", "Z", "z"];
-        for a in texts {
-            for b in texts {
-                assert_eq!(bytes_eq(a, b), a == b, "{a:?} {b:?}");
-                assert_eq!(bytes_cmp(a, b), a.cmp(b), "{a:?} {b:?}");
-            }
-        }
-    }
-
-    #[test]
     fn set_helpers() {
-        let s = |v: &[&str]| v.iter().map(|x| Box::<str>::from(*x)).collect::<Vec<_>>();
+        let s = |v: &[&str]| v.iter().map(|x| Text::from(*x)).collect::<Vec<_>>();
         assert!(sorted_intersect(&s(&["a", "c"]), &s(&["b", "c"])));
         assert!(!sorted_intersect(&s(&["a"]), &s(&["b"])));
         assert!(sorted_subset(&s(&["a", "c"]), &s(&["a", "b", "c"])));

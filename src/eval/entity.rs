@@ -1,6 +1,7 @@
 //! Entities, and their prepared form: attribute values parsed once into typed slots, in the
 //! schema's attribute order, so that evaluation does no parsing and no lookups.
 
+use super::text::Text;
 use crate::schema::{EntityType, Schema, ValueType};
 use crate::value::{parse_date, parse_uuid};
 use crate::record::{deserialize_via_reader, Fields, ReadError};
@@ -30,14 +31,14 @@ deserialize_via_reader!(Entity, Entity::read);
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Slot {
     Unknown,
-    Text(Box<str>),
+    Text(Text),
     Number(f64),
     Bool(bool),
     Uuid(u128),
     /// Nanoseconds since the epoch; a date-only value is its midnight UTC.
     Date(i128),
     /// Sorted and without duplicates, so set operators are merges.
-    List(Box<[Box<str>]>),
+    List(Box<[Text]>),
 }
 
 impl Slot {
@@ -49,7 +50,7 @@ impl Slot {
             (ValueType::Uuid, Some(Value::String(s))) => parse_uuid(s).map_or(Slot::Unknown, Slot::Uuid),
             (ValueType::Date, Some(Value::String(s))) => parse_date(s).map_or(Slot::Unknown, |d| Slot::Date(d.instant())),
             (ValueType::List, Some(Value::Array(items))) => {
-                let mut out: Vec<Box<str>> = Vec::with_capacity(items.len());
+                let mut out: Vec<Text> = Vec::with_capacity(items.len());
                 for item in items {
                     match item {
                         Value::String(s) => out.push(s.as_str().into()),
@@ -79,7 +80,7 @@ impl Slot {
 #[derive(Clone, Debug, PartialEq)]
 pub struct PreparedEntity {
     pub(crate) type_index: usize,
-    pub(crate) type_name: Box<str>,
+    pub(crate) type_name: Text,
     pub(crate) slots: Box<[Slot]>,
 }
 
@@ -127,6 +128,6 @@ mod tests {
     fn lists_are_sorted_sets() {
         let s = Schema::builtin();
         let e = PreparedEntity::new(&s, "family", json!({"tags": ["b", "a", "b"]}).as_object().unwrap()).unwrap();
-        assert_eq!(e.slots[3], Slot::List(vec!["a".into(), "b".into()].into_boxed_slice()));
+        assert_eq!(e.slots[3], Slot::List(vec![Text::from("a"), Text::from("b")].into_boxed_slice()));
     }
 }

@@ -2,7 +2,9 @@
 
 pub mod compiled;
 pub mod entity;
+pub(crate) mod program;
 pub mod scan;
+pub(crate) mod text;
 // Only the wasm decider restates filters.
 #[cfg(any(target_arch = "wasm32", test))]
 pub(crate) mod symbolic;

@@ -10,6 +10,7 @@
 //! with a byte offset.
 
 use super::entity::{PreparedEntity, Slot};
+use super::text::Text;
 use crate::schema::{Schema, ValueType};
 use crate::decimal::parse_f64;
 use crate::value::{parse_date, parse_uuid};
@@ -543,7 +544,7 @@ impl<'a> Scanner<'a> {
             (ValueType::Uuid, Item::Str(s)) => parse_uuid(s.as_str()).map_or(Slot::Unknown, Slot::Uuid),
             (ValueType::Date, Item::Str(s)) => parse_date(s.as_str()).map_or(Slot::Unknown, |d| Slot::Date(d.instant())),
             (ValueType::List, Item::Array) => {
-                let mut out: Vec<Box<str>> = Vec::new();
+                let mut out: Vec<Text> = Vec::new();
                 let mut typed = true;
                 if !self.close_if(b']') {
                     loop {

@@ -10,7 +10,9 @@
 //! holds the two to that.
 
 use super::compiled::{Check, CompiledFilter, Node, Test, Truth};
+use super::program::Union;
 use super::entity::Slot;
+use super::text::Text;
 use std::sync::Arc;
 
 /// The index of any text outside the attribute's dictionary.
@@ -138,7 +140,7 @@ pub(crate) fn restate(f: &CompiledFilter, type_index: usize, dicts: &[Vec<Box<st
     Some(f.root.map(&mut |slot, test| {
         let dict = dicts.get(slot).map_or(&[][..], Vec::as_slice);
         let index = |v: &str| dict.binary_search_by(|d| (**d).cmp(v)).ok().map(|i| i as u32);
-        let set = |vs: &[Box<str>]| {
+        let set = |vs: &[Text]| {
             let mut bits = Bits::new(dict.len());
             vs.iter().all(|v| index(v).is_some_and(|i| bits.insert(i))).then_some(bits)
         };
@@ -156,25 +158,22 @@ pub(crate) fn restate(f: &CompiledFilter, type_index: usize, dicts: &[Vec<Box<st
     }))
 }
 
-/// The eligible grants' filters restated (see [`crate::grants::Scope`]). Only the wasm
-/// decider holds one; tests reach the restated filters directly.
+/// The eligible grants' filters restated (see [`crate::grants::Scope`]), as one program.
+/// Only the wasm decider holds one; tests reach the restated filters directly.
 #[derive(Clone, Debug, Default)]
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-pub(crate) struct SymScope {
-    pub(crate) all: bool,
-    pub(crate) filters: Vec<Node<SymTest>>,
-}
+pub(crate) struct SymScope(Union<SymTest>);
 
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 impl SymScope {
     pub(crate) fn of<'a>(all: bool, filters: impl IntoIterator<Item = &'a Arc<CompiledFilter>>, type_index: usize, dicts: &[Vec<Box<str>>]) -> SymScope {
-        SymScope { all, filters: filters.into_iter().filter_map(|f| restate(f, type_index, dicts)).collect() }
+        SymScope(Union::new(all, filters.into_iter().filter_map(|f| restate(f, type_index, dicts)).collect()))
     }
 
     /// Whether an entity is in scope: a filter is true for it.
     #[inline(always)]
     pub(crate) fn matches(&self, slots: &[SymSlot]) -> bool {
-        self.all || self.filters.iter().any(|f| f.eval(slots) == Truth::True)
+        self.0.matches(slots)
     }
 }
 

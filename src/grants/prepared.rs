@@ -12,6 +12,8 @@
 use super::decide::{Row, Scope};
 use super::model::{Decision, DenyCode, Operation, Request};
 use super::store::PolicyStore;
+#[cfg(not(target_arch = "wasm32"))]
+use crate::eval::{compiled::Test, program::Union, text::Text};
 use crate::eval::PreparedEntity;
 use crate::schema::Action;
 use std::fmt;
@@ -72,14 +74,38 @@ pub(crate) struct Open {
     /// The eligible grants for the operation's action (for a list, the searchable ones).
     pub(crate) scope: Scope,
     /// For a download, the eligible read grants: they decide between 403 and 404.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     pub(crate) read: Scope,
+    /// Native code only (see [`crate::eval::program`]): the entity type's name, which an
+    /// entity's must be (one prepared by another schema could share the type's index), and
+    /// `scope` and `read` as one program each.
+    #[cfg(not(target_arch = "wasm32"))]
+    unions: (Text, Union<Test>, Union<Test>),
 }
 
 impl Open {
     /// Whether a row is where the request is: its workspace and type (and id, when the
     /// request names one; UUIDs compare without case). A row elsewhere is no such entity.
     pub(crate) fn here(&self, row: &Row, id: Option<&str>) -> bool {
-        self.here_at(row.workspace, row.entity.type_index) && id.is_none_or(|id| id.eq_ignore_ascii_case(&row.id))
+        self.here_at(row.workspace, row.entity.type_index) && id.is_none_or(|id| id == &*row.id || id.eq_ignore_ascii_case(&row.id))
+    }
+
+    /// Whether an entity where the request is (see [`Self::here`]) is in the operation's
+    /// scope or, for `read`, in the read grants'.
+    #[inline]
+    pub(crate) fn admits(&self, e: &PreparedEntity, read: bool) -> bool {
+        #[cfg(not(target_arch = "wasm32"))]
+        return match &self.unions {
+            (_, Union::All, _) if !read => true,
+            (_, _, Union::All) if read => true,
+            (type_name, scope, read_scope) => e.type_name == *type_name && if read { read_scope } else { scope }.matches(&e.slots),
+        };
+        #[cfg(target_arch = "wasm32")]
+        if read {
+            self.read.matches(e)
+        } else {
+            self.scope.matches(e)
+        }
     }
 
     pub(crate) fn here_at(&self, workspace: Option<u128>, type_index: usize) -> bool {
@@ -130,7 +156,21 @@ impl PreparedRequest {
                     // before the entity is looked at; a get answers 404 whatever the entity.
                     State::Refused(Decision::deny(DenyCode::InsufficientScope))
                 } else {
-                    State::Open(Open { workspace: ctx.request_workspace, type_index: ctx.type_index, scope, read })
+                    let type_index = ctx.type_index;
+                    #[cfg(not(target_arch = "wasm32"))]
+                    let unions = {
+                        // A filter of another type matches nothing of this one.
+                        let union = |s: &Scope| Union::new(s.all, s.filters.iter().filter(|f| f.type_index == type_index).map(|f| f.root.clone()).collect());
+                        (store.schema().entity_types[type_index].name.as_str().into(), union(&scope), union(&read))
+                    };
+                    State::Open(Open {
+                        workspace: ctx.request_workspace,
+                        type_index,
+                        scope,
+                        read,
+                        #[cfg(not(target_arch = "wasm32"))]
+                        unions,
+                    })
                 }
             }
         };
@@ -171,7 +211,7 @@ impl PreparedRequest {
             State::Refused(d) => return d.clone(),
             State::Open(o) => o,
         };
-        let ids: Vec<String> = rows.iter().filter(|r| o.here(r, None) && o.scope.matches(&r.entity)).map(|r| r.id.clone()).collect();
+        let ids: Vec<String> = rows.iter().filter(|r| o.here(r, None) && o.admits(&r.entity, false)).map(|r| r.id.clone()).collect();
         self.list_outcome(ids.len()).unwrap_or(Decision { status: 200, code: None, ids: Some(ids) })
     }
 
@@ -193,7 +233,7 @@ impl PreparedRequest {
     /// A get's or a download's decision for the entity, given only when it is where the
     /// request is (see [`Open::here`]). The caller has refreshed.
     pub(crate) fn decide_entity(&self, entity: Option<&PreparedEntity>) -> Decision {
-        self.decide_with(entity.map(|e| move |o: &Open, read: bool| if read { o.read.matches(e) } else { o.scope.matches(e) }))
+        self.decide_with(entity.map(|e| move |o: &Open, read: bool| o.admits(e, read)))
     }
 
     /// [`Self::decide_entity`] for an entity given by what decides whether it is in the
