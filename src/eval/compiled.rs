@@ -5,7 +5,7 @@
 use super::entity::{PreparedEntity, Slot};
 #[cfg(not(target_arch = "wasm32"))]
 use super::program::Program;
-use super::text::Text;
+use super::text::{text_cmp, text_eq, Text};
 use crate::lang::{GroupKind, Predicate};
 use std::cmp::Ordering;
 
@@ -129,7 +129,7 @@ pub(crate) enum Test {
 fn sorted_intersect(a: &[Text], b: &[Text]) -> bool {
     let (mut i, mut j) = (0, 0);
     while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
+        match text_cmp(&a[i], &b[j]) {
             Ordering::Less => i += 1,
             Ordering::Greater => j += 1,
             Ordering::Equal => return true,
@@ -143,10 +143,10 @@ fn sorted_intersect(a: &[Text], b: &[Text]) -> bool {
 fn sorted_subset(sub: &[Text], sup: &[Text]) -> bool {
     let mut j = 0;
     for x in sub {
-        while j < sup.len() && sup[j] < *x {
+        while j < sup.len() && text_cmp(&sup[j], x) == Ordering::Less {
             j += 1;
         }
-        if j == sup.len() || sup[j] != *x {
+        if j == sup.len() || !text_eq(&sup[j], x) {
             return false;
         }
         j += 1;
@@ -157,7 +157,7 @@ fn sorted_subset(sub: &[Text], sup: &[Text]) -> bool {
 /// Whether a sorted set holds `x`.
 #[inline(always)]
 fn sorted_holds(set: &[Text], x: &Text) -> bool {
-    set.binary_search(x).is_ok()
+    set.binary_search_by(|v| text_cmp(v, x)).is_ok()
 }
 
 /// A condition's test against one kind of slot: [`Test`] against an entity's [`Slot`], and
@@ -181,8 +181,8 @@ impl Check<Slot> for Test {
             };
         }
         let b = match self {
-            Test::TextEq(v) => on!(Text(x) => x == v),
-            Test::TextNeq(v) => on!(Text(x) => x != v),
+            Test::TextEq(v) => on!(Text(x) => text_eq(x, v)),
+            Test::TextNeq(v) => on!(Text(x) => !text_eq(x, v)),
             Test::TextIn(vs, neg) => on!(Text(x) => sorted_holds(vs, x) != *neg),
             Test::Number(c, v) => on!(Number(x) => match x.partial_cmp(v) {
                 Some(o) => c.holds(o),
@@ -203,7 +203,7 @@ impl Check<Slot> for Test {
             Test::Instant(c, v) => on!(Date(t) => c.holds(t.cmp(v))),
             Test::Intersects(vs) => on!(List(xs) => sorted_intersect(xs, vs)),
             Test::Contains(vs) => on!(List(xs) => sorted_subset(vs, xs)),
-            Test::EqSet(vs) => on!(List(xs) => xs == vs),
+            Test::EqSet(vs) => on!(List(xs) => xs.len() == vs.len() && xs.iter().zip(vs.iter()).all(|(x, v)| text_eq(x, v))),
         };
         b.into()
     }
@@ -310,7 +310,7 @@ impl CompiledFilter {
     /// Three-valued result for one entity. An entity of another type is `Unknown`.
     #[inline]
     pub fn eval(&self, e: &PreparedEntity) -> Truth {
-        if e.type_index != self.type_index || e.type_name != self.entity_type {
+        if e.type_index != self.type_index || !text_eq(&e.type_name, &self.entity_type) {
             return Truth::Unknown;
         }
         self.root.eval(&e.slots)
@@ -319,7 +319,7 @@ impl CompiledFilter {
     /// Whether the entity matches: only when the predicate is *true*.
     #[inline]
     pub fn matches(&self, e: &PreparedEntity) -> bool {
-        if e.type_index != self.type_index || e.type_name != self.entity_type {
+        if e.type_index != self.type_index || !text_eq(&e.type_name, &self.entity_type) {
             return false;
         }
         #[cfg(not(target_arch = "wasm32"))]

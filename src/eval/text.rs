@@ -1,13 +1,19 @@
-//! Text values as evaluation compares them: the first 16 bytes held inline as one integer,
-//! so that equality and order between short texts (the attribute values filters test:
-//! `"typical"`, `"concrete"`) are integer compares, with no call to `memcmp`. Longer texts
-//! compare their remaining bytes only when the first 16 agree.
+//! Text values as evaluation compares them ([`text_eq`], [`text_cmp`]: `str`'s equality and
+//! byte order either way).
+//!
+//! Natively, the first 16 bytes are held inline as one integer, so that comparing short texts
+//! (the attribute values filters test: `"typical"`, `"concrete"`) is comparing integers, with
+//! no call to `memcmp`; longer texts compare their remaining bytes only when the first 16
+//! agree. The wasm module is built for size: there a text is a plain `Box<str>` (sorting and
+//! searching share std's code for it: 1 KB gzipped less) compared by inlined byte loops,
+//! since `==` on `str` is a chain of calls ending in a byte-at-a-time `memcmp`.
 
 use std::cmp::Ordering;
-use std::fmt;
-use std::ops::Deref;
+#[cfg(not(target_arch = "wasm32"))]
+use std::{fmt, ops::Deref};
 
 /// Bytes held inline.
+#[cfg(not(target_arch = "wasm32"))]
 const HEAD: usize = 16;
 
 /// A text, compared by its bytes (`str`'s order) through an inline head.
@@ -16,12 +22,14 @@ const HEAD: usize = 16;
 /// the texts' first 16 bytes do, a shorter text before a longer one it is the start of. Where
 /// heads are equal the rest of the bytes decide, and then the length (for texts differing
 /// only in trailing zero bytes within the head).
+#[cfg(not(target_arch = "wasm32"))]
 #[derive(Clone)]
 pub(crate) struct Text {
     head: u128,
     text: Box<str>,
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl Text {
     pub(crate) fn new(text: Box<str>) -> Text {
         let b = text.as_bytes();
@@ -37,12 +45,14 @@ impl Text {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl From<&str> for Text {
     fn from(s: &str) -> Text {
         Text::new(s.into())
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl Deref for Text {
     type Target = str;
     fn deref(&self) -> &str {
@@ -50,18 +60,21 @@ impl Deref for Text {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl AsRef<str> for Text {
     fn as_ref(&self) -> &str {
         &self.text
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl fmt::Debug for Text {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&*self.text, f)
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl PartialEq for Text {
     #[inline(always)]
     fn eq(&self, o: &Text) -> bool {
@@ -69,8 +82,10 @@ impl PartialEq for Text {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl Eq for Text {}
 
+#[cfg(not(target_arch = "wasm32"))]
 impl Ord for Text {
     #[inline(always)]
     fn cmp(&self, o: &Text) -> Ordering {
@@ -82,6 +97,7 @@ impl Ord for Text {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl PartialOrd for Text {
     #[inline(always)]
     fn partial_cmp(&self, o: &Text) -> Option<Ordering> {
@@ -89,9 +105,28 @@ impl PartialOrd for Text {
     }
 }
 
-// The bytes past the head. Native code keeps the slices' own comparisons (vectorised
-// `memcmp`); the wasm module is built for size, where they are a chain of calls ending in a
-// byte-at-a-time `memcmp`, so it gets plain inlined byte loops.
+#[cfg(target_arch = "wasm32")]
+pub(crate) type Text = Box<str>;
+
+/// Whether two texts are equal.
+#[inline(always)]
+pub(crate) fn text_eq(a: &Text, b: &Text) -> bool {
+    #[cfg(not(target_arch = "wasm32"))]
+    return a == b;
+    #[cfg(target_arch = "wasm32")]
+    loop_eq(a.as_bytes(), b.as_bytes())
+}
+
+/// Two texts' byte order.
+#[inline(always)]
+pub(crate) fn text_cmp(a: &Text, b: &Text) -> Ordering {
+    #[cfg(not(target_arch = "wasm32"))]
+    return a.cmp(b);
+    #[cfg(target_arch = "wasm32")]
+    loop_cmp(a.as_bytes(), b.as_bytes())
+}
+
+// The bytes past the head: the slices' own comparisons (vectorised `memcmp`).
 #[cfg(not(target_arch = "wasm32"))]
 #[inline(always)]
 fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
@@ -103,9 +138,6 @@ fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
 fn bytes_cmp(a: &[u8], b: &[u8]) -> Ordering {
     a.cmp(b)
 }
-
-#[cfg(target_arch = "wasm32")]
-use {loop_cmp as bytes_cmp, loop_eq as bytes_eq};
 
 #[cfg(any(target_arch = "wasm32", test))]
 #[inline(always)]
