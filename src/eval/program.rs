@@ -7,7 +7,7 @@
 //!
 //! Native code only. The wasm module is built for size, and there a decision's cost is
 //! crossing the boundary, not evaluating: a prepared get of the benchmark's entity took 273 ns
-//! with programs and 271 ns without, for 4 KB more gzipped module. It evaluates the trees.
+//! with programs and 271 ns without, for 3 KB more gzipped module. It evaluates the trees.
 //!
 //! Building: a node is compiled against its three continuations (where to go if it is
 //! false, unknown, true). NOT swaps false and true. Within AND, a child's true leads to the
