@@ -205,7 +205,11 @@ proptest! {
     #[test]
     fn compiled_evaluation_matches_the_reference(p in family_tree(5), e in family_entity()) {
         let schema = Schema::builtin();
-        prop_assert_eq!(compiled_eval(&schema, &p, &e), ref_eval(&p, &e), "{}", p);
+        let want = ref_eval(&p, &e);
+        prop_assert_eq!(compiled_eval(&schema, &p, &e), want, "{}", p);
+        // `matches` runs the filter's branching program natively, not the tree.
+        let (f, _) = compile_source(&schema, "family", &PredicateSource::Tree(p.clone())).expect("generated trees are valid");
+        prop_assert_eq!(f.matches(&PreparedEntity::new(&schema, "family", &e).unwrap()), want == Truth::True, "{}", p);
     }
 
     #[test]
