@@ -160,31 +160,34 @@ fn compile<T: Clone>(node: &Node<T>, k: [Next; 3], steps: &mut Vec<Step<T>>) -> 
             Some((steps.len() - 1) as Next)
         }
         Node::Not(child) => compile(child, [t, u, f], steps),
-        // From the last child back: `clean` is where the rest of the group starts when every
-        // child so far was true (for OR: false), `tainted` when one was unknown.
-        Node::And(children) => {
-            let (mut clean, mut tainted) = (t, u);
-            for (i, c) in children.iter().enumerate().rev() {
-                let entry = compile(c, [f, tainted, clean], steps)?;
-                if i > 0 {
-                    tainted = compile(c, [f, tainted, tainted], steps)?;
-                }
-                clean = entry;
-            }
-            Some(clean)
-        }
-        Node::Or(children) => {
-            let (mut clean, mut tainted) = (f, u);
-            for (i, c) in children.iter().enumerate().rev() {
-                let entry = compile(c, [clean, tainted, t], steps)?;
-                if i > 0 {
-                    tainted = compile(c, [tainted, tainted, t], steps)?;
-                }
-                clean = entry;
-            }
-            Some(clean)
-        }
+        Node::And(children) => group(children, k, Truth::False, steps),
+        Node::Or(children) => group(children, k, Truth::True, steps),
     }
+}
+
+/// Compile an AND (`decisive` false) or an OR (`decisive` true): a child's decisive result
+/// settles the group; its other definite result goes on to the next child; its unknown goes
+/// on to the next child's "tainted" copy, whose last child leads to the group's unknown
+/// rather than to the group's other definite result.
+#[cfg(not(target_arch = "wasm32"))]
+fn group<T: Clone>(children: &[Node<T>], k: [Next; 3], decisive: Truth, steps: &mut Vec<Step<T>>) -> Option<Next> {
+    let (settle, go_on) = (decisive as usize, 2 - decisive as usize);
+    // From the last child back: `clean` is where the rest of the group starts when every
+    // child so far had the non-decisive definite result, `tainted` when one was unknown.
+    let (mut clean, mut tainted) = (k[go_on], k[1]);
+    for (i, c) in children.iter().enumerate().rev() {
+        let mut to = [0; 3];
+        to[settle] = k[settle];
+        to[1] = tainted;
+        to[go_on] = clean;
+        let entry = compile(c, to, steps)?;
+        if i > 0 {
+            to[go_on] = tainted;
+            tainted = compile(c, to, steps)?;
+        }
+        clean = entry;
+    }
+    Some(clean)
 }
 
 #[cfg(test)]

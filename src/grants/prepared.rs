@@ -95,11 +95,11 @@ impl Open {
     #[inline]
     pub(crate) fn admits(&self, e: &PreparedEntity, read: bool) -> bool {
         #[cfg(not(target_arch = "wasm32"))]
-        return match &self.unions {
-            (_, Union::All, _) if !read => true,
-            (_, _, Union::All) if read => true,
-            (type_name, scope, read_scope) => e.type_name == *type_name && if read { read_scope } else { scope }.matches(&e.slots),
-        };
+        {
+            let (type_name, scope, read_scope) = &self.unions;
+            let union = if read { read_scope } else { scope };
+            return matches!(union, Union::All) || (e.type_name == *type_name && union.matches(&e.slots));
+        }
         #[cfg(target_arch = "wasm32")]
         if read {
             self.read.matches(e)
