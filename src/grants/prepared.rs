@@ -95,17 +95,14 @@ impl Open {
     #[inline]
     pub(crate) fn admits(&self, e: &PreparedEntity, read: bool) -> bool {
         #[cfg(not(target_arch = "wasm32"))]
-        {
+        let admitted = {
             let (type_name, scope, read_scope) = &self.unions;
             let union = if read { read_scope } else { scope };
-            return matches!(union, Union::All) || (e.type_name == *type_name && union.matches(&e.slots));
-        }
+            matches!(union, Union::All) || (e.type_name == *type_name && union.matches(&e.slots))
+        };
         #[cfg(target_arch = "wasm32")]
-        if read {
-            self.read.matches(e)
-        } else {
-            self.scope.matches(e)
-        }
+        let admitted = if read { self.read.matches(e) } else { self.scope.matches(e) };
+        admitted
     }
 
     pub(crate) fn here_at(&self, workspace: Option<u128>, type_index: usize) -> bool {
