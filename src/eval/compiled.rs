@@ -310,7 +310,7 @@ impl CompiledFilter {
     /// Three-valued result for one entity. An entity of another type is `Unknown`.
     #[inline]
     pub fn eval(&self, e: &PreparedEntity) -> Truth {
-        if e.type_index != self.type_index || !text_eq(&e.type_name, &self.entity_type) {
+        if !self.is_for(e) {
             return Truth::Unknown;
         }
         self.root.eval(&e.slots)
@@ -319,7 +319,7 @@ impl CompiledFilter {
     /// Whether the entity matches: only when the predicate is *true*.
     #[inline]
     pub fn matches(&self, e: &PreparedEntity) -> bool {
-        if e.type_index != self.type_index || !text_eq(&e.type_name, &self.entity_type) {
+        if !self.is_for(e) {
             return false;
         }
         #[cfg(not(target_arch = "wasm32"))]
@@ -327,6 +327,13 @@ impl CompiledFilter {
             return p.matches(&e.slots);
         }
         self.root.eval(&e.slots) == Truth::True
+    }
+
+    /// Whether the entity is of the filter's type (by index, and by name against one
+    /// prepared by another schema).
+    #[inline(always)]
+    fn is_for(&self, e: &PreparedEntity) -> bool {
+        e.type_index == self.type_index && text_eq(&e.type_name, &self.entity_type)
     }
 
     /// The entity type the filter is for.

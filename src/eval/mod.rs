@@ -2,6 +2,8 @@
 
 pub mod compiled;
 pub mod entity;
+// Native code only: see the module's note.
+#[cfg(not(target_arch = "wasm32"))]
 pub(crate) mod program;
 pub mod scan;
 pub(crate) mod text;

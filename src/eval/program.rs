@@ -18,23 +18,18 @@
 
 use super::compiled::{Check, Node, Truth};
 
-#[cfg(not(target_arch = "wasm32"))]
 /// A continuation: a step's index, or one of these outcomes.
 type Next = u32;
-#[cfg(not(target_arch = "wasm32"))]
 const YES: Next = Next::MAX;
-#[cfg(not(target_arch = "wasm32"))]
 const NO: Next = Next::MAX - 1;
 #[cfg(test)]
 const UNKNOWN: Next = Next::MAX - 2;
 
-#[cfg(not(target_arch = "wasm32"))]
 /// Each condition is compiled at most twice per enclosing group (its clean and its tainted
 /// copy), so a filter within the validation limits could in theory reach 2^5 copies of a
 /// condition; past this many steps the filter keeps to its tree.
 const MAX_STEPS: usize = 512;
 
-#[cfg(not(target_arch = "wasm32"))]
 #[derive(Clone, Debug, PartialEq)]
 struct Step<T> {
     slot: usize,
@@ -43,7 +38,6 @@ struct Step<T> {
     next: [Next; 3],
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 /// A filter's tree as a branching program that answers whether an entity matches (the
 /// predicate is true).
 #[derive(Clone, Debug, PartialEq)]
@@ -52,7 +46,6 @@ pub(crate) struct Program<T> {
     entry: Next,
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 impl<T: Clone> Program<T> {
     /// The program deciding whether `root` is true; `None` when it would be too large.
     pub(crate) fn matcher(root: &Node<T>) -> Option<Program<T>> {
@@ -103,16 +96,9 @@ impl<T: Clone> Program<T> {
 #[derive(Clone, Debug)]
 pub(crate) enum Union<T> {
     All,
-    #[cfg(not(target_arch = "wasm32"))]
-    Program(Program<T>),
+        Program(Program<T>),
     /// Filters too large together for one program, evaluated one by one.
     Trees(Box<[Node<T>]>),
-}
-
-impl<T> Default for Union<T> {
-    fn default() -> Self {
-        Union::Trees(Box::new([]))
-    }
 }
 
 impl<T: Clone> Union<T> {
@@ -121,8 +107,7 @@ impl<T: Clone> Union<T> {
             return Union::All;
         }
         let trees = trees.into_boxed_slice();
-        #[cfg(not(target_arch = "wasm32"))]
-        if let Some(p) = Program::matcher(&Node::Or(trees.clone())) {
+                if let Some(p) = Program::matcher(&Node::Or(trees.clone())) {
             return Union::Program(p);
         }
         Union::Trees(trees)
@@ -136,14 +121,12 @@ impl<T: Clone> Union<T> {
     {
         match self {
             Union::All => true,
-            #[cfg(not(target_arch = "wasm32"))]
-            Union::Program(p) => p.matches(slots),
+                        Union::Program(p) => p.matches(slots),
             Union::Trees(ts) => ts.iter().any(|t| t.eval(slots) == Truth::True),
         }
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 /// Compile `node` to lead to `k` (by its result: false, unknown, true); the entry to it.
 fn compile<T: Clone>(node: &Node<T>, k: [Next; 3], steps: &mut Vec<Step<T>>) -> Option<Next> {
     let [f, u, t] = k;
@@ -169,7 +152,6 @@ fn compile<T: Clone>(node: &Node<T>, k: [Next; 3], steps: &mut Vec<Step<T>>) -> 
 /// settles the group; its other definite result goes on to the next child; its unknown goes
 /// on to the next child's "tainted" copy, whose last child leads to the group's unknown
 /// rather than to the group's other definite result.
-#[cfg(not(target_arch = "wasm32"))]
 fn group<T: Clone>(children: &[Node<T>], k: [Next; 3], decisive: Truth, steps: &mut Vec<Step<T>>) -> Option<Next> {
     let (settle, go_on) = (decisive as usize, 2 - decisive as usize);
     // From the last child back: `clean` is where the rest of the group starts when every

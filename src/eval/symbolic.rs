@@ -10,7 +10,6 @@
 //! holds the two to that.
 
 use super::compiled::{Check, CompiledFilter, Node, Test, Truth};
-use super::program::Union;
 use super::entity::Slot;
 use super::text::Text;
 use std::sync::Arc;
@@ -158,22 +157,25 @@ pub(crate) fn restate(f: &CompiledFilter, type_index: usize, dicts: &[Vec<Box<st
     }))
 }
 
-/// The eligible grants' filters restated (see [`crate::grants::Scope`]), as one program.
-/// Only the wasm decider holds one; tests reach the restated filters directly.
+/// The eligible grants' filters restated (see [`crate::grants::Scope`]). Only the wasm
+/// decider holds one; tests reach the restated filters directly.
 #[derive(Clone, Debug, Default)]
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-pub(crate) struct SymScope(Union<SymTest>);
+pub(crate) struct SymScope {
+    pub(crate) all: bool,
+    pub(crate) filters: Vec<Node<SymTest>>,
+}
 
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 impl SymScope {
     pub(crate) fn of<'a>(all: bool, filters: impl IntoIterator<Item = &'a Arc<CompiledFilter>>, type_index: usize, dicts: &[Vec<Box<str>>]) -> SymScope {
-        SymScope(Union::new(all, filters.into_iter().filter_map(|f| restate(f, type_index, dicts)).collect()))
+        SymScope { all, filters: filters.into_iter().filter_map(|f| restate(f, type_index, dicts)).collect() }
     }
 
     /// Whether an entity is in scope: a filter is true for it.
     #[inline(always)]
     pub(crate) fn matches(&self, slots: &[SymSlot]) -> bool {
-        self.0.matches(slots)
+        self.all || self.filters.iter().any(|f| f.eval(slots) == Truth::True)
     }
 }
 

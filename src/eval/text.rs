@@ -31,14 +31,6 @@ pub(crate) struct Text {
 
 #[cfg(not(target_arch = "wasm32"))]
 impl Text {
-    pub(crate) fn new(text: Box<str>) -> Text {
-        let b = text.as_bytes();
-        let mut buf = [0u8; HEAD];
-        let n = b.len().min(HEAD);
-        buf[..n].copy_from_slice(&b[..n]);
-        Text { head: u128::from_be_bytes(buf), text }
-    }
-
     #[inline(always)]
     fn tail(&self) -> &[u8] {
         self.text.as_bytes().get(HEAD..).unwrap_or(&[])
@@ -48,7 +40,11 @@ impl Text {
 #[cfg(not(target_arch = "wasm32"))]
 impl From<&str> for Text {
     fn from(s: &str) -> Text {
-        Text::new(s.into())
+        let b = s.as_bytes();
+        let mut buf = [0u8; HEAD];
+        let n = b.len().min(HEAD);
+        buf[..n].copy_from_slice(&b[..n]);
+        Text { head: u128::from_be_bytes(buf), text: s.into() }
     }
 }
 
@@ -56,13 +52,6 @@ impl From<&str> for Text {
 impl Deref for Text {
     type Target = str;
     fn deref(&self) -> &str {
-        &self.text
-    }
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-impl AsRef<str> for Text {
-    fn as_ref(&self) -> &str {
         &self.text
     }
 }
