@@ -40,6 +40,7 @@ fn main() {
 
     let mut g = c.benchmark_group("task_a");
     g.bench_function("closure", |b| b.iter(|| e.closure.admits_one(black_box(i))));
+    g.bench_function("closure-over-map", |b| b.iter(|| e.closure_over_map.admits_one(black_box(i))));
     g.bench_function("portcullis", |b| b.iter(|| e.portcullis.admits_one(black_box(i))));
     // Prepared once, outside the timing; each timed call is `PreparedRequest::decide` (with
     // its generation check).
@@ -57,6 +58,7 @@ fn main() {
     g.sample_size(10).sampling_mode(SamplingMode::Flat).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
     let n = e.workload.entities.len();
     g.bench_function(BenchmarkId::new("closure", n), |b| b.iter(|| e.closure.count_all()));
+    g.bench_function(BenchmarkId::new("closure-over-map", n), |b| b.iter(|| e.closure_over_map.count_all()));
     g.bench_function(BenchmarkId::new("portcullis-list", n), |b| b.iter(|| e.portcullis.count_list()));
     let mut list = e.portcullis.prepare_list();
     assert_eq!(e.portcullis.prepared_count_list(&mut list), e.workload.expected.task_b_count);

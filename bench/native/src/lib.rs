@@ -123,6 +123,38 @@ impl Closure {
     }
 }
 
+/// The same closure over the entity as it arrives (the reference shape, ~80 ns for f1
+/// there): its workspace and its attributes map as the data service sends them, looked up by
+/// name on each call.
+pub struct ClosureOverMap {
+    pub workspace: String,
+    pub entities: Vec<Entity>,
+}
+
+/// [`closure_admits`], reading the attributes from the entity's JSON map.
+#[inline]
+pub fn closure_over_map_admits(e: &Entity, workspace: &str) -> bool {
+    let a = &e.attributes;
+    let text = |k: &str| a.get(k).and_then(Value::as_str);
+    let has = |t: &str| a.get("tags").and_then(Value::as_array).is_some_and(|xs| xs.iter().any(|x| x.as_str() == Some(t)));
+    let (ty, pt) = (text("type"), text("project_type"));
+    e.workspace_id == workspace
+        && ((pt == Some("typical") && has("concrete"))
+            || ((ty == Some("concrete") || ty == Some("steel")) && has("reviewed") && has("beam") && pt.is_some_and(|p| p != "project")))
+}
+
+impl ClosureOverMap {
+    pub fn new(w: &Workload) -> ClosureOverMap {
+        ClosureOverMap { workspace: w.workspace.clone(), entities: w.entities.clone() }
+    }
+    pub fn admits_one(&self, i: usize) -> bool {
+        closure_over_map_admits(&self.entities[i], &self.workspace)
+    }
+    pub fn count_all(&self) -> usize {
+        self.entities.iter().filter(|e| closure_over_map_admits(e, &self.workspace)).count()
+    }
+}
+
 /// portcullis: a `PolicyStore` holding the firm, the 20 filters and the key; entities prepared
 /// once as `Row`s (the native API's input), requests built once.
 pub struct Portcullis {
@@ -341,6 +373,7 @@ fn cel_value(v: &Value) -> CelValue {
 pub struct Engines {
     pub workload: Workload,
     pub closure: Closure,
+    pub closure_over_map: ClosureOverMap,
     pub portcullis: Portcullis,
     pub cedar: Cedar,
     pub cel: Cel,
@@ -350,10 +383,11 @@ impl Engines {
     pub fn new() -> Engines {
         let workload = Workload::load();
         let closure = Closure::new(&workload);
+        let closure_over_map = ClosureOverMap::new(&workload);
         let portcullis = Portcullis::new(&workload);
         let cedar = Cedar::new(&workload);
         let cel = Cel::new(&workload);
-        Engines { workload, closure, portcullis, cedar, cel }
+        Engines { workload, closure, closure_over_map, portcullis, cedar, cel }
     }
 }
 
@@ -381,6 +415,7 @@ pub fn check(e: &Engines) -> Agreement {
     let mut list = e.portcullis.prepare_list();
     let task_a = vec![
         ("closure", e.closure.admits_one(i)),
+        ("closure over the attributes map", e.closure_over_map.admits_one(i)),
         ("portcullis", e.portcullis.admits_one(i)),
         ("portcullis prepared", e.portcullis.prepared_admits_one(&mut get, i)),
         ("cedar-policy", e.cedar.admits_one(i)),
@@ -393,6 +428,7 @@ pub fn check(e: &Engines) -> Agreement {
     for j in (0..w.entities.len()).step_by(25) {
         let want = e.closure.admits_one(j);
         for (name, got) in [
+            ("closure over the attributes map", e.closure_over_map.admits_one(j)),
             ("portcullis", e.portcullis.admits_one(j)),
             ("portcullis prepared", e.portcullis.prepared_admits_one(&mut get, j)),
             ("cedar-policy", e.cedar.admits_one(j)),
@@ -404,6 +440,7 @@ pub fn check(e: &Engines) -> Agreement {
     }
     let task_b = vec![
         ("closure", e.closure.count_all()),
+        ("closure over the attributes map", e.closure_over_map.count_all()),
         ("portcullis list decision", e.portcullis.count_list()),
         ("portcullis prepared list", e.portcullis.prepared_count_list(&mut list)),
         ("portcullis list scope", e.portcullis.count_scope()),
