@@ -154,9 +154,13 @@ fn sorted_subset(sub: &[Text], sup: &[Text]) -> bool {
     true
 }
 
-/// Whether a sorted set holds `x`.
+/// Whether a sorted set holds `x`: a few values compared in turn (equality is quicker than
+/// order, and the loop's branches are predictable), more by binary search.
 #[inline(always)]
 fn sorted_holds(set: &[Text], x: &Text) -> bool {
+    if set.len() <= 4 {
+        return set.iter().any(|v| text_eq(v, x));
+    }
     set.binary_search_by(|v| text_cmp(v, x)).is_ok()
 }
 
@@ -206,6 +210,29 @@ impl Check<Slot> for Test {
             Test::EqSet(vs) => on!(List(xs) => xs.len() == vs.len() && xs.iter().zip(vs.iter()).all(|(x, v)| text_eq(x, v))),
         };
         b.into()
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl super::program::Plan for Test {
+    /// Text equalities of one slot ORed (`a eq "x" OR a eq "y"`) are one `in`; inequalities
+    /// ANDed are one `nin`. On a text both give the same answer, and on anything else both
+    /// are unknown.
+    fn merge(&self, other: &Test, any: bool) -> Option<Test> {
+        // The values of a test that is true exactly when the slot is one of them (`any`), or
+        // exactly when it is none of them.
+        fn values(t: &Test, any: bool) -> Option<&[Text]> {
+            match t {
+                Test::TextEq(v) if any => Some(std::slice::from_ref(v)),
+                Test::TextNeq(v) if !any => Some(std::slice::from_ref(v)),
+                Test::TextIn(vs, negated) if *negated != any => Some(vs),
+                _ => None,
+            }
+        }
+        let mut vs: Vec<Text> = values(self, any)?.iter().chain(values(other, any)?).cloned().collect();
+        vs.sort_unstable();
+        vs.dedup();
+        Some(Test::TextIn(vs.into_boxed_slice(), !any))
     }
 }
 

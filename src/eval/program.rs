@@ -46,7 +46,16 @@ pub(crate) struct Program<T> {
     entry: Next,
 }
 
-impl<T: Clone> Program<T> {
+/// What the compiler may know of a kind of test, to lay out a quicker program.
+pub(crate) trait Plan: Clone + Sized {
+    /// One test of the same slot whose result is always `self OR other`'s (`any`) or
+    /// `self AND other`'s, in all three truth values; `None` when there is none.
+    fn merge(&self, _other: &Self, _any: bool) -> Option<Self> {
+        None
+    }
+}
+
+impl<T: Plan> Program<T> {
     /// The program deciding whether `root` is true; `None` when it would be too large.
     pub(crate) fn matcher(root: &Node<T>) -> Option<Program<T>> {
         Self::build(root, [NO, NO, YES])
@@ -54,7 +63,7 @@ impl<T: Clone> Program<T> {
 
     fn build(root: &Node<T>, outcomes: [Next; 3]) -> Option<Program<T>> {
         let mut steps = Vec::new();
-        let entry = compile(root, outcomes, &mut steps)?;
+        let entry = compile(&plan(root), outcomes, &mut steps)?;
         Some(Program { steps: steps.into_boxed_slice(), entry })
     }
 
@@ -101,7 +110,7 @@ pub(crate) enum Union<T> {
     Trees(Box<[Node<T>]>),
 }
 
-impl<T: Clone> Union<T> {
+impl<T: Plan> Union<T> {
     pub(crate) fn new(all: bool, trees: Vec<Node<T>>) -> Union<T> {
         if all {
             return Union::All;
@@ -125,6 +134,50 @@ impl<T: Clone> Union<T> {
             Union::Trees(ts) => ts.iter().any(|t| t.eval(slots) == Truth::True),
         }
     }
+}
+
+/// The tree restated for a program: nested groups of one kind flattened, and the conditions
+/// of a group that test one slot merged into one where the test allows it (eight equalities
+/// ORed run as one `in`, about a third quicker). Kleene's AND and OR are associative and
+/// commutative and a test has no effects, so only the time an answer takes changes. The
+/// children keep their order: a static cost cannot know which child decides most often (a set
+/// test over small sets fails as fast as an equality).
+fn plan<T: Plan>(node: &Node<T>) -> Node<T> {
+    let (cs, any) = match node {
+        Node::Cond { .. } => return node.clone(),
+        Node::Not(c) => return Node::Not(Box::new(plan(c))),
+        Node::And(cs) => (cs, false),
+        Node::Or(cs) => (cs, true),
+    };
+    let mut out: Vec<Node<T>> = Vec::with_capacity(cs.len());
+    for c in cs.iter() {
+        match plan(c) {
+            // A group of the same kind: its children join this one's.
+            Node::And(gs) if !any => gs.into_vec().into_iter().for_each(|g| join(&mut out, g, any)),
+            Node::Or(gs) if any => gs.into_vec().into_iter().for_each(|g| join(&mut out, g, any)),
+            n => join(&mut out, n, any),
+        }
+    }
+    if any {
+        Node::Or(out.into_boxed_slice())
+    } else {
+        Node::And(out.into_boxed_slice())
+    }
+}
+
+/// Add a child to a group's children, into a condition of the same slot when one merges it.
+fn join<T: Plan>(out: &mut Vec<Node<T>>, n: Node<T>, any: bool) {
+    if let Node::Cond { slot, test } = &n {
+        for m in out.iter_mut() {
+            if let Node::Cond { slot: s, test: t } = m {
+                if let Some(merged) = (s == slot).then(|| t.merge(test, any)).flatten() {
+                    *t = merged;
+                    return;
+                }
+            }
+        }
+    }
+    out.push(n);
 }
 
 /// Compile `node` to lead to `k` (by its result: false, unknown, true); the entry to it.
@@ -164,8 +217,13 @@ fn group<T: Clone>(children: &[Node<T>], k: [Next; 3], decisive: Truth, steps: &
         to[go_on] = clean;
         let entry = compile(c, to, steps)?;
         if i > 0 {
-            to[go_on] = tainted;
-            tainted = compile(c, to, steps)?;
+            // The same continuations (an OR whose unknown and false both mean no match): one copy.
+            tainted = if tainted == clean {
+                entry
+            } else {
+                to[go_on] = tainted;
+                compile(c, to, steps)?
+            };
         }
         clean = entry;
     }
@@ -180,6 +238,8 @@ mod tests {
     /// A test that reads a slot holding a truth value as that value.
     #[derive(Clone, Debug, PartialEq)]
     struct Id;
+
+    impl Plan for Id {}
 
     impl Check<Truth> for Id {
         fn check(&self, slot: &Truth) -> Truth {
@@ -250,6 +310,32 @@ mod tests {
         assert!(p.matches(&[Truth::True, Truth::False, Truth::Unknown]));
         assert!(!p.matches(&[Truth::True, Truth::Unknown, Truth::True]));
         assert!(!p.matches(&[Truth::True, Truth::True, Truth::True]));
+    }
+
+    #[test]
+    fn text_equalities_of_one_slot_merge_into_one_test() {
+        use crate::eval::compiled::Test;
+        use crate::eval::entity::Slot;
+        let cond = |slot, test| Node::Cond { slot, test };
+        let eq = |slot, v: &str| cond(slot, Test::TextEq(v.into()));
+        let neq = |slot, v: &str| cond(slot, Test::TextNeq(v.into()));
+        // Nested ORs flatten first, so slot 0's three equalities are one `in`; slot 1 stays.
+        let any = Node::Or(vec![eq(0, "b"), Node::Or(vec![eq(0, "a"), eq(1, "a")].into()), eq(0, "a")].into());
+        let p = Program::matcher(&any).unwrap();
+        assert_eq!(p.steps.len(), 2, "{p:?}");
+        assert!(p.steps.iter().any(|s| s.slot == 0 && s.test == Test::TextIn(vec!["a".into(), "b".into()].into(), false)));
+        let text = |s: &str| Slot::Text(s.into());
+        assert!(p.matches(&[text("b"), Slot::Unknown]));
+        assert!(p.matches(&[Slot::Number(1.0), text("a")]));
+        assert!(!p.matches(&[text("c"), Slot::Bool(true)]));
+        // Inequalities ANDed are one `nin`; an equality in an AND is left as it is.
+        let all = Node::And(vec![neq(0, "x"), eq(1, "y"), neq(0, "z")].into());
+        let p = Program::matcher(&all).unwrap();
+        assert_eq!(p.steps.len(), 2, "{p:?}");
+        assert!(p.steps.iter().any(|s| s.slot == 0 && s.test == Test::TextIn(vec!["x".into(), "z".into()].into(), true)));
+        assert!(p.matches(&[text("w"), text("y")]));
+        assert!(!p.matches(&[text("z"), text("y")]));
+        assert!(!p.matches(&[Slot::Unknown, text("y")]));
     }
 
     #[test]
