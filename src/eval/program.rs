@@ -14,7 +14,8 @@
 //! next child, its false to the group's false, and its unknown to the next child in a
 //! "tainted" copy whose true leads to the group's unknown; OR is the mirror. A node whose
 //! three continuations agree is not evaluated at all, so when only a match matters (unknown
-//! and false both lead to no), an AND stops at its first unknown.
+//! and false both lead to no), an AND stops at its first unknown. Before that the tree is
+//! planned ([`plan`]): a group's text equalities of one slot become one `in` test.
 
 use super::compiled::{Check, Node, Truth};
 
@@ -105,7 +106,7 @@ impl<T: Plan> Program<T> {
 #[derive(Clone, Debug)]
 pub(crate) enum Union<T> {
     All,
-        Program(Program<T>),
+    Program(Program<T>),
     /// Filters too large together for one program, evaluated one by one.
     Trees(Box<[Node<T>]>),
 }
@@ -116,7 +117,7 @@ impl<T: Plan> Union<T> {
             return Union::All;
         }
         let trees = trees.into_boxed_slice();
-                if let Some(p) = Program::matcher(&Node::Or(trees.clone())) {
+        if let Some(p) = Program::matcher(&Node::Or(trees.clone())) {
             return Union::Program(p);
         }
         Union::Trees(trees)
@@ -130,7 +131,7 @@ impl<T: Plan> Union<T> {
     {
         match self {
             Union::All => true,
-                        Union::Program(p) => p.matches(slots),
+            Union::Program(p) => p.matches(slots),
             Union::Trees(ts) => ts.iter().any(|t| t.eval(slots) == Truth::True),
         }
     }
