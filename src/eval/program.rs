@@ -152,10 +152,11 @@ fn plan<T: Plan>(node: &Node<T>) -> Node<T> {
     };
     let mut out: Vec<Node<T>> = Vec::with_capacity(cs.len());
     for c in cs.iter() {
-        match plan(c) {
+        let n = plan(c);
+        let same_kind = matches!((&n, any), (Node::And(_), false) | (Node::Or(_), true));
+        match n {
             // A group of the same kind: its children join this one's.
-            Node::And(gs) if !any => gs.into_vec().into_iter().for_each(|g| join(&mut out, g, any)),
-            Node::Or(gs) if any => gs.into_vec().into_iter().for_each(|g| join(&mut out, g, any)),
+            Node::And(gs) | Node::Or(gs) if same_kind => gs.into_vec().into_iter().for_each(|g| join(&mut out, g, any)),
             n => join(&mut out, n, any),
         }
     }
