@@ -3,7 +3,7 @@
 //!   cargo bench --bench engine
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use portcullis::grants::{Data, Firm, FilterRecord, Grant, Key, PolicyStore, Request, Row};
+use portcullis::grants::{Data, FilterRecord, Firm, Grant, Key, PolicyStore, Request, Row};
 use portcullis::{compile, parse, Entity, FilterDraft, PredicateSource, PreparedEntity, Schema};
 use serde_json::json;
 
@@ -29,12 +29,16 @@ fn entities(n: usize) -> Vec<(Detail, Entity)> {
     (0..n)
         .map(|i| {
             let pt = if next() % 2 == 0 { "typical" } else { "project" };
-            let tags: Vec<String> = (0..next() % 4).map(|_| vocab[(next() % 8) as usize].to_string()).collect();
+            let tags: Vec<String> =
+                (0..next() % 4).map(|_| vocab[(next() % 8) as usize].to_string()).collect();
             let e = Entity {
                 id: format!("e0000000-0000-4000-8000-{i:012}"),
                 workspace_id: W.into(),
                 entity_type: "detail".into(),
-                attributes: json!({"type": "concrete", "project_type": pt, "tags": tags}).as_object().unwrap().clone(),
+                attributes: json!({"type": "concrete", "project_type": pt, "tags": tags})
+                    .as_object()
+                    .unwrap()
+                    .clone(),
             };
             (Detail { project_type: pt.into(), tags }, e)
         })
@@ -49,7 +53,8 @@ fn bench_eval(c: &mut Criterion) {
     let schema = Schema::builtin();
     let filter = compile(&schema, "detail", WORKED).unwrap();
     let data = entities(100_000);
-    let prepared: Vec<PreparedEntity> = data.iter().map(|(_, e)| schema.prepare(e).unwrap()).collect();
+    let prepared: Vec<PreparedEntity> =
+        data.iter().map(|(_, e)| schema.prepare(e).unwrap()).collect();
     let one = &prepared[1];
     let one_closure = &data[1].0;
     let mut g = c.benchmark_group("one entity");
@@ -58,14 +63,21 @@ fn bench_eval(c: &mut Criterion) {
     g.finish();
     let mut g = c.benchmark_group("100k entities");
     g.sample_size(20);
-    g.bench_function("closure", |b| b.iter(|| data.iter().filter(|(d, _)| closure_matches(d)).count()));
-    g.bench_function("compiled filter", |b| b.iter(|| prepared.iter().filter(|e| filter.matches(e)).count()));
+    g.bench_function("closure", |b| {
+        b.iter(|| data.iter().filter(|(d, _)| closure_matches(d)).count())
+    });
+    g.bench_function("compiled filter", |b| {
+        b.iter(|| prepared.iter().filter(|e| filter.matches(e)).count())
+    });
     g.finish();
     // One filter written two ways: a program merges equalities ORed into an `in`, so the two
     // should take about the same time.
     let values = ["a1", "b2", "c3", "d4", "e5", "f6", "g7", "typical"].map(|v| format!("{v:?}"));
     let ways = [
-        ("8 equalities ORed", values.iter().map(|v| format!("project_type eq {v}")).collect::<Vec<_>>().join(" OR ")),
+        (
+            "8 equalities ORed",
+            values.iter().map(|v| format!("project_type eq {v}")).collect::<Vec<_>>().join(" OR "),
+        ),
         ("one in", format!("project_type in [{}]", values.join(","))),
     ];
     // A thousand entities: in cache, so the figures are the programs' and not memory's.
@@ -96,11 +108,18 @@ fn bench_parse_validate(c: &mut Criterion) {
     let text = maximal_filter();
     assert!(text.len() <= 64 * 1024);
     let schema = Schema::builtin();
-    let draft = FilterDraft { entity_type: "detail".into(), name: "max".into(), description: None, predicate: PredicateSource::Text(text.clone()) };
+    let draft = FilterDraft {
+        entity_type: "detail".into(),
+        name: "max".into(),
+        description: None,
+        predicate: PredicateSource::Text(text.clone()),
+    };
     assert!(portcullis::validate(&schema, &draft).is_valid());
     let mut g = c.benchmark_group("maximal filter");
     g.bench_function("parse", |b| b.iter(|| parse(black_box(&text)).unwrap()));
-    g.bench_function("parse + validate + compile", |b| b.iter(|| portcullis::validate(&schema, black_box(&draft))));
+    g.bench_function("parse + validate + compile", |b| {
+        b.iter(|| portcullis::validate(&schema, black_box(&draft)))
+    });
     g.finish();
 }
 
@@ -108,38 +127,80 @@ fn bench_decisions(c: &mut Criterion) {
     let mut store = PolicyStore::new(Schema::builtin());
     let other = "b2000000-0000-4000-8000-00000000000b";
     store.put_firm(&Firm { id: F.into(), workspaces: vec![W.into(), other.into()] }).unwrap();
-    store.put_filter(FilterRecord {
-        id: "f1".into(), workspace_id: W.into(), entity_type: "detail".into(), name: "f1".into(), description: None,
-        predicate: None, predicate_text: Some(WORKED.into()), archived: false,
-    }).unwrap();
+    store
+        .put_filter(FilterRecord {
+            id: "f1".into(),
+            workspace_id: W.into(),
+            entity_type: "detail".into(),
+            name: "f1".into(),
+            description: None,
+            predicate: None,
+            predicate_text: Some(WORKED.into()),
+            archived: false,
+        })
+        .unwrap();
     let key = |n: usize| {
         let mut grants: Vec<Grant> = (0..n - 1)
-            .map(|i| Grant { workspace_id: Some(if i % 2 == 0 { other } else { W }.into()), filter: "default:families".into(), actions: vec!["read".into()] })
+            .map(|i| Grant {
+                workspace_id: Some(if i % 2 == 0 { other } else { W }.into()),
+                filter: "default:families".into(),
+                actions: vec!["read".into()],
+            })
             .collect();
-        grants.push(Grant { workspace_id: Some(W.into()), filter: "f1".into(), actions: vec!["read".into()] });
+        grants.push(Grant {
+            workspace_id: Some(W.into()),
+            filter: "f1".into(),
+            actions: vec!["read".into()],
+        });
         Key { id: format!("k{n}"), firm_id: F.into(), revoked: false, allowed_ips: None, grants }
     };
     store.put_key(key(20));
     store.put_key(key(1000));
     let data = entities(100_000);
     let rows: Vec<Row> = data.iter().map(|(_, e)| Row::new(store.schema(), e).unwrap()).collect();
-    let get: Request = serde_json::from_value(json!({"operation": "get", "workspace_id": W, "entity_type": "detail", "id": rows[1].id})).unwrap();
-    let list: Request = serde_json::from_value(json!({"operation": "list", "workspace_id": W, "entity_type": "detail"})).unwrap();
+    let get: Request = serde_json::from_value(
+        json!({"operation": "get", "workspace_id": W, "entity_type": "detail", "id": rows[1].id}),
+    )
+    .unwrap();
+    let list: Request = serde_json::from_value(
+        json!({"operation": "list", "workspace_id": W, "entity_type": "detail"}),
+    )
+    .unwrap();
     let one = &data[1].0;
     let mut g = c.benchmark_group("decision");
     g.bench_function("closure", |b| b.iter(|| closure_matches(black_box(one))));
-    g.bench_function("get, 20 grants", |b| b.iter(|| store.decide(Some("k20"), black_box(&get), Data::One(Some(&rows[1])))));
-    g.bench_function("get, 1000 grants", |b| b.iter(|| store.decide(Some("k1000"), black_box(&get), Data::One(Some(&rows[1])))));
+    g.bench_function("get, 20 grants", |b| {
+        b.iter(|| store.decide(Some("k20"), black_box(&get), Data::One(Some(&rows[1]))))
+    });
+    g.bench_function("get, 1000 grants", |b| {
+        b.iter(|| store.decide(Some("k1000"), black_box(&get), Data::One(Some(&rows[1]))))
+    });
     let mut prepared = store.prepare(Some("k20"), &get).unwrap();
-    assert_eq!(prepared.decide(&store, None, Some(&rows[1])), store.decide(Some("k20"), &get, Data::One(Some(&rows[1]))));
-    g.bench_function("get, 20 grants, prepared", |b| b.iter(|| prepared.decide(&store, None, black_box(Some(&rows[1])))));
+    assert_eq!(
+        prepared.decide(&store, None, Some(&rows[1])),
+        store.decide(Some("k20"), &get, Data::One(Some(&rows[1])))
+    );
+    g.bench_function("get, 20 grants, prepared", |b| {
+        b.iter(|| prepared.decide(&store, None, black_box(Some(&rows[1]))))
+    });
     g.finish();
     let mut g = c.benchmark_group("list decision 100k");
     g.sample_size(10);
-    g.bench_function("closure", |b| b.iter(|| data.iter().filter(|(d, _)| closure_matches(d)).map(|(_, e)| e.id.clone()).collect::<Vec<_>>()));
-    g.bench_function("policy store", |b| b.iter(|| store.decide(Some("k20"), black_box(&list), Data::Many(&rows))));
+    g.bench_function("closure", |b| {
+        b.iter(|| {
+            data.iter()
+                .filter(|(d, _)| closure_matches(d))
+                .map(|(_, e)| e.id.clone())
+                .collect::<Vec<_>>()
+        })
+    });
+    g.bench_function("policy store", |b| {
+        b.iter(|| store.decide(Some("k20"), black_box(&list), Data::Many(&rows)))
+    });
     let mut prepared_list = store.prepare(Some("k20"), &list).unwrap();
-    g.bench_function("policy store, prepared", |b| b.iter(|| prepared_list.list(&store, black_box(&rows))));
+    g.bench_function("policy store, prepared", |b| {
+        b.iter(|| prepared_list.list(&store, black_box(&rows)))
+    });
     g.finish();
 }
 

@@ -112,12 +112,24 @@ mod server {
     }
 
     const TAG_WORDS: [&str; 12] = [
-        "concrete", "steel", "wood", "beam", "column", "slab", "reviewed", "draft", "fire-rated",
-        "exterior", "masonry", "glass",
+        "concrete",
+        "steel",
+        "wood",
+        "beam",
+        "column",
+        "slab",
+        "reviewed",
+        "draft",
+        "fire-rated",
+        "exterior",
+        "masonry",
+        "glass",
     ];
-    const CATEGORIES: [&str; 5] = ["Structural", "Architectural", "Mechanical", "Electrical", "Plumbing"];
+    const CATEGORIES: [&str; 5] =
+        ["Structural", "Architectural", "Mechanical", "Electrical", "Plumbing"];
     const CLASSIFICATIONS: [&str; 5] = ["Concrete", "Steel", "Wood", "Masonry", "Glass"];
-    const NOUNS: [&str; 8] = ["Beam", "Column", "Joint", "Slab", "Footing", "Wall", "Door", "Window"];
+    const NOUNS: [&str; 8] =
+        ["Beam", "Column", "Joint", "Slab", "Footing", "Wall", "Door", "Window"];
     const DETAIL_TYPES: [&str; 4] = ["concrete", "steel", "wood", "masonry"];
     const STATUSES: [&str; 3] = ["draft", "published", "archived"];
 
@@ -210,8 +222,20 @@ mod server {
                 }
                 entity(id, ws, "detail", a)
             };
-            out.push(d(DETAIL_CONCRETE_TYPICAL, "concrete", "typical", json!(["concrete", "slab"]), None));
-            out.push(d(DETAIL_CONCRETE_PROJECT, "concrete", "project", json!(["concrete"]), Some(PROJECT_MAIN)));
+            out.push(d(
+                DETAIL_CONCRETE_TYPICAL,
+                "concrete",
+                "typical",
+                json!(["concrete", "slab"]),
+                None,
+            ));
+            out.push(d(
+                DETAIL_CONCRETE_PROJECT,
+                "concrete",
+                "project",
+                json!(["concrete"]),
+                Some(PROJECT_MAIN),
+            ));
             out.push(d(DETAIL_STEEL_TYPICAL, "steel", "typical", json!(["steel", "beam"]), None));
         }
 
@@ -228,11 +252,19 @@ mod server {
         }
 
         for n in 0..size {
-            let name = if n < TAG_WORDS.len() { TAG_WORDS[n].to_string() } else { format!("tag-{n:05}") };
+            let name =
+                if n < TAG_WORDS.len() { TAG_WORDS[n].to_string() } else { format!("tag-{n:05}") };
             out.push(entity(&rng.uuid(), ws, "tag", attrs(json!({ "name": name }))));
         }
-        const PROJECT_NAMES: [&str; 5] = ["Harbor Tower", "Elm Street School", "North Depot", "Riverside Clinic", "Civic Library"];
-        const USER_NAMES: [&str; 5] = ["Ada Park", "Ben Ortiz", "Chloe Nguyen", "Dev Patel", "Eva Schmidt"];
+        const PROJECT_NAMES: [&str; 5] = [
+            "Harbor Tower",
+            "Elm Street School",
+            "North Depot",
+            "Riverside Clinic",
+            "Civic Library",
+        ];
+        const USER_NAMES: [&str; 5] =
+            ["Ada Park", "Ben Ortiz", "Chloe Nguyen", "Dev Patel", "Eva Schmidt"];
         Generated {
             projects: projects.iter().enumerate()
                 .map(|(i, id)| json!({"id": id, "name": format!("{} {}", PROJECT_NAMES[i % 5], i / 5 + 1)})).collect(),
@@ -260,10 +292,14 @@ mod server {
 
     impl Db {
         fn insert(&mut self, e: Entity, version: u64) {
-            let prepared = self.schema.prepare(&e).expect("entity types are checked before insertion");
+            let prepared =
+                self.schema.prepare(&e).expect("entity types are checked before insertion");
             let key = (e.workspace_id.to_ascii_lowercase(), e.entity_type.clone());
             let id = e.id.to_ascii_lowercase();
-            self.collections.entry(key).or_default().insert(id, Record { entity: e, prepared, version });
+            self.collections
+                .entry(key)
+                .or_default()
+                .insert(id, Record { entity: e, prepared, version });
         }
         fn collection(&self, ws: &str, ty: &str) -> Option<&BTreeMap<String, Record>> {
             self.collections.get(&(ws.to_ascii_lowercase(), ty.to_string()))
@@ -277,15 +313,22 @@ mod server {
     fn build(size: usize, seed: u64) -> Db {
         let mut rng = Rng(seed);
         let plan = [
-            (FIRM_ACME, "Acme Engineering", vec![(WS_MAIN, "Acme Main", size, true), (WS_SECOND, "Acme Projects", size, false)]),
+            (
+                FIRM_ACME,
+                "Acme Engineering",
+                vec![(WS_MAIN, "Acme Main", size, true), (WS_SECOND, "Acme Projects", size, false)],
+            ),
             (FIRM_OTHER, "Other Co", vec![(WS_OTHER, "Other Main", (size / 30).max(20), false)]),
         ];
-        let mut db = Db { schema: Schema::builtin(), firms: Vec::new(), collections: HashMap::new() };
+        let mut db =
+            Db { schema: Schema::builtin(), firms: Vec::new(), collections: HashMap::new() };
         for (firm, firm_name, workspaces) in plan {
             let mut listed = Vec::new();
             for (ws, name, n, library) in workspaces {
                 let g = generate_workspace(&mut rng, ws, n, library);
-                listed.push(json!({"id": ws, "name": name, "projects": g.projects, "users": g.users}));
+                listed.push(
+                    json!({"id": ws, "name": name, "projects": g.projects, "users": g.users}),
+                );
                 for e in g.entities {
                     db.insert(e, 1);
                 }
@@ -309,7 +352,11 @@ mod server {
         if TYPES.contains(&ty) {
             Ok(())
         } else {
-            Err(error(StatusCode::NOT_FOUND, "unknown_entity_type", format!("unknown entity type {ty:?}")))
+            Err(error(
+                StatusCode::NOT_FOUND,
+                "unknown_entity_type",
+                format!("unknown entity type {ty:?}"),
+            ))
         }
     }
 
@@ -321,7 +368,10 @@ mod server {
         Json(json!({"firms": db.read().unwrap().firms})).into_response()
     }
 
-    async fn get_one(State(db): State<Shared>, Path((ws, ty, id)): Path<(String, String, String)>) -> Response {
+    async fn get_one(
+        State(db): State<Shared>,
+        Path((ws, ty, id)): Path<(String, String, String)>,
+    ) -> Response {
         if let Err(r) = check_type(&ty) {
             return r;
         }
@@ -332,12 +382,18 @@ mod server {
         }
     }
 
-    async fn all_of_type(State(db): State<Shared>, Path((ws, ty)): Path<(String, String)>) -> Response {
+    async fn all_of_type(
+        State(db): State<Shared>,
+        Path((ws, ty)): Path<(String, String)>,
+    ) -> Response {
         if let Err(r) = check_type(&ty) {
             return r;
         }
         let db = db.read().unwrap();
-        let items: Vec<&Entity> = db.collection(&ws, &ty).map(|c| c.values().map(|r| &r.entity).collect()).unwrap_or_default();
+        let items: Vec<&Entity> = db
+            .collection(&ws, &ty)
+            .map(|c| c.values().map(|r| &r.entity).collect())
+            .unwrap_or_default();
         Json(json!({"items": items})).into_response()
     }
 
@@ -358,9 +414,19 @@ mod server {
     /// evaluates them too: `ATTR=VALUE` (equality; for a list attribute, "has this value") for the
     /// attributes its index supports, and `q` (case-insensitive substring of `name`, or of `type`
     /// for details).
-    fn search_scope(schema: &Schema, ty: &str, search: &Map<String, Value>) -> Result<(Option<Scope>, Option<String>), Response> {
+    fn search_scope(
+        schema: &Schema,
+        ty: &str,
+        search: &Map<String, Value>,
+    ) -> Result<(Option<Scope>, Option<String>), Response> {
         let indexed: &[(&str, &str)] = match ty {
-            "family" => &[("name", "text"), ("category", "text"), ("classification", "text"), ("tags", "list"), ("project_id", "uuid")],
+            "family" => &[
+                ("name", "text"),
+                ("category", "text"),
+                ("classification", "text"),
+                ("tags", "list"),
+                ("project_id", "uuid"),
+            ],
             "detail" => &[("type", "text"), ("project_type", "text"), ("tags", "list")],
             "stash" => &[("project_id", "uuid"), ("is_permanent", "bool"), ("created_by", "uuid")],
             _ => &[("name", "text")],
@@ -369,7 +435,11 @@ mod server {
         let mut q = None;
         for (k, v) in search {
             let Some(s) = v.as_str() else {
-                return Err(error(StatusCode::BAD_REQUEST, "invalid_search", format!("search parameter {k:?} must be a string")));
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_search",
+                    format!("search parameter {k:?} must be a string"),
+                ));
             };
             if k == "q" {
                 q = Some(s.to_lowercase());
@@ -377,15 +447,27 @@ mod server {
             }
             let Some((_, kind)) = indexed.iter().find(|(a, _)| a == k) else {
                 let names: Vec<&str> = indexed.iter().map(|(a, _)| *a).collect();
-                return Err(error(StatusCode::BAD_REQUEST, "unsupported_search_parameter",
-                    format!("unsupported search parameter {k:?}; supported: q, {}", names.join(", "))));
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    "unsupported_search_parameter",
+                    format!(
+                        "unsupported search parameter {k:?}; supported: q, {}",
+                        names.join(", ")
+                    ),
+                ));
             };
             let cond = match *kind {
                 "list" => json!({"attr": k, "op": "intersects", "value": [s]}),
                 "bool" => match s {
                     "true" => json!({"attr": k, "op": "eq", "value": true}),
                     "false" => json!({"attr": k, "op": "eq", "value": false}),
-                    _ => return Err(error(StatusCode::BAD_REQUEST, "invalid_search", format!("{k} must be true or false"))),
+                    _ => {
+                        return Err(error(
+                            StatusCode::BAD_REQUEST,
+                            "invalid_search",
+                            format!("{k} must be true or false"),
+                        ))
+                    }
                 },
                 _ => json!({"attr": k, "op": "eq", "value": s}),
             };
@@ -394,28 +476,52 @@ mod server {
         if conditions.is_empty() {
             return Ok((None, q));
         }
-        let scope = Scope::from_json(schema, ty, &json!({"all": false, "any": [{"and": conditions}]}))
-            .map_err(|d| error(StatusCode::BAD_REQUEST, "invalid_search", serde_json::to_string(&d).unwrap_or_default()))?;
+        let scope =
+            Scope::from_json(schema, ty, &json!({"all": false, "any": [{"and": conditions}]}))
+                .map_err(|d| {
+                    error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_search",
+                        serde_json::to_string(&d).unwrap_or_default(),
+                    )
+                })?;
         Ok((Some(scope), q))
     }
 
     fn text_match(e: &Entity, q: &Option<String>) -> bool {
         let Some(q) = q else { return true };
         let field = if e.entity_type == "detail" { "type" } else { "name" };
-        e.attributes.get(field).and_then(Value::as_str).is_some_and(|s| s.to_lowercase().contains(q.as_str()))
+        e.attributes
+            .get(field)
+            .and_then(Value::as_str)
+            .is_some_and(|s| s.to_lowercase().contains(q.as_str()))
     }
 
-    async fn query(State(db): State<Shared>, Path((ws, ty)): Path<(String, String)>, body: Option<Json<Query>>) -> Response {
+    async fn query(
+        State(db): State<Shared>,
+        Path((ws, ty)): Path<(String, String)>,
+        body: Option<Json<Query>>,
+    ) -> Response {
         if let Err(r) = check_type(&ty) {
             return r;
         }
         let Some(Json(req)) = body else {
-            return error(StatusCode::BAD_REQUEST, "invalid_request", "body must be {scope, limit, cursor?, search?, require_match?}");
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "body must be {scope, limit, cursor?, search?, require_match?}",
+            );
         };
         let db = db.read().unwrap();
         let scope = match Scope::from_json(&db.schema, &ty, &req.scope) {
             Ok(s) => s,
-            Err(d) => return error(StatusCode::BAD_REQUEST, "invalid_scope", serde_json::to_string(&d).unwrap_or_default()),
+            Err(d) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_scope",
+                    serde_json::to_string(&d).unwrap_or_default(),
+                )
+            }
         };
         let (search, q) = match search_scope(&db.schema, &ty, &req.search) {
             Ok(s) => s,
@@ -425,7 +531,11 @@ mod server {
         let empty = BTreeMap::new();
         let coll = db.collection(&ws, &ty).unwrap_or(&empty);
         // require_match: does the scope admit anything at all, whatever the caller searched for?
-        let scope_matches = if req.require_match { Some(coll.values().any(|r| scope.matches(&r.prepared))) } else { None };
+        let scope_matches = if req.require_match {
+            Some(coll.values().any(|r| scope.matches(&r.prepared)))
+        } else {
+            None
+        };
         let start = match &req.cursor {
             Some(c) => std::ops::Bound::Excluded(c.to_ascii_lowercase()),
             None => std::ops::Bound::Unbounded,
@@ -433,7 +543,10 @@ mod server {
         let mut items: Vec<(&String, &Entity)> = Vec::with_capacity(limit);
         let mut next_cursor = None;
         for (id, r) in coll.range((start, std::ops::Bound::Unbounded)) {
-            if !scope.matches(&r.prepared) || !search.as_ref().map_or(true, |s| s.matches(&r.prepared)) || !text_match(&r.entity, &q) {
+            if !scope.matches(&r.prepared)
+                || !search.as_ref().map_or(true, |s| s.matches(&r.prepared))
+                || !text_match(&r.entity, &q)
+            {
                 continue;
             }
             if items.len() == limit {
@@ -444,7 +557,8 @@ mod server {
             items.push((id, &r.entity));
         }
         let items: Vec<&Entity> = items.into_iter().map(|(_, e)| e).collect();
-        Json(json!({"items": items, "next_cursor": next_cursor, "scope_matches": scope_matches})).into_response()
+        Json(json!({"items": items, "next_cursor": next_cursor, "scope_matches": scope_matches}))
+            .into_response()
     }
 
     #[derive(Deserialize)]
@@ -454,12 +568,20 @@ mod server {
         attributes: Map<String, Value>,
     }
 
-    async fn create(State(db): State<Shared>, Path((ws, ty)): Path<(String, String)>, body: Option<Json<Create>>) -> Response {
+    async fn create(
+        State(db): State<Shared>,
+        Path((ws, ty)): Path<(String, String)>,
+        body: Option<Json<Create>>,
+    ) -> Response {
         if let Err(r) = check_type(&ty) {
             return r;
         }
         let Some(Json(req)) = body else {
-            return error(StatusCode::BAD_REQUEST, "invalid_request", "body must be {id, attributes}");
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "body must be {id, attributes}",
+            );
         };
         let mut db = db.write().unwrap();
         if !db.known_workspace(&ws) {
@@ -480,28 +602,45 @@ mod server {
         expected_version: u64,
     }
 
-    async fn replace(State(db): State<Shared>, Path((ws, ty, id)): Path<(String, String, String)>, body: Option<Json<Replace>>) -> Response {
+    async fn replace(
+        State(db): State<Shared>,
+        Path((ws, ty, id)): Path<(String, String, String)>,
+        body: Option<Json<Replace>>,
+    ) -> Response {
         if let Err(r) = check_type(&ty) {
             return r;
         }
         let Some(Json(req)) = body else {
-            return error(StatusCode::BAD_REQUEST, "invalid_request", "body must be {attributes, expected_version}");
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "body must be {attributes, expected_version}",
+            );
         };
         let mut db = db.write().unwrap();
-        let Some(current) = db.collection(&ws, &ty).and_then(|c| c.get(&id.to_ascii_lowercase())) else {
+        let Some(current) = db.collection(&ws, &ty).and_then(|c| c.get(&id.to_ascii_lowercase()))
+        else {
             return not_found();
         };
         // Optimistic concurrency: the gateway decided on the version it read.
         if current.version != req.expected_version {
-            return error(StatusCode::CONFLICT, "version_conflict", "the entity changed since it was read");
+            return error(
+                StatusCode::CONFLICT,
+                "version_conflict",
+                "the entity changed since it was read",
+            );
         }
         let e = entity(&current.entity.id, &current.entity.workspace_id, &ty, req.attributes);
         let version = current.version + 1;
         db.insert(e, version);
-        Json(record_json(&db.collection(&ws, &ty).unwrap()[&id.to_ascii_lowercase()])).into_response()
+        Json(record_json(&db.collection(&ws, &ty).unwrap()[&id.to_ascii_lowercase()]))
+            .into_response()
     }
 
-    async fn file(State(db): State<Shared>, Path((ws, ty, id, name)): Path<(String, String, String, String)>) -> Response {
+    async fn file(
+        State(db): State<Shared>,
+        Path((ws, ty, id, name)): Path<(String, String, String, String)>,
+    ) -> Response {
         let db = db.read().unwrap();
         let Some(r) = db.collection(&ws, &ty).and_then(|c| c.get(&id.to_ascii_lowercase())) else {
             return not_found();
@@ -529,11 +668,16 @@ mod server {
     pub async fn main() {
         let args: Vec<String> = std::env::args().collect();
         let port: u16 = arg(&args, "--port").map(|p| p.parse().expect("--port N")).unwrap_or(8788);
-        let size: usize = arg(&args, "--size").map(|p| p.parse().expect("--size N")).unwrap_or(3000);
+        let size: usize =
+            arg(&args, "--size").map(|p| p.parse().expect("--size N")).unwrap_or(3000);
         let seed: u64 = arg(&args, "--seed").map(|p| p.parse().expect("--seed N")).unwrap_or(42);
         let host = arg(&args, "--host").unwrap_or_else(|| "127.0.0.1".into());
 
-        assert!(size >= CONCRETE_TYPICAL_COUNT + 3, "--size must be at least {}", CONCRETE_TYPICAL_COUNT + 3);
+        assert!(
+            size >= CONCRETE_TYPICAL_COUNT + 3,
+            "--size must be at least {}",
+            CONCRETE_TYPICAL_COUNT + 3
+        );
         let db: Shared = Arc::new(RwLock::new(build(size, seed)));
         let app = Router::new()
             .route("/internal/firms", get(firms))

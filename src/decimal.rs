@@ -9,8 +9,8 @@
 
 /// 10^0 ..= 10^22: the powers of ten an `f64` holds exactly.
 const EXACT_POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21,
-    1e22,
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
 /// Significant digits kept exactly. A tie between two doubles needs at most 767 of them, so
@@ -292,9 +292,11 @@ mod tests {
             same(t);
         }
         // Past the digits kept exactly: the sticky digit decides a near-tie.
-        let long = format!("1.00000000000000011102230246251565404236316680908203125{}1", "0".repeat(900));
+        let long =
+            format!("1.00000000000000011102230246251565404236316680908203125{}1", "0".repeat(900));
         same(&long);
-        let long = format!("1.00000000000000011102230246251565404236316680908203125{}", "0".repeat(900));
+        let long =
+            format!("1.00000000000000011102230246251565404236316680908203125{}", "0".repeat(900));
         same(&long);
     }
 

@@ -219,7 +219,14 @@ impl<'a> SpanIndex<'a> {
     pub fn locate(&self, start: usize, end: usize) -> Span {
         let (start, end) = clamp_range(self.source, start, end);
         let (a, b) = (self.at(start), self.at(end));
-        Span { start, end, line: a.line, column: a.column, utf16_start: a.utf16, utf16_end: b.utf16 }
+        Span {
+            start,
+            end,
+            line: a.line,
+            column: a.column,
+            utf16_start: a.utf16,
+            utf16_end: b.utf16,
+        }
     }
 }
 
@@ -249,12 +256,24 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error with a message and no location yet.
     pub fn error(code: Code, message: impl Into<String>) -> Self {
-        Diagnostic { code, severity: Severity::Error, message: message.into(), help: None, location: None }
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            help: None,
+            location: None,
+        }
     }
 
     /// A warning with a message and no location yet.
     pub fn warning(code: Code, message: impl Into<String>) -> Self {
-        Diagnostic { code, severity: Severity::Warning, message: message.into(), help: None, location: None }
+        Diagnostic {
+            code,
+            severity: Severity::Warning,
+            message: message.into(),
+            help: None,
+            location: None,
+        }
     }
 
     /// Attach a hint.
@@ -302,9 +321,21 @@ impl Diagnostic {
             let line_text = src.lines().nth(span.line - 1).unwrap_or("");
             let gutter = span.line.to_string();
             let width = src[span.start..span.end].chars().take_while(|c| *c != '\n').count().max(1);
-            out += &format!("{:w$} --> line {}, column {}\n", "", span.line, span.column, w = gutter.len());
+            out += &format!(
+                "{:w$} --> line {}, column {}\n",
+                "",
+                span.line,
+                span.column,
+                w = gutter.len()
+            );
             out += &format!("{gutter} | {line_text}\n");
-            out += &format!("{:w$} | {}{}\n", "", " ".repeat(span.column - 1), "^".repeat(width), w = gutter.len());
+            out += &format!(
+                "{:w$} | {}{}\n",
+                "",
+                " ".repeat(span.column - 1),
+                "^".repeat(width),
+                w = gutter.len()
+            );
         } else if let Some(path) = self.path() {
             out += &format!("  --> {path}\n");
         }
@@ -370,7 +401,11 @@ mod tests {
         assert!(idx.marks.len() > 4);
         for start in 0..=src.len() + 2 {
             for end in [start, start + 1, start + 7, start + 300, src.len() + 5] {
-                assert_eq!(idx.locate(start, end), Span::locate(&src, start, end), "{start}..{end}");
+                assert_eq!(
+                    idx.locate(start, end),
+                    Span::locate(&src, start, end),
+                    "{start}..{end}"
+                );
             }
         }
         assert_eq!(SpanIndex::new("").locate(0, 3), Span::locate("", 0, 3));
@@ -391,7 +426,8 @@ mod tests {
     #[test]
     fn render_puts_a_caret_under_the_span() {
         let src = "name eq";
-        let d = Diagnostic::error(Code::SyntaxError, "expected a value").at_span(Span::locate(src, 7, 7));
+        let d = Diagnostic::error(Code::SyntaxError, "expected a value")
+            .at_span(Span::locate(src, 7, 7));
         let r = d.render(Some(src));
         assert!(r.contains("1 | name eq\n"), "{r}");
         assert!(r.contains("  |        ^\n"), "{r}");

@@ -42,14 +42,22 @@ impl PreviewCount {
 /// Whether a filter may be previewed at all: `preview_not_supported` for types without
 /// preview (tags), `not_searchable` for filters the search index cannot run (SPEC 4.3).
 pub fn check_previewable(schema: &Schema, filter: &CompiledFilter) -> Result<(), Diagnostic> {
-    let t = schema.entity_type(filter.entity_type()).ok_or_else(|| Diagnostic::error(Code::UnknownEntityType, "unknown entity type"))?;
+    let t = schema
+        .entity_type(filter.entity_type())
+        .ok_or_else(|| Diagnostic::error(Code::UnknownEntityType, "unknown entity type"))?;
     if !t.previewable {
-        return Err(Diagnostic::error(Code::PreviewNotSupported, format!("{} filters cannot be previewed", t.name)));
+        return Err(Diagnostic::error(
+            Code::PreviewNotSupported,
+            format!("{} filters cannot be previewed", t.name),
+        ));
     }
     if !filter.is_searchable() {
         return Err(Diagnostic::error(
             Code::NotSearchable,
-            format!("this {} filter uses what the search index cannot run, so it cannot be previewed", t.name),
+            format!(
+                "this {} filter uses what the search index cannot run, so it cannot be previewed",
+                t.name
+            ),
         ));
     }
     Ok(())
@@ -68,13 +76,20 @@ pub fn check_previewable(schema: &Schema, filter: &CompiledFilter) -> Result<(),
 /// let p = preview(&s, &f, all.iter()).unwrap();
 /// assert_eq!((p.count, p.truncated), (10_000, true));
 /// ```
-pub fn preview<'a>(schema: &Schema, filter: &CompiledFilter, entities: impl IntoIterator<Item = &'a PreparedEntity>) -> Result<PreviewCount, Diagnostic> {
+pub fn preview<'a>(
+    schema: &Schema,
+    filter: &CompiledFilter,
+    entities: impl IntoIterator<Item = &'a PreparedEntity>,
+) -> Result<PreviewCount, Diagnostic> {
     check_previewable(schema, filter)?;
     Ok(count_matches(filter, entities))
 }
 
 /// The capped count, without the previewability checks.
-pub fn count_matches<'a>(filter: &CompiledFilter, entities: impl IntoIterator<Item = &'a PreparedEntity>) -> PreviewCount {
+pub fn count_matches<'a>(
+    filter: &CompiledFilter,
+    entities: impl IntoIterator<Item = &'a PreparedEntity>,
+) -> PreviewCount {
     let mut n = 0;
     for e in entities {
         if filter.matches(e) {

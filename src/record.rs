@@ -42,7 +42,9 @@ impl<'a> Fields<'a> {
         let path = path.into();
         match v {
             Value::Object(map) => Ok(Fields { map, path }),
-            other => Err(format!("{}: expected an object, found {}", Self::name(&path), kind(other))),
+            other => {
+                Err(format!("{}: expected an object, found {}", Self::name(&path), kind(other)))
+            }
         }
     }
 
@@ -107,16 +109,28 @@ impl<'a> Fields<'a> {
     }
 
     /// An array read element by element; absent is empty.
-    pub(crate) fn list<T>(&self, key: &str, mut read: impl FnMut(&'a Value, String) -> Result<T, ReadError>) -> Result<Vec<T>, ReadError> {
+    pub(crate) fn list<T>(
+        &self,
+        key: &str,
+        mut read: impl FnMut(&'a Value, String) -> Result<T, ReadError>,
+    ) -> Result<Vec<T>, ReadError> {
         match self.map.get(key) {
             None => Ok(Vec::new()),
-            Some(Value::Array(items)) => items.iter().enumerate().map(|(i, v)| read(v, format!("{}[{i}]", self.at(key)))).collect(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| read(v, format!("{}[{i}]", self.at(key))))
+                .collect(),
             Some(other) => Err(self.wrong(key, "an array", other)),
         }
     }
 
     /// A required array.
-    pub(crate) fn required_list<T>(&self, key: &str, read: impl FnMut(&'a Value, String) -> Result<T, ReadError>) -> Result<Vec<T>, ReadError> {
+    pub(crate) fn required_list<T>(
+        &self,
+        key: &str,
+        read: impl FnMut(&'a Value, String) -> Result<T, ReadError>,
+    ) -> Result<Vec<T>, ReadError> {
         match self.map.get(key) {
             None => Err(format!("{}: missing field `{key}`", Self::name(&self.path))),
             Some(_) => self.list(key, read),
@@ -124,7 +138,11 @@ impl<'a> Fields<'a> {
     }
 
     /// An optional array (absent or null is `None`).
-    pub(crate) fn opt_list<T>(&self, key: &str, read: impl FnMut(&'a Value, String) -> Result<T, ReadError>) -> Result<Option<Vec<T>>, ReadError> {
+    pub(crate) fn opt_list<T>(
+        &self,
+        key: &str,
+        read: impl FnMut(&'a Value, String) -> Result<T, ReadError>,
+    ) -> Result<Option<Vec<T>>, ReadError> {
         match self.get(key) {
             None => Ok(None),
             Some(_) => self.list(key, read).map(Some),
@@ -253,43 +271,69 @@ pub(crate) use deserialize_via_reader;
 
 #[cfg(test)]
 mod tests {
-    use crate::grants::{Firm, FilterRecord, Key, World};
+    use crate::grants::{FilterRecord, Firm, Key, World};
     use crate::{Entity, FilterDraft};
 
     #[test]
     fn records_read_with_the_derived_rules() {
         let k: Key = serde_json::from_str(r#"{"id":"k","firm_id":"f","grants":[{"filter":"default:any","actions":["read"]}],"extra":1,"allowed_ips":null}"#).unwrap();
-        assert_eq!((k.id.as_str(), k.revoked, k.allowed_ips, k.grants[0].workspace_id.clone()), ("k", false, None, None));
+        assert_eq!(
+            (k.id.as_str(), k.revoked, k.allowed_ips, k.grants[0].workspace_id.clone()),
+            ("k", false, None, None)
+        );
         let f: FilterRecord = serde_json::from_str(r#"{"id":"x","workspace_id":"w","entity_type":"detail","predicate_text":"a eq 1","description":null}"#).unwrap();
         assert_eq!((f.name.as_str(), f.description, f.archived), ("", None, false));
-        let e: Entity = serde_json::from_str(r#"{"id":"e","workspace_id":"w","entity_type":"tag"}"#).unwrap();
+        let e: Entity =
+            serde_json::from_str(r#"{"id":"e","workspace_id":"w","entity_type":"tag"}"#).unwrap();
         assert!(e.attributes.is_empty());
-        let w: World = serde_json::from_str(r#"{"firms":[{"id":"f","workspaces":["w"]}]}"#).unwrap();
+        let w: World =
+            serde_json::from_str(r#"{"firms":[{"id":"f","workspaces":["w"]}]}"#).unwrap();
         assert_eq!(w.firms, vec![Firm { id: "f".into(), workspaces: vec!["w".into()] }]);
-        let d: FilterDraft = serde_json::from_str(r#"{"entity_type":"detail","predicate_text":"a eq 1"}"#).unwrap();
+        let d: FilterDraft =
+            serde_json::from_str(r#"{"entity_type":"detail","predicate_text":"a eq 1"}"#).unwrap();
         assert_eq!(d.name, "");
     }
 
     #[test]
     fn a_repeated_key_is_refused_at_any_depth() {
-        let e = serde_json::from_str::<Key>(r#"{"id":"k","firm_id":"f","revoked":true,"revoked":false}"#).unwrap_err().to_string();
+        let e = serde_json::from_str::<Key>(
+            r#"{"id":"k","firm_id":"f","revoked":true,"revoked":false}"#,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("the key `revoked` is repeated"), "{e}");
-        assert!(serde_json::from_str::<Key>(r#"{"id":"k","firm_id":"f","grants":[{"filter":"a","filter":"b"}]}"#).is_err());
-        assert!(serde_json::from_str::<Entity>(r#"{"id":"e","workspace_id":"w","entity_type":"tag","attributes":{"a":1,"a":2}}"#).is_err());
+        assert!(serde_json::from_str::<Key>(
+            r#"{"id":"k","firm_id":"f","grants":[{"filter":"a","filter":"b"}]}"#
+        )
+        .is_err());
+        assert!(serde_json::from_str::<Entity>(
+            r#"{"id":"e","workspace_id":"w","entity_type":"tag","attributes":{"a":1,"a":2}}"#
+        )
+        .is_err());
         // Numbers, strings and nesting read as serde_json reads them.
-        let v: super::StrictValue = serde_json::from_str(r#"{"a":[1,-2,1.5,"x",null,true,{"b":{}}]}"#).unwrap();
+        let v: super::StrictValue =
+            serde_json::from_str(r#"{"a":[1,-2,1.5,"x",null,true,{"b":{}}]}"#).unwrap();
         assert_eq!(v.0, serde_json::json!({"a":[1,-2,1.5,"x",null,true,{"b":{}}]}));
     }
 
     #[test]
     fn errors_name_the_field() {
-        let e = serde_json::from_str::<Key>(r#"{"id":"k","firm_id":"f","grants":[{"filter":5}]}"#).unwrap_err().to_string();
+        let e = serde_json::from_str::<Key>(r#"{"id":"k","firm_id":"f","grants":[{"filter":5}]}"#)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("grants[0].filter: expected a string, found a number"), "{e}");
         let e = serde_json::from_str::<Key>(r#"{"firm_id":"f"}"#).unwrap_err().to_string();
         assert!(e.contains("missing field `id`"), "{e}");
-        let e = serde_json::from_str::<FilterDraft>(r#"{"entity_type":"detail","predicate":{},"predicate_text":"a eq 1"}"#).unwrap_err().to_string();
+        let e = serde_json::from_str::<FilterDraft>(
+            r#"{"entity_type":"detail","predicate":{},"predicate_text":"a eq 1"}"#,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("not both"), "{e}");
         assert!(serde_json::from_str::<Entity>("5").is_err());
-        assert!(serde_json::from_str::<FilterRecord>(r#"{"id":"x","workspace_id":"w","entity_type":"detail","archived":"yes"}"#).is_err());
+        assert!(serde_json::from_str::<FilterRecord>(
+            r#"{"id":"x","workspace_id":"w","entity_type":"detail","archived":"yes"}"#
+        )
+        .is_err());
     }
 }

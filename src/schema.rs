@@ -55,8 +55,14 @@ impl ValueType {
     }
 
     /// Every value type, in the SPEC's order.
-    pub const ALL: [ValueType; 6] =
-        [ValueType::Text, ValueType::Number, ValueType::Date, ValueType::List, ValueType::Bool, ValueType::Uuid];
+    pub const ALL: [ValueType; 6] = [
+        ValueType::Text,
+        ValueType::Number,
+        ValueType::Date,
+        ValueType::List,
+        ValueType::Bool,
+        ValueType::Uuid,
+    ];
 }
 
 impl fmt::Display for ValueType {
@@ -122,7 +128,14 @@ impl Operator {
 
     /// Whether the operator takes an array value.
     pub fn takes_array(self) -> bool {
-        matches!(self, Operator::In | Operator::Nin | Operator::Intersects | Operator::Contains | Operator::EqSet)
+        matches!(
+            self,
+            Operator::In
+                | Operator::Nin
+                | Operator::Intersects
+                | Operator::Contains
+                | Operator::EqSet
+        )
     }
 }
 
@@ -291,7 +304,10 @@ impl Schema {
                 .field("unsearchable_operators", unsearchable)
                 .end()
         });
-        let ops = ValueType::ALL.iter().fold(Obj::new(), |o, v| o.raw(v.as_str(), &names(v.operators()))).end();
+        let ops = ValueType::ALL
+            .iter()
+            .fold(Obj::new(), |o, v| o.raw(v.as_str(), &names(v.operators())))
+            .end();
         let limits = Obj::new()
             .field("max_depth", &limits::MAX_DEPTH)
             .field("max_group_children", &limits::MAX_GROUP_CHILDREN)
@@ -302,14 +318,22 @@ impl Schema {
             .field("max_string_chars", &limits::MAX_STRING_CHARS)
             .field("preview_cap", &limits::PREVIEW_CAP)
             .end();
-        Obj::new().raw("entity_types", &array(types)).raw("operators", &ops).raw("limits", &limits).end()
+        Obj::new()
+            .raw("entity_types", &array(types))
+            .raw("operators", &ops)
+            .raw("limits", &limits)
+            .end()
     }
 
     /// The schema of SPEC section 1: family, detail, stash and tag.
     pub fn builtin() -> Schema {
         use Action::*;
         use ValueType::*;
-        let attr = |name: &str, value_type, filterable| Attribute { name: name.into(), value_type, filterable };
+        let attr = |name: &str, value_type, filterable| Attribute {
+            name: name.into(),
+            value_type,
+            filterable,
+        };
         Schema {
             entity_types: vec![
                 EntityType {
@@ -379,8 +403,9 @@ impl Schema {
     /// assert!(schema.entity_type("widget").is_some());
     /// ```
     pub fn from_json(text: &str) -> Result<Schema, Diagnostic> {
-        let schema: Schema = serde_json::from_str(text)
-            .map_err(|e| Diagnostic::error(Code::InvalidSchema, format!("the schema document is not valid: {e}")))?;
+        let schema: Schema = serde_json::from_str(text).map_err(|e| {
+            Diagnostic::error(Code::InvalidSchema, format!("the schema document is not valid: {e}"))
+        })?;
         schema.check()?;
         Ok(schema)
     }
@@ -396,12 +421,18 @@ impl Schema {
             }
             for (j, a) in t.attributes.iter().enumerate() {
                 if t.attributes[..j].iter().any(|o| o.name == a.name) {
-                    return bad(format!("attribute `{}` of `{}` is declared twice", a.name, t.name));
+                    return bad(format!(
+                        "attribute `{}` of `{}` is declared twice",
+                        a.name, t.name
+                    ));
                 }
             }
             if let Some(s) = &t.search {
                 if let Some(a) = s.attributes.iter().find(|a| t.attribute(a).is_none()) {
-                    return bad(format!("search attribute `{a}` is not an attribute of `{}`", t.name));
+                    return bad(format!(
+                        "search attribute `{a}` is not an attribute of `{}`",
+                        t.name
+                    ));
                 }
             }
         }
@@ -435,7 +466,11 @@ mod tests {
     fn the_builtin_description_is_current() {
         let now = super::Schema::builtin().describe();
         if std::env::var_os("PORTCULLIS_BLESS").is_some() {
-            std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/src/schema_description.json"), &now).unwrap();
+            std::fs::write(
+                concat!(env!("CARGO_MANIFEST_DIR"), "/src/schema_description.json"),
+                &now,
+            )
+            .unwrap();
         } else {
             assert!(now == super::BUILTIN_DESCRIPTION, "src/schema_description.json is stale: run `PORTCULLIS_BLESS=1 cargo test the_builtin_description_is_current`");
         }

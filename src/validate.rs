@@ -11,9 +11,9 @@ use crate::eval::program::Program;
 use crate::eval::text::Text;
 use crate::lang::{parse, predicate_from_json, Condition, GroupKind, Predicate, TextRange};
 use crate::limits::*;
+use crate::record::{deserialize_via_reader, Fields, ReadError};
 use crate::schema::{EntityType, Operator, Schema, ValueType};
 use crate::value::{parse_date, parse_uuid, DateValue};
-use crate::record::{deserialize_via_reader, Fields, ReadError};
 use serde_json::Value;
 
 /// Where a filter's predicate comes from.
@@ -40,10 +40,16 @@ impl FilterDraft {
     fn read(v: &Value, path: String) -> Result<FilterDraft, ReadError> {
         let f = Fields::of(v, path)?;
         let predicate = match (f.get("predicate"), f.opt_string("predicate_text")?) {
-            (Some(_), Some(_)) => return Err("give either `predicate` or `predicate_text`, not both".into()),
+            (Some(_), Some(_)) => {
+                return Err("give either `predicate` or `predicate_text`, not both".into())
+            }
             (Some(v), None) => PredicateSource::Json(v.clone()),
             (None, Some(t)) => PredicateSource::Text(t),
-            (None, None) => return Err("a filter needs `predicate` (JSON form) or `predicate_text` (text form)".into()),
+            (None, None) => {
+                return Err(
+                    "a filter needs `predicate` (JSON form) or `predicate_text` (text form)".into(),
+                )
+            }
         };
         Ok(FilterDraft {
             entity_type: f.string("entity_type")?,
@@ -92,28 +98,45 @@ pub fn validate(schema: &Schema, draft: &FilterDraft) -> Validation {
     let mut errors = Vec::new();
     let name_chars = draft.name.chars().count();
     if draft.name.trim().is_empty() {
-        errors.push(Diagnostic::error(Code::NameRequired, "the filter needs a name").with_help("pick something descriptive, such as `Concrete details (typical library)`").at_path("$.name"));
+        errors.push(
+            Diagnostic::error(Code::NameRequired, "the filter needs a name")
+                .with_help(
+                    "pick something descriptive, such as `Concrete details (typical library)`",
+                )
+                .at_path("$.name"),
+        );
     } else if name_chars > MAX_NAME_CHARS {
         errors.push(
-            Diagnostic::error(Code::NameTooLong, format!("the name is {name_chars} characters; the limit is {MAX_NAME_CHARS}"))
-                .at_path("$.name"),
+            Diagnostic::error(
+                Code::NameTooLong,
+                format!("the name is {name_chars} characters; the limit is {MAX_NAME_CHARS}"),
+            )
+            .at_path("$.name"),
         );
     }
     if let Some(d) = &draft.description {
         let n = d.chars().count();
         if n > MAX_DESCRIPTION_CHARS {
             errors.push(
-                Diagnostic::error(Code::DescriptionTooLong, format!("the description is {n} characters; the limit is {MAX_DESCRIPTION_CHARS}"))
-                    .at_path("$.description"),
+                Diagnostic::error(
+                    Code::DescriptionTooLong,
+                    format!(
+                        "the description is {n} characters; the limit is {MAX_DESCRIPTION_CHARS}"
+                    ),
+                )
+                .at_path("$.description"),
             );
         }
     }
     let entity_type = schema.entity_type(&draft.entity_type);
     if entity_type.is_none() {
         let names: Vec<&str> = schema.entity_types.iter().map(|t| t.name.as_str()).collect();
-        let mut d = Diagnostic::error(Code::UnknownEntityType, format!("`{}` is not an entity type", draft.entity_type))
-            .with_help(format!("entity types: {}", names.join(", ")))
-            .at_path("$.entity_type");
+        let mut d = Diagnostic::error(
+            Code::UnknownEntityType,
+            format!("`{}` is not an entity type", draft.entity_type),
+        )
+        .with_help(format!("entity types: {}", names.join(", ")))
+        .at_path("$.entity_type");
         if let Some(s) = suggest(&draft.entity_type, &names) {
             d = d.with_help(format!("did you mean `{s}`? entity types: {}", names.join(", ")));
         }
@@ -129,21 +152,40 @@ pub fn validate(schema: &Schema, draft: &FilterDraft) -> Validation {
 }
 
 /// Read a predicate from its source and check it against an entity type.
-fn read_and_check(schema: &Schema, entity_type: &str, source: &PredicateSource, type_known: bool) -> Validation {
+fn read_and_check(
+    schema: &Schema,
+    entity_type: &str,
+    source: &PredicateSource,
+    type_known: bool,
+) -> Validation {
     let (tree, text) = match source {
         PredicateSource::Text(t) => match parse(t) {
             Ok(p) => (p, Some(t.as_str())),
-            Err(d) => return Validation { errors: vec![d.at_path("$.predicate_text")], warnings: vec![], predicate: None, filter: None },
+            Err(d) => {
+                return Validation {
+                    errors: vec![d.at_path("$.predicate_text")],
+                    warnings: vec![],
+                    predicate: None,
+                    filter: None,
+                }
+            }
         },
         PredicateSource::Json(v) => match predicate_from_json(v, "$.predicate") {
             Ok(p) => (p, None),
-            Err(errors) => return Validation { errors, warnings: vec![], predicate: None, filter: None },
+            Err(errors) => {
+                return Validation { errors, warnings: vec![], predicate: None, filter: None }
+            }
         },
         PredicateSource::Tree(p) => (p.clone(), None),
     };
     let Some(type_index) = schema.type_index(entity_type).filter(|_| type_known) else {
         // SPEC 2.4: with an unknown entity type the predicate is not checked.
-        return Validation { errors: vec![], warnings: vec![], predicate: Some(tree), filter: None };
+        return Validation {
+            errors: vec![],
+            warnings: vec![],
+            predicate: Some(tree),
+            filter: None,
+        };
     };
     let t = &schema.entity_types[type_index];
     let spans = text.map(SpanIndex::new);
@@ -160,8 +202,11 @@ fn read_and_check(schema: &Schema, entity_type: &str, source: &PredicateSource, 
     }
     let depth = tree.depth();
     if depth > MAX_DEPTH {
-        let d = Diagnostic::error(Code::MaxDepthExceeded, format!("the filter is nested {depth} levels deep; the limit is {MAX_DEPTH}"))
-            .with_help("flatten runs of the same operator into one group");
+        let d = Diagnostic::error(
+            Code::MaxDepthExceeded,
+            format!("the filter is nested {depth} levels deep; the limit is {MAX_DEPTH}"),
+        )
+        .with_help("flatten runs of the same operator into one group");
         c.errors.push(c.locate(d, "$.predicate", tree.range()));
     }
     let root = c.node(&tree, "$.predicate".into());
@@ -188,14 +233,26 @@ fn read_and_check(schema: &Schema, entity_type: &str, source: &PredicateSource, 
 /// assert_eq!(err[0].code.as_str(), "operator_not_allowed");
 /// assert_eq!(err[0].help.as_deref(), Some("operators for a date attribute: eq, neq, gt, gte, lt, lte"));
 /// ```
-pub fn compile(schema: &Schema, entity_type: &str, text: &str) -> Result<CompiledFilter, Vec<Diagnostic>> {
+pub fn compile(
+    schema: &Schema,
+    entity_type: &str,
+    text: &str,
+) -> Result<CompiledFilter, Vec<Diagnostic>> {
     compile_source(schema, entity_type, &PredicateSource::Text(text.into())).map(|(f, _)| f)
 }
 
 /// Compile a predicate from any source; the warnings come with the filter.
-pub fn compile_source(schema: &Schema, entity_type: &str, source: &PredicateSource) -> Result<(CompiledFilter, Vec<Diagnostic>), Vec<Diagnostic>> {
+pub fn compile_source(
+    schema: &Schema,
+    entity_type: &str,
+    source: &PredicateSource,
+) -> Result<(CompiledFilter, Vec<Diagnostic>), Vec<Diagnostic>> {
     if schema.entity_type(entity_type).is_none() {
-        return Err(vec![Diagnostic::error(Code::UnknownEntityType, format!("`{entity_type}` is not an entity type")).at_path("$.entity_type")]);
+        return Err(vec![Diagnostic::error(
+            Code::UnknownEntityType,
+            format!("`{entity_type}` is not an entity type"),
+        )
+        .at_path("$.entity_type")]);
     }
     let v = read_and_check(schema, entity_type, source, true);
     match v.filter {
@@ -230,11 +287,16 @@ impl Checker<'_> {
     fn node(&mut self, p: &Predicate, path: String) -> Option<Node> {
         match p {
             Predicate::Condition(c) => self.condition(c, &path),
-            Predicate::Not { child, .. } => self.node(child, format!("{path}.not")).map(|n| Node::Not(Box::new(n))),
+            Predicate::Not { child, .. } => {
+                self.node(child, format!("{path}.not")).map(|n| Node::Not(Box::new(n)))
+            }
             Predicate::Group { kind, children, range } => {
                 if children.is_empty() {
-                    let d = Diagnostic::error(Code::EmptyGroup, format!("this `{}` group has no conditions", kind.as_str()))
-                        .with_help("add a condition or remove the group");
+                    let d = Diagnostic::error(
+                        Code::EmptyGroup,
+                        format!("this `{}` group has no conditions", kind.as_str()),
+                    )
+                    .with_help("add a condition or remove the group");
                     self.errors.push(self.locate(d, &path, *range));
                 } else if children.len() > MAX_GROUP_CHILDREN {
                     let d = Diagnostic::error(
@@ -245,8 +307,11 @@ impl Checker<'_> {
                     self.errors.push(self.locate(d, &path, *range));
                 }
                 let key = kind.as_str();
-                let nodes: Vec<Option<Node>> =
-                    children.iter().enumerate().map(|(i, c)| self.node(c, format!("{path}.{key}[{i}]"))).collect();
+                let nodes: Vec<Option<Node>> = children
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| self.node(c, format!("{path}.{key}[{i}]")))
+                    .collect();
                 let nodes: Option<Vec<Node>> = nodes.into_iter().collect();
                 let nodes = nodes?.into_boxed_slice();
                 Some(match kind {
@@ -264,24 +329,36 @@ impl Checker<'_> {
         // SPEC 2.4: a warning for a condition that *uses* what search cannot run (a known
         // filterable attribute outside the index, or a refused operator), errors or not.
         if let Some(search) = &t.search {
-            let attr_outside = t.attribute(&c.attr).is_some_and(|a| a.filterable && !search.attributes.contains(&a.name));
+            let attr_outside = t
+                .attribute(&c.attr)
+                .is_some_and(|a| a.filterable && !search.attributes.contains(&a.name));
             if attr_outside || op.is_some_and(|o| search.unsupported_operators.contains(&o)) {
                 self.not_searchable(c, path);
             }
         }
         let Some(slot) = t.slot(&c.attr) else {
-            let names: Vec<&str> = t.attributes.iter().filter(|a| a.filterable).map(|a| a.name.as_str()).collect();
+            let names: Vec<&str> =
+                t.attributes.iter().filter(|a| a.filterable).map(|a| a.name.as_str()).collect();
             let help = match suggest(&c.attr, &names) {
-                Some(s) => format!("did you mean `{s}`? {} attributes: {}", t.name, names.join(", ")),
+                Some(s) => {
+                    format!("did you mean `{s}`? {} attributes: {}", t.name, names.join(", "))
+                }
                 None => format!("{} attributes: {}", t.name, names.join(", ")),
             };
-            let d = Diagnostic::error(Code::UnknownAttribute, format!("`{}` is not an attribute of {}", c.attr, t.name)).with_help(help);
+            let d = Diagnostic::error(
+                Code::UnknownAttribute,
+                format!("`{}` is not an attribute of {}", c.attr, t.name),
+            )
+            .with_help(help);
             self.errors.push(self.locate(d, &format!("{path}.attr"), r.map(|r| r.attr)));
             return None;
         };
         let attr = &t.attributes[slot];
         if !attr.filterable {
-            let d = Diagnostic::error(Code::AttributeNotSupported, format!("{} `{}` cannot be filtered on in this version", t.name, attr.name));
+            let d = Diagnostic::error(
+                Code::AttributeNotSupported,
+                format!("{} `{}` cannot be filtered on in this version", t.name, attr.name),
+            );
             self.errors.push(self.locate(d, &format!("{path}.attr"), r.map(|r| r.attr)));
             return None;
         }
@@ -289,9 +366,16 @@ impl Checker<'_> {
         let Some(op) = op.filter(|o| allowed.contains(o)) else {
             let d = Diagnostic::error(
                 Code::OperatorNotAllowed,
-                format!("`{}` cannot be used on `{}`, a {} attribute", c.op, attr.name, attr.value_type),
+                format!(
+                    "`{}` cannot be used on `{}`, a {} attribute",
+                    c.op, attr.name, attr.value_type
+                ),
             )
-            .with_help(format!("operators for a {} attribute: {}", attr.value_type, list_ops(allowed)));
+            .with_help(format!(
+                "operators for a {} attribute: {}",
+                attr.value_type,
+                list_ops(allowed)
+            ));
             self.errors.push(self.locate(d, &format!("{path}.op"), r.map(|r| r.op)));
             return None;
         };
@@ -345,7 +429,10 @@ fn describe(v: &Value) -> String {
 fn check_string(s: &str) -> Result<(), Diagnostic> {
     let n = s.chars().count();
     if n > MAX_STRING_CHARS {
-        return Err(Diagnostic::error(Code::InputTooLarge, format!("a value is {n} characters; the limit is {MAX_STRING_CHARS}")));
+        return Err(Diagnostic::error(
+            Code::InputTooLarge,
+            format!("a value is {n} characters; the limit is {MAX_STRING_CHARS}"),
+        ));
     }
     Ok(())
 }
@@ -354,13 +441,19 @@ fn check_string(s: &str) -> Result<(), Diagnostic> {
 fn compile_test(ty: ValueType, op: Operator, value: &Value) -> Result<Test, Diagnostic> {
     if op.takes_array() {
         let Value::Array(items) = value else {
-            return Err(invalid(format!("`{op}` takes a list such as [\"a\", \"b\"], found {}", describe(value))));
+            return Err(invalid(format!(
+                "`{op}` takes a list such as [\"a\", \"b\"], found {}",
+                describe(value)
+            )));
         };
         if items.is_empty() && op != Operator::EqSet {
             return Err(invalid(format!("`{op}` needs at least one value")));
         }
         if items.len() > MAX_LIST_VALUES {
-            return Err(Diagnostic::error(Code::InputTooLarge, format!("the list has {} values; the limit is {MAX_LIST_VALUES}", items.len())));
+            return Err(Diagnostic::error(
+                Code::InputTooLarge,
+                format!("the list has {} values; the limit is {MAX_LIST_VALUES}", items.len()),
+            ));
         }
         let elem = if ty == ValueType::List { ValueType::Text } else { ty };
         return list_test(ty, elem, op, items);
@@ -377,15 +470,25 @@ fn compile_test(ty: ValueType, op: Operator, value: &Value) -> Result<Test, Diag
         Operator::Lte => Cmp::Lte,
         _ => unreachable!("array operators are handled above"),
     };
-    let want = |what: &str| invalid(format!("`{op}` on a {ty} attribute takes {what}, found {}", describe(value)));
+    let want = |what: &str| {
+        invalid(format!("`{op}` on a {ty} attribute takes {what}, found {}", describe(value)))
+    };
     match (ty, value) {
-        (ValueType::Text, Value::String(s)) => Ok(if cmp == Cmp::Eq { Test::TextEq(s.as_str().into()) } else { Test::TextNeq(s.as_str().into()) }),
+        (ValueType::Text, Value::String(s)) => Ok(if cmp == Cmp::Eq {
+            Test::TextEq(s.as_str().into())
+        } else {
+            Test::TextNeq(s.as_str().into())
+        }),
         (ValueType::Text, _) => Err(want("a string")),
-        (ValueType::Number, Value::Number(n)) => n.as_f64().map(|f| Test::Number(cmp, f)).ok_or_else(|| want("a number")),
+        (ValueType::Number, Value::Number(n)) => {
+            n.as_f64().map(|f| Test::Number(cmp, f)).ok_or_else(|| want("a number"))
+        }
         (ValueType::Number, _) => Err(want("a number")),
         (ValueType::Bool, Value::Bool(b)) => Ok(Test::Bool(*b)),
         (ValueType::Bool, _) => Err(want("true or false")),
-        (ValueType::Uuid, Value::String(s)) => parse_uuid(s).map(|u| Test::Uuid(cmp, u)).ok_or_else(|| bad_uuid(s)),
+        (ValueType::Uuid, Value::String(s)) => {
+            parse_uuid(s).map(|u| Test::Uuid(cmp, u)).ok_or_else(|| bad_uuid(s))
+        }
         (ValueType::Uuid, _) => Err(want("a UUID string")),
         (ValueType::Date, Value::String(s)) => match parse_date(s) {
             Some(DateValue::Day(d)) => Ok(Test::Day(cmp, DateValue::Day(d).instant())),
@@ -403,11 +506,19 @@ fn bad_uuid(s: &str) -> Diagnostic {
 }
 
 fn bad_date(s: &str) -> Diagnostic {
-    Diagnostic::error(Code::InvalidDate, format!("{} is not an ISO-8601 date", describe(&Value::String(s.into()))))
-        .with_help("write YYYY-MM-DD, or a date-time with an offset such as 2025-01-01T09:30:00Z")
+    Diagnostic::error(
+        Code::InvalidDate,
+        format!("{} is not an ISO-8601 date", describe(&Value::String(s.into()))),
+    )
+    .with_help("write YYYY-MM-DD, or a date-time with an offset such as 2025-01-01T09:30:00Z")
 }
 
-fn list_test(ty: ValueType, elem: ValueType, op: Operator, items: &[Value]) -> Result<Test, Diagnostic> {
+fn list_test(
+    ty: ValueType,
+    elem: ValueType,
+    op: Operator,
+    items: &[Value],
+) -> Result<Test, Diagnostic> {
     let kind = match elem {
         ValueType::Text => "strings",
         ValueType::Number => "numbers",
@@ -415,8 +526,17 @@ fn list_test(ty: ValueType, elem: ValueType, op: Operator, items: &[Value]) -> R
         _ => "values",
     };
     // A value of the wrong JSON type is `invalid_value` before any UUID is looked at.
-    if let Some(bad) = items.iter().find(|v| !matches!((elem, v), (ValueType::Text | ValueType::Uuid, Value::String(_)) | (ValueType::Number, Value::Number(_)))) {
-        return Err(invalid(format!("`{op}` on a {ty} attribute takes a list of {kind}, found {}", describe(bad))));
+    if let Some(bad) = items.iter().find(|v| {
+        !matches!(
+            (elem, v),
+            (ValueType::Text | ValueType::Uuid, Value::String(_))
+                | (ValueType::Number, Value::Number(_))
+        )
+    }) {
+        return Err(invalid(format!(
+            "`{op}` on a {ty} attribute takes a list of {kind}, found {}",
+            describe(bad)
+        )));
     }
     for v in items {
         if let Value::String(s) = v {
@@ -426,7 +546,8 @@ fn list_test(ty: ValueType, elem: ValueType, op: Operator, items: &[Value]) -> R
     let negate = op == Operator::Nin;
     Ok(match elem {
         ValueType::Text => {
-            let mut set: Vec<Text> = items.iter().filter_map(Value::as_str).map(Text::from).collect();
+            let mut set: Vec<Text> =
+                items.iter().filter_map(Value::as_str).map(Text::from).collect();
             set.sort_unstable();
             set.dedup();
             let set = set.into_boxed_slice();
@@ -437,7 +558,9 @@ fn list_test(ty: ValueType, elem: ValueType, op: Operator, items: &[Value]) -> R
                 _ => Test::EqSet(set),
             }
         }
-        ValueType::Number => Test::NumberIn(items.iter().filter_map(Value::as_f64).collect(), negate),
+        ValueType::Number => {
+            Test::NumberIn(items.iter().filter_map(Value::as_f64).collect(), negate)
+        }
         ValueType::Uuid => {
             let mut set = Vec::with_capacity(items.len());
             for s in items.iter().filter_map(Value::as_str) {
@@ -456,9 +579,17 @@ mod tests {
     use super::*;
 
     fn codes(entity_type: &str, text: &str) -> (Vec<&'static str>, Vec<&'static str>) {
-        let draft = FilterDraft { entity_type: entity_type.into(), name: "n".into(), description: None, predicate: PredicateSource::Text(text.into()) };
+        let draft = FilterDraft {
+            entity_type: entity_type.into(),
+            name: "n".into(),
+            description: None,
+            predicate: PredicateSource::Text(text.into()),
+        };
         let v = validate(&Schema::builtin(), &draft);
-        (v.errors.iter().map(|d| d.code.as_str()).collect(), v.warnings.iter().map(|d| d.code.as_str()).collect())
+        (
+            v.errors.iter().map(|d| d.code.as_str()).collect(),
+            v.warnings.iter().map(|d| d.code.as_str()).collect(),
+        )
     }
 
     #[test]
@@ -476,7 +607,12 @@ mod tests {
     #[test]
     fn spans_point_at_the_part_at_fault() {
         let src = r#"type eq "a" AND colour eq "x""#;
-        let draft = FilterDraft { entity_type: "detail".into(), name: "n".into(), description: None, predicate: PredicateSource::Text(src.into()) };
+        let draft = FilterDraft {
+            entity_type: "detail".into(),
+            name: "n".into(),
+            description: None,
+            predicate: PredicateSource::Text(src.into()),
+        };
         let v = validate(&Schema::builtin(), &draft);
         let d = &v.errors[0];
         assert_eq!(d.path(), Some("$.predicate.and[1].attr"));
@@ -491,9 +627,15 @@ mod tests {
         // validation natively, a slow unit in the parse_text fuzz target); it is indexed now.
         let src = vec!["a eq 1"; 6500].join("\nOR ");
         assert!(src.len() <= MAX_TEXT_BYTES);
-        let draft = FilterDraft { entity_type: "tag".into(), name: "n".into(), description: None, predicate: PredicateSource::Text(src.clone()) };
+        let draft = FilterDraft {
+            entity_type: "tag".into(),
+            name: "n".into(),
+            description: None,
+            predicate: PredicateSource::Text(src.clone()),
+        };
         let v = validate(&Schema::builtin(), &draft);
-        let unknown: Vec<_> = v.errors.iter().filter(|d| d.code == Code::UnknownAttribute).collect();
+        let unknown: Vec<_> =
+            v.errors.iter().filter(|d| d.code == Code::UnknownAttribute).collect();
         assert_eq!(unknown.len(), 6500);
         for (i, d) in unknown.iter().enumerate() {
             let s = d.span().unwrap();
@@ -507,7 +649,10 @@ mod tests {
 
     #[test]
     fn warnings_for_unsearchable_detail_filters() {
-        assert_eq!(codes("detail", r#"project_id eq "9d7e0c4a-1b2f-4c3d-8e5f-60718293a4b5""#).1, ["not_searchable"]);
+        assert_eq!(
+            codes("detail", r#"project_id eq "9d7e0c4a-1b2f-4c3d-8e5f-60718293a4b5""#).1,
+            ["not_searchable"]
+        );
         assert_eq!(codes("detail", r#"tags eq_set ["a"]"#).1, ["not_searchable"]);
         assert!(codes("family", r#"tags eq_set ["a"]"#).1.is_empty());
     }

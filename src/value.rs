@@ -174,7 +174,10 @@ mod tests {
         let utc = parse_date("2025-01-01T00:30:00Z").unwrap().instant();
         let plus = parse_date("2025-01-01T01:30:00+01:00").unwrap().instant();
         assert_eq!(utc, plus);
-        assert_eq!(day_of(parse_date("2025-01-01T23:30:00-01:00").unwrap().instant()), day_of(utc) + 1);
+        assert_eq!(
+            day_of(parse_date("2025-01-01T23:30:00-01:00").unwrap().instant()),
+            day_of(utc) + 1
+        );
     }
 
     #[test]
@@ -187,7 +190,14 @@ mod tests {
 
     #[test]
     fn garbage_is_not_a_date() {
-        for s in ["yesterday", "2025-1-01", "2025-01-01T25:00:00Z", "2025-01-01T10:00:00+1:00", "２０２５-01-01", ""] {
+        for s in [
+            "yesterday",
+            "2025-1-01",
+            "2025-01-01T25:00:00Z",
+            "2025-01-01T10:00:00+1:00",
+            "２０２５-01-01",
+            "",
+        ] {
             assert_eq!(parse_date(s), None, "{s}");
         }
     }

@@ -1,6 +1,6 @@
 //! Decision properties: no existence disclosure, and edits taking effect on the next decision.
 
-use portcullis::grants::{Data, Firm, FilterRecord, Grant, Key, PolicyStore, Request, Row};
+use portcullis::grants::{Data, FilterRecord, Firm, Grant, Key, PolicyStore, Request, Row};
 use portcullis::{Entity, Schema};
 use proptest::prelude::*;
 use serde_json::json;
@@ -12,17 +12,37 @@ fn store() -> PolicyStore {
     let mut s = PolicyStore::new(Schema::builtin());
     s.put_firm(&Firm { id: F.into(), workspaces: vec![W.into()] }).unwrap();
     s.put_filter(FilterRecord {
-        id: "typical".into(), workspace_id: W.into(), entity_type: "detail".into(), name: "Typical".into(),
-        description: None, predicate: None, predicate_text: Some(r#"project_type eq "typical""#.into()), archived: false,
-    }).unwrap();
-    s.put_key(Key { id: "k".into(), firm_id: F.into(), revoked: false, allowed_ips: None,
-        grants: vec![Grant { workspace_id: Some(W.into()), filter: "typical".into(), actions: vec!["read".into(), "download".into()] }] });
+        id: "typical".into(),
+        workspace_id: W.into(),
+        entity_type: "detail".into(),
+        name: "Typical".into(),
+        description: None,
+        predicate: None,
+        predicate_text: Some(r#"project_type eq "typical""#.into()),
+        archived: false,
+    })
+    .unwrap();
+    s.put_key(Key {
+        id: "k".into(),
+        firm_id: F.into(),
+        revoked: false,
+        allowed_ips: None,
+        grants: vec![Grant {
+            workspace_id: Some(W.into()),
+            filter: "typical".into(),
+            actions: vec!["read".into(), "download".into()],
+        }],
+    });
     s
 }
 
 fn row(s: &PolicyStore, project_type: &str) -> Row {
-    let e = Entity { id: "e0000000-0000-4000-8000-000000000001".into(), workspace_id: W.into(), entity_type: "detail".into(),
-        attributes: json!({"project_type": project_type}).as_object().unwrap().clone() };
+    let e = Entity {
+        id: "e0000000-0000-4000-8000-000000000001".into(),
+        workspace_id: W.into(),
+        entity_type: "detail".into(),
+        attributes: json!({"project_type": project_type}).as_object().unwrap().clone(),
+    };
     Row::new(s.schema(), &e).unwrap()
 }
 
@@ -50,14 +70,23 @@ fn edits_and_archives_take_effect_on_the_next_decision() {
     let r = row(&s, "project");
     assert_eq!(s.decide(Some("k"), &get("get"), Data::One(Some(&r))).status, 404);
     let edit = FilterRecord {
-        id: "typical".into(), workspace_id: W.into(), entity_type: "detail".into(), name: "Typical or project".into(),
-        description: None, predicate: None, predicate_text: Some(r#"project_type in ["typical", "project"]"#.into()), archived: false,
+        id: "typical".into(),
+        workspace_id: W.into(),
+        entity_type: "detail".into(),
+        name: "Typical or project".into(),
+        description: None,
+        predicate: None,
+        predicate_text: Some(r#"project_type in ["typical", "project"]"#.into()),
+        archived: false,
     };
     assert_eq!(s.put_filter(edit).unwrap().keys_affected, 1);
     assert_eq!(s.decide(Some("k"), &get("get"), Data::One(Some(&r))).status, 200);
     s.archive_filter("typical").unwrap();
     assert_eq!(s.decide(Some("k"), &get("get"), Data::One(Some(&r))).status, 404);
-    let list: Request = serde_json::from_value(json!({"operation": "list", "workspace_id": W, "entity_type": "detail"})).unwrap();
+    let list: Request = serde_json::from_value(
+        json!({"operation": "list", "workspace_id": W, "entity_type": "detail"}),
+    )
+    .unwrap();
     assert_eq!(s.decide(Some("k"), &list, Data::Many(&[r])).status, 403);
 }
 
@@ -65,15 +94,31 @@ fn edits_and_archives_take_effect_on_the_next_decision() {
 fn a_key_stored_before_its_filter_grants_once_the_filter_exists() {
     let mut s = PolicyStore::new(Schema::builtin());
     s.put_firm(&Firm { id: F.into(), workspaces: vec![W.into()] }).unwrap();
-    let key = Key { id: "early".into(), firm_id: F.into(), revoked: false, allowed_ips: None,
-        grants: vec![Grant { workspace_id: Some(W.into()), filter: "later".into(), actions: vec!["read".into()] }] };
+    let key = Key {
+        id: "early".into(),
+        firm_id: F.into(),
+        revoked: false,
+        allowed_ips: None,
+        grants: vec![Grant {
+            workspace_id: Some(W.into()),
+            filter: "later".into(),
+            actions: vec!["read".into()],
+        }],
+    };
     assert!(!s.put_key(key.clone()).valid, "unknown_filter while the filter does not exist");
     let r = row(&s, "typical");
     assert_eq!(s.decide(Some("early"), &get("get"), Data::One(Some(&r))).status, 404);
     s.put_filter(FilterRecord {
-        id: "later".into(), workspace_id: W.into(), entity_type: "detail".into(), name: "Later".into(),
-        description: None, predicate: None, predicate_text: Some(r#"project_type eq "typical""#.into()), archived: false,
-    }).unwrap();
+        id: "later".into(),
+        workspace_id: W.into(),
+        entity_type: "detail".into(),
+        name: "Later".into(),
+        description: None,
+        predicate: None,
+        predicate_text: Some(r#"project_type eq "typical""#.into()),
+        archived: false,
+    })
+    .unwrap();
     assert_eq!(s.decide(Some("early"), &get("get"), Data::One(Some(&r))).status, 200);
     assert!(s.validate_key(&key).valid);
 }
@@ -82,8 +127,14 @@ fn a_key_stored_before_its_filter_grants_once_the_filter_exists() {
 fn workspace_and_type_are_fixed_at_creation() {
     let mut s = store();
     let moved = FilterRecord {
-        id: "typical".into(), workspace_id: W.into(), entity_type: "family".into(), name: "x".into(),
-        description: None, predicate: None, predicate_text: Some(r#"name eq "x""#.into()), archived: false,
+        id: "typical".into(),
+        workspace_id: W.into(),
+        entity_type: "family".into(),
+        name: "x".into(),
+        description: None,
+        predicate: None,
+        predicate_text: Some(r#"name eq "x""#.into()),
+        archived: false,
     };
     let errs = s.put_filter(moved).unwrap_err();
     assert!(errs.iter().any(|d| d.code.as_str() == "filter_immutable"));
@@ -93,10 +144,24 @@ fn workspace_and_type_are_fixed_at_creation() {
 fn the_index_keeps_decisions_to_the_eligible_grants() {
     let mut s = store();
     let mut grants: Vec<Grant> = (0..1000)
-        .map(|i| Grant { workspace_id: Some(W.into()), filter: "default:families".into(), actions: vec![if i % 2 == 0 { "write" } else { "download" }.into()] })
+        .map(|i| Grant {
+            workspace_id: Some(W.into()),
+            filter: "default:families".into(),
+            actions: vec![if i % 2 == 0 { "write" } else { "download" }.into()],
+        })
         .collect();
-    grants.push(Grant { workspace_id: Some(W.into()), filter: "typical".into(), actions: vec!["read".into()] });
-    s.put_key(Key { id: "big".into(), firm_id: F.into(), revoked: false, allowed_ips: None, grants });
+    grants.push(Grant {
+        workspace_id: Some(W.into()),
+        filter: "typical".into(),
+        actions: vec!["read".into()],
+    });
+    s.put_key(Key {
+        id: "big".into(),
+        firm_id: F.into(),
+        revoked: false,
+        allowed_ips: None,
+        grants,
+    });
     let key = s.key("big").unwrap();
     // Explanations walk every grant; the decision's own candidates are the indexed ones.
     let r = row(&s, "typical");
@@ -110,16 +175,36 @@ fn the_index_keeps_decisions_to_the_eligible_grants() {
 #[test]
 fn a_list_explanation_counts_only_the_requested_type() {
     let mut s = store();
-    s.put_key(Key { id: "all".into(), firm_id: F.into(), revoked: false, allowed_ips: None,
+    s.put_key(Key {
+        id: "all".into(),
+        firm_id: F.into(),
+        revoked: false,
+        allowed_ips: None,
         grants: vec![
-            Grant { workspace_id: Some(W.into()), filter: "default:details".into(), actions: vec!["read".into()] },
-            Grant { workspace_id: Some(W.into()), filter: "typical".into(), actions: vec!["read".into()] },
-        ] });
+            Grant {
+                workspace_id: Some(W.into()),
+                filter: "default:details".into(),
+                actions: vec!["read".into()],
+            },
+            Grant {
+                workspace_id: Some(W.into()),
+                filter: "typical".into(),
+                actions: vec!["read".into()],
+            },
+        ],
+    });
     // A set as the builder loads it: the workspace's entities of every type.
-    let family = Entity { id: "e0000000-0000-4000-8000-000000000009".into(), workspace_id: W.into(), entity_type: "family".into(),
-        attributes: json!({"name": "n"}).as_object().unwrap().clone() };
+    let family = Entity {
+        id: "e0000000-0000-4000-8000-000000000009".into(),
+        workspace_id: W.into(),
+        entity_type: "family".into(),
+        attributes: json!({"name": "n"}).as_object().unwrap().clone(),
+    };
     let rows = vec![row(&s, "typical"), row(&s, "project"), Row::new(s.schema(), &family).unwrap()];
-    let list: Request = serde_json::from_value(json!({"operation": "list", "workspace_id": W, "entity_type": "detail"})).unwrap();
+    let list: Request = serde_json::from_value(
+        json!({"operation": "list", "workspace_id": W, "entity_type": "detail"}),
+    )
+    .unwrap();
     assert_eq!(s.decide(Some("all"), &list, Data::Many(&rows)).ids.map(|ids| ids.len()), Some(2));
     let e = s.explain(Some("all"), &list, Data::Many(&rows));
     let counts: Vec<Option<usize>> = e.grants.iter().map(|g| g.match_count).collect();
@@ -138,7 +223,10 @@ fn the_entity_handed_over_must_be_the_one_the_request_names() {
     // Another id: a caller's mix-up, decided as no such entity, never as this entity.
     let mut other = get("download");
     other.id = Some("e0000000-0000-4000-8000-000000000002".into());
-    assert_eq!(s.decide(Some("k"), &other, Data::One(Some(&r))), s.decide(Some("k"), &other, Data::One(None)));
+    assert_eq!(
+        s.decide(Some("k"), &other, Data::One(Some(&r))),
+        s.decide(Some("k"), &other, Data::One(None))
+    );
     assert_eq!(s.decide(Some("k"), &other, Data::One(Some(&r))).status, 404);
 }
 
@@ -146,18 +234,20 @@ fn the_entity_handed_over_must_be_the_one_the_request_names() {
 fn edit_impact_counts_a_repeated_id_once_at_its_first_row() {
     let s = store();
     let ent = |id: &str, ws: &str, pt: &str| Entity {
-        id: id.into(), workspace_id: ws.into(), entity_type: "detail".into(),
+        id: id.into(),
+        workspace_id: ws.into(),
+        entity_type: "detail".into(),
         attributes: json!({"project_type": pt}).as_object().unwrap().clone(),
     };
     let other_ws = "a1000000-0000-4000-8000-00000000000b";
     let entities = vec![
-        ent("e1", W, "typical"),   // lost by the edit
-        ent("e2", W, "project"),   // gained
-        ent("e1", W, "project"),   // a repeat of e1: ignored, though the edit would gain it
+        ent("e1", W, "typical"),        // lost by the edit
+        ent("e2", W, "project"),        // gained
+        ent("e1", W, "project"),        // a repeat of e1: ignored, though the edit would gain it
         ent("e3", other_ws, "project"), // another workspace: ignored
-        ent("e4", W, "typical"),   // lost
-        ent("e2", W, "typical"),   // a repeat of e2: ignored
-        ent("e0", W, "project"),   // gained, listed in document order
+        ent("e4", W, "typical"),        // lost
+        ent("e2", W, "typical"),        // a repeat of e2: ignored
+        ent("e0", W, "project"),        // gained, listed in document order
     ];
     let edit = portcullis::PredicateSource::Text(r#"project_type eq "project""#.into());
     let impact = s.edit_impact("typical", &edit, &entities).unwrap();
@@ -183,9 +273,12 @@ fn a_world_finds_the_entity_a_request_names_by_its_uuid() {
     let w = world.load(Schema::builtin());
     let key: Key = serde_json::from_value(json!({"id": "k", "firm_id": F, "grants": [{"workspace_id": W, "filter": "typical", "actions": ["read"]}]})).unwrap();
     let req = |v: serde_json::Value| -> Request { serde_json::from_value(v).unwrap() };
-    let get = req(json!({"operation": "get", "workspace_id": W, "entity_type": "detail", "id": id}));
+    let get =
+        req(json!({"operation": "get", "workspace_id": W, "entity_type": "detail", "id": id}));
     assert_eq!(w.decide(Some(&key), &get).status, 200);
-    let elsewhere = req(json!({"operation": "get", "workspace_id": "a1000000-0000-4000-8000-00000000000b", "entity_type": "detail", "id": id}));
+    let elsewhere = req(
+        json!({"operation": "get", "workspace_id": "a1000000-0000-4000-8000-00000000000b", "entity_type": "detail", "id": id}),
+    );
     assert_eq!(w.decide(Some(&key), &elsewhere).status, 404);
     let list = req(json!({"operation": "list", "workspace_id": W, "entity_type": "detail"}));
     assert_eq!(w.decide(Some(&key), &list).ids, Some(vec![id.to_uppercase()]));

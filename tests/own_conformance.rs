@@ -6,10 +6,15 @@ use std::process::Command;
 #[test]
 fn own_cases_pass_through_the_cli() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cases");
-    let mut files: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path().display().to_string()).collect();
+    let mut files: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path().display().to_string()).collect();
     files.sort();
     assert!(files.len() >= 6, "expected case files of every kind in {dir}");
-    let out = Command::new(env!("CARGO_BIN_EXE_portcullis")).arg("conformance").args(&files).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .arg("conformance")
+        .args(&files)
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     let last = stdout.lines().last().unwrap();
@@ -26,7 +31,8 @@ fn a_failing_case_fails_the_run() {
     std::fs::write(&f, r#"{"cases": [
         {"name": "wrong on purpose", "kind": "match", "entity_type": "tag", "predicate_text": "name eq \"a\"", "attributes": {"name": "a"}, "expect": false},
         {"name": "unknown kind", "kind": "teleport", "expect": null}]}"#).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_portcullis")).arg("conformance").arg(&f).output().unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_portcullis")).arg("conformance").arg(&f).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout.contains("FAIL") && stdout.contains("wrong on purpose"), "{stdout}");

@@ -2,20 +2,24 @@
 //! simple reference interpreter of SPEC 2.5 (Kleene laws included).
 
 use portcullis::lang::{predicate_from_json, predicate_to_json};
-use portcullis::{compile_source, parse, PredicateSource, PreparedEntity, Predicate, Schema, Truth};
+use portcullis::{
+    compile_source, parse, Predicate, PredicateSource, PreparedEntity, Schema, Truth,
+};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
 /// Trees the parser can produce: identifiers that are not keywords, groups of two or more.
 fn any_tree() -> impl Strategy<Value = Predicate> {
-    let ident = "[a-z_][a-z0-9_]{0,8}".prop_filter("not a keyword", |s| !["and", "or", "not"].contains(&s.as_str()));
+    let ident = "[a-z_][a-z0-9_]{0,8}"
+        .prop_filter("not a keyword", |s| !["and", "or", "not"].contains(&s.as_str()));
     let scalar = prop_oneof![
         any::<String>().prop_map(Value::String),
         any::<i32>().prop_map(|n| json!(n)),
         (-1e6f64..1e6).prop_map(|f| json!(f)),
         any::<bool>().prop_map(Value::Bool),
     ];
-    let value = prop_oneof![scalar.clone(), prop::collection::vec(scalar, 0..4).prop_map(Value::Array)];
+    let value =
+        prop_oneof![scalar.clone(), prop::collection::vec(scalar, 0..4).prop_map(Value::Array)];
     let leaf = (ident.clone(), ident, value).prop_map(|(a, o, v)| Predicate::condition(a, o, v));
     leaf.prop_recursive(5, 40, 4, |inner| {
         prop_oneof![
@@ -61,14 +65,31 @@ const TAGS: [&str; 4] = ["a", "b", "c", "d"];
 fn family_condition() -> impl Strategy<Value = Predicate> {
     let tags = prop::collection::vec(prop::sample::select(&TAGS[..]), 1..3).prop_map(|v| json!(v));
     prop_oneof![
-        prop::sample::select(vec!["x", "y"]).prop_map(|v| Predicate::condition("name", "eq", json!(v))),
-        prop::sample::select(vec!["x", "y"]).prop_map(|v| Predicate::condition("name", "neq", json!(v))),
-        prop::collection::vec(prop::sample::select(vec!["x", "y"]), 1..3).prop_map(|v| Predicate::condition("category", "in", json!(v))),
-        prop::collection::vec(prop::sample::select(vec!["x", "y"]), 1..3).prop_map(|v| Predicate::condition("category", "nin", json!(v))),
+        prop::sample::select(vec!["x", "y"]).prop_map(|v| Predicate::condition(
+            "name",
+            "eq",
+            json!(v)
+        )),
+        prop::sample::select(vec!["x", "y"]).prop_map(|v| Predicate::condition(
+            "name",
+            "neq",
+            json!(v)
+        )),
+        prop::collection::vec(prop::sample::select(vec!["x", "y"]), 1..3)
+            .prop_map(|v| Predicate::condition("category", "in", json!(v))),
+        prop::collection::vec(prop::sample::select(vec!["x", "y"]), 1..3)
+            .prop_map(|v| Predicate::condition("category", "nin", json!(v))),
         tags.clone().prop_map(|v| Predicate::condition("tags", "intersects", v)),
         tags.clone().prop_map(|v| Predicate::condition("tags", "contains", v)),
         tags.prop_map(|v| Predicate::condition("tags", "eq_set", v)),
-        (prop::sample::select(vec!["eq", "neq", "gt", "gte", "lt", "lte"]), prop::sample::select(vec!["2025-01-01", "2025-01-02T00:00:00Z", "2025-01-01T12:00:00+02:00"]))
+        (
+            prop::sample::select(vec!["eq", "neq", "gt", "gte", "lt", "lte"]),
+            prop::sample::select(vec![
+                "2025-01-01",
+                "2025-01-02T00:00:00Z",
+                "2025-01-01T12:00:00+02:00"
+            ])
+        )
             .prop_map(|(op, d)| Predicate::condition("created_at", op, json!(d))),
     ]
 }
@@ -88,8 +109,24 @@ fn family_entity() -> impl Strategy<Value = Map<String, Value>> {
     (
         maybe(prop::sample::select(vec![json!("x"), json!("y"), json!(5), Value::Null]).boxed()),
         maybe(prop::sample::select(vec![json!("x"), json!("y"), json!(true)]).boxed()),
-        maybe(prop_oneof![prop::collection::vec(prop::sample::select(&TAGS[..]), 0..4).prop_map(|v| json!(v)), Just(json!(["a", 1])), Just(json!("a"))].boxed()),
-        maybe(prop::sample::select(vec![json!("2025-01-01"), json!("2025-01-01T23:00:00Z"), json!("2025-01-02T00:00:00Z"), json!("2024-12-31T23:00:00-02:00"), json!("nope")]).boxed()),
+        maybe(
+            prop_oneof![
+                prop::collection::vec(prop::sample::select(&TAGS[..]), 0..4).prop_map(|v| json!(v)),
+                Just(json!(["a", 1])),
+                Just(json!("a"))
+            ]
+            .boxed(),
+        ),
+        maybe(
+            prop::sample::select(vec![
+                json!("2025-01-01"),
+                json!("2025-01-01T23:00:00Z"),
+                json!("2025-01-02T00:00:00Z"),
+                json!("2024-12-31T23:00:00-02:00"),
+                json!("nope"),
+            ])
+            .boxed(),
+        ),
     )
         .prop_map(|(n, c, t, d)| {
             let mut m = Map::new();
@@ -122,7 +159,9 @@ fn ref_date(s: &str) -> Option<(i128, bool)> {
         return Some((ymd(s)? as i128 * 86_400_000_000_000, true));
     }
     let (date, rest) = s.split_once('T')?;
-    let (time, off) = if let Some(t) = rest.strip_suffix('Z') { (t, 0) } else {
+    let (time, off) = if let Some(t) = rest.strip_suffix('Z') {
+        (t, 0)
+    } else {
         let (t, o) = rest.split_at(rest.len() - 6);
         let sign = if o.starts_with('-') { -1 } else { 1 };
         let h: i64 = o[1..3].parse().ok()?;
@@ -139,7 +178,11 @@ fn ref_eval(p: &Predicate, e: &Map<String, Value>) -> Truth {
     match p {
         Predicate::Condition(c) => {
             let v = e.get(&c.attr);
-            let strs = |v: &Value| v.as_array().map(|a| a.iter().map(|x| x.as_str().map(String::from)).collect::<Option<Vec<_>>>());
+            let strs = |v: &Value| {
+                v.as_array().map(|a| {
+                    a.iter().map(|x| x.as_str().map(String::from)).collect::<Option<Vec<_>>>()
+                })
+            };
             let b = match (c.attr.as_str(), c.op.as_str(), v) {
                 ("name" | "category", _, Some(Value::String(s))) => match c.op.as_str() {
                     "eq" => c.value.as_str() == Some(s),
@@ -154,7 +197,10 @@ fn ref_eval(p: &Predicate, e: &Map<String, Value>) -> Truth {
                     match op {
                         "intersects" => want.iter().any(|w| have.contains(w)),
                         "contains" => want.iter().all(|w| have.contains(w)),
-                        _ => want.iter().all(|w| have.contains(w)) && have.iter().all(|h| want.contains(h)),
+                        _ => {
+                            want.iter().all(|w| have.contains(w))
+                                && have.iter().all(|h| want.contains(h))
+                        }
                     }
                 }
                 ("created_at", op, Some(Value::String(s))) => {
@@ -173,7 +219,11 @@ fn ref_eval(p: &Predicate, e: &Map<String, Value>) -> Truth {
                 }
                 _ => return Unknown,
             };
-            if b { True } else { False }
+            if b {
+                True
+            } else {
+                False
+            }
         }
         Predicate::Group { kind, children, .. } => {
             let vals: Vec<Truth> = children.iter().map(|c| ref_eval(c, e)).collect();
@@ -195,7 +245,8 @@ fn ref_eval(p: &Predicate, e: &Map<String, Value>) -> Truth {
 }
 
 fn compiled_eval(schema: &Schema, p: &Predicate, e: &Map<String, Value>) -> Truth {
-    let (f, _) = compile_source(schema, "family", &PredicateSource::Tree(p.clone())).expect("generated trees are valid");
+    let (f, _) = compile_source(schema, "family", &PredicateSource::Tree(p.clone()))
+        .expect("generated trees are valid");
     f.eval(&PreparedEntity::new(schema, "family", e).unwrap())
 }
 
@@ -234,19 +285,31 @@ fn any_json() -> impl Strategy<Value = Value> {
         any::<i64>().prop_map(|n| json!(n)),
         any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| json!(f)),
         any::<String>().prop_map(Value::String),
-        prop::sample::select(vec!["concrete", "steel", "typical", "2025-03-04", "2025-03-04T05:06:07Z", "A1000000-0000-4000-8000-00000000000A"])
-            .prop_map(|s| Value::String(s.into())),
+        prop::sample::select(vec![
+            "concrete",
+            "steel",
+            "typical",
+            "2025-03-04",
+            "2025-03-04T05:06:07Z",
+            "A1000000-0000-4000-8000-00000000000A"
+        ])
+        .prop_map(|s| Value::String(s.into())),
     ];
     leaf.prop_recursive(3, 24, 5, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
-            prop::collection::btree_map("[a-z_]{1,6}", inner, 0..4).prop_map(|m| Value::Object(m.into_iter().collect())),
+            prop::collection::btree_map("[a-z_]{1,6}", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
 }
 
 fn any_entity() -> impl Strategy<Value = Value> {
-    let names: Vec<String> = Schema::builtin().entity_types.iter().flat_map(|t| t.attributes.iter().map(|a| a.name.clone())).collect();
+    let names: Vec<String> = Schema::builtin()
+        .entity_types
+        .iter()
+        .flat_map(|t| t.attributes.iter().map(|a| a.name.clone()))
+        .collect();
     let key = prop_oneof![prop::sample::select(names), "[a-z_]{1,8}"];
     (
         any::<String>(),
@@ -283,26 +346,36 @@ proptest! {
 /// JSON value, then usually one edit: a character deleted, replaced or inserted, often
 /// leaving text that is not JSON or not an entity.
 fn edited_entity_text() -> impl Strategy<Value = String> {
-    let edit = (any::<prop::sample::Index>(), 0..4u8, prop::sample::select(vec!['{', '}', '[', ']', '"', ',', ':', '\\', 'u', 'd', '8', '0', '1', 'e', '-', '.', ' ', 'n', 't', '\u{0}', '\u{1f}', 'é']));
+    let edit = (
+        any::<prop::sample::Index>(),
+        0..4u8,
+        prop::sample::select(vec![
+            '{', '}', '[', ']', '"', ',', ':', '\\', 'u', 'd', '8', '0', '1', 'e', '-', '.', ' ',
+            'n', 't', '\u{0}', '\u{1f}', 'é',
+        ]),
+    );
     let attributes = prop::option::weighted(0.2, any_json());
-    (any_entity(), attributes, Just(vec![0usize, 1, 2, 3]).prop_shuffle(), edit).prop_map(|(mut e, attributes, order, (at, kind, c))| {
-        if let Some(a) = attributes {
-            e["attributes"] = a;
-        }
-        let fields = ["id", "workspace_id", "entity_type", "attributes"];
-        let parts: Vec<String> = order.iter().map(|&i| format!("{}:{}", json!(fields[i]), e[fields[i]])).collect();
-        let mut chars: Vec<char> = format!("{{{}}}", parts.join(",")).chars().collect();
-        let i = at.index(chars.len());
-        match kind {
-            0 => {
-                chars.remove(i);
+    (any_entity(), attributes, Just(vec![0usize, 1, 2, 3]).prop_shuffle(), edit).prop_map(
+        |(mut e, attributes, order, (at, kind, c))| {
+            if let Some(a) = attributes {
+                e["attributes"] = a;
             }
-            1 => chars[i] = c,
-            2 => chars.insert(i, c),
-            _ => {}
-        }
-        chars.into_iter().collect()
-    })
+            let fields = ["id", "workspace_id", "entity_type", "attributes"];
+            let parts: Vec<String> =
+                order.iter().map(|&i| format!("{}:{}", json!(fields[i]), e[fields[i]])).collect();
+            let mut chars: Vec<char> = format!("{{{}}}", parts.join(",")).chars().collect();
+            let i = at.index(chars.len());
+            match kind {
+                0 => {
+                    chars.remove(i);
+                }
+                1 => chars[i] = c,
+                2 => chars.insert(i, c),
+                _ => {}
+            }
+            chars.into_iter().collect()
+        },
+    )
 }
 
 proptest! {

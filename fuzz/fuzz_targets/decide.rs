@@ -20,10 +20,14 @@
 
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
-use portcullis::grants::{Data, DenyCode, Firm, FilterRecord, Grant, Key, Operation, PolicyStore, Request, Row};
+use portcullis::grants::{
+    Data, DenyCode, FilterRecord, Firm, Grant, Key, Operation, PolicyStore, Request, Row,
+};
 use portcullis::lang::predicate_to_json;
 use portcullis::value::parse_uuid;
-use portcullis::{compile_source, parse, Action, Decision, Entity, PredicateSource, PreparedEntity, Schema, Scope};
+use portcullis::{
+    compile_source, parse, Action, Decision, Entity, PredicateSource, PreparedEntity, Schema, Scope,
+};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeSet, HashMap};
 
@@ -42,10 +46,22 @@ const WORKSPACES: [&str; 6] = [
     "A1000000-0000-4000-8000-00000000000A",
     "ws-bad",
 ];
-const FILTER_IDS: [&str; 8] = ["f-a", "f-b", "f-c", "f-d", "F-A", "default:details", "default:any", ""];
+const FILTER_IDS: [&str; 8] =
+    ["f-a", "f-b", "f-c", "f-d", "F-A", "default:details", "default:any", ""];
 const GRANT_FILTERS: [&str; 13] = [
-    "f-a", "f-b", "f-c", "f-d", "F-A", "default:any", "default:families", "default:details", "default:stashes", "default:tags",
-    "default:widgets", "default:", "nope",
+    "f-a",
+    "f-b",
+    "f-c",
+    "f-d",
+    "F-A",
+    "default:any",
+    "default:families",
+    "default:details",
+    "default:stashes",
+    "default:tags",
+    "default:widgets",
+    "default:",
+    "nope",
 ];
 const TYPES: [&str; 5] = ["family", "detail", "stash", "tag", "Detail"];
 const P1: &str = "9d7e0c4a-1b2f-4c3d-8e5f-60718293a4b5";
@@ -93,13 +109,42 @@ const ENTITY_IDS: [&str; 8] = [
     "E0000000-0000-4000-8000-000000000001",
     "not-a-uuid",
 ];
-const ATTRS: [&str; 11] =
-    ["name", "category", "classification", "tags", "project_id", "created_at", "type", "project_type", "status", "is_permanent", "created_by"];
+const ATTRS: [&str; 11] = [
+    "name",
+    "category",
+    "classification",
+    "tags",
+    "project_id",
+    "created_at",
+    "type",
+    "project_type",
+    "status",
+    "is_permanent",
+    "created_by",
+];
 const KEY_IDS: [&str; 4] = ["k0", "k1", "k2", "K0"];
 const ACTIONS: [&str; 6] = ["read", "write", "download", "READ", "delete", ""];
-const RANGES: [&str; 9] =
-    ["10.0.0.0/8", "203.0.113.7", "2001:db8::/32", "0.0.0.0/0", "::/0", " 10.1.2.3 ", "bogus", "10.0.0.0/33", "::ffff:10.0.0.0/104"];
-const SOURCES: [&str; 8] = ["10.1.2.3", "203.0.113.7", "2001:db8::1", "::ffff:10.1.2.3", "192.168.1.1", "garbage", "", " 10.1.2.3"];
+const RANGES: [&str; 9] = [
+    "10.0.0.0/8",
+    "203.0.113.7",
+    "2001:db8::/32",
+    "0.0.0.0/0",
+    "::/0",
+    " 10.1.2.3 ",
+    "bogus",
+    "10.0.0.0/33",
+    "::ffff:10.0.0.0/104",
+];
+const SOURCES: [&str; 8] = [
+    "10.1.2.3",
+    "203.0.113.7",
+    "2001:db8::1",
+    "::ffff:10.1.2.3",
+    "192.168.1.1",
+    "garbage",
+    "",
+    " 10.1.2.3",
+];
 /// May range r admit source s (the source really is in the range, IPv4-mapped IPv6 counted as
 /// its IPv4 address)? A one-sided bound: admitting outside it is a failure.
 const MAY_ADMIT: [[bool; 8]; 9] = [
@@ -280,7 +325,9 @@ impl Model {
         let id = parse_uuid(&firm.id);
         let ws: Option<Vec<u128>> = firm.workspaces.iter().map(|w| parse_uuid(w)).collect();
         let expect_ok = match (id, &ws) {
-            (Some(id), Some(ws)) => ws.iter().all(|w| self.workspace_firm.get(w).is_none_or(|f| *f == id)),
+            (Some(id), Some(ws)) => {
+                ws.iter().all(|w| self.workspace_firm.get(w).is_none_or(|f| *f == id))
+            }
             _ => false,
         };
         assert_eq!(result.is_ok(), expect_ok, "put_firm {firm:?}: {result:?}");
@@ -299,18 +346,33 @@ impl Model {
     fn put_filter(&mut self, store: &mut PolicyStore, record: FilterRecord) {
         let result = store.put_filter(record.clone());
         let Ok(_) = result else { return };
-        assert!(!record.id.starts_with("default:") && !record.id.is_empty(), "stored a system or empty filter id: {record:?}");
-        let ws = parse_uuid(&record.workspace_id).expect("stored a filter in a malformed workspace");
+        assert!(
+            !record.id.starts_with("default:") && !record.id.is_empty(),
+            "stored a system or empty filter id: {record:?}"
+        );
+        let ws =
+            parse_uuid(&record.workspace_id).expect("stored a filter in a malformed workspace");
         assert!(self.workspace_firm.contains_key(&ws), "stored a filter in an unknown workspace");
         let stored = store.filter(&record.id).expect("a stored filter is there");
         assert_eq!(stored.compiled().entity_type(), record.entity_type);
         match self.filters.get(&record.id) {
             Some(old) => {
                 assert!(!old.archived, "an archived filter was edited");
-                assert_eq!((old.workspace, &old.entity_type), (ws, &record.entity_type), "a filter moved");
+                assert_eq!(
+                    (old.workspace, &old.entity_type),
+                    (ws, &record.entity_type),
+                    "a filter moved"
+                );
             }
             None => {
-                self.filters.insert(record.id.clone(), ModelFilter { workspace: ws, entity_type: record.entity_type.clone(), archived: false });
+                self.filters.insert(
+                    record.id.clone(),
+                    ModelFilter {
+                        workspace: ws,
+                        entity_type: record.entity_type.clone(),
+                        archived: false,
+                    },
+                );
             }
         }
     }
@@ -338,63 +400,69 @@ impl Model {
                 key_codes.insert("invalid_ip_range");
             }
         }
-        let grants = key
-            .grants
-            .iter()
-            .map(|g| {
-                let mut codes = BTreeSet::new();
-                let mut type_name: Option<String> = None;
-                if g.filter == "default:any" {
-                    if g.workspace_id.is_some() {
-                        codes.insert("workspace_mismatch");
-                    }
-                } else {
-                    let ws = g.workspace_id.as_deref().and_then(parse_uuid).filter(|w| firm.is_some() && self.workspace_firm.get(w) == firm.as_ref());
-                    if ws.is_none() {
-                        codes.insert("unknown_workspace");
-                    }
-                    if let Some(collection) = g.filter.strip_prefix("default:") {
-                        match self.schema.by_collection(collection) {
-                            Some(t) => type_name = Some(t.name.clone()),
-                            None => {
-                                codes.insert("unknown_filter");
-                            }
+        let grants =
+            key.grants
+                .iter()
+                .map(|g| {
+                    let mut codes = BTreeSet::new();
+                    let mut type_name: Option<String> = None;
+                    if g.filter == "default:any" {
+                        if g.workspace_id.is_some() {
+                            codes.insert("workspace_mismatch");
                         }
                     } else {
-                        match self.filters.get(&g.filter) {
+                        let ws = g.workspace_id.as_deref().and_then(parse_uuid).filter(|w| {
+                            firm.is_some() && self.workspace_firm.get(w) == firm.as_ref()
+                        });
+                        if ws.is_none() {
+                            codes.insert("unknown_workspace");
+                        }
+                        if let Some(collection) = g.filter.strip_prefix("default:") {
+                            match self.schema.by_collection(collection) {
+                                Some(t) => type_name = Some(t.name.clone()),
+                                None => {
+                                    codes.insert("unknown_filter");
+                                }
+                            }
+                        } else {
+                            match self.filters.get(&g.filter) {
+                                None => {
+                                    codes.insert("unknown_filter");
+                                }
+                                Some(f) => {
+                                    type_name = Some(f.entity_type.clone());
+                                    if f.archived {
+                                        codes.insert("filter_archived");
+                                    }
+                                    if ws.is_some_and(|w| w != f.workspace) {
+                                        codes.insert("workspace_mismatch");
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    if g.actions.is_empty() {
+                        codes.insert("invalid_action");
+                    }
+                    for a in &g.actions {
+                        match Action::from_code(a) {
                             None => {
-                                codes.insert("unknown_filter");
+                                codes.insert("invalid_action");
                             }
-                            Some(f) => {
-                                type_name = Some(f.entity_type.clone());
-                                if f.archived {
-                                    codes.insert("filter_archived");
-                                }
-                                if ws.is_some_and(|w| w != f.workspace) {
-                                    codes.insert("workspace_mismatch");
+                            Some(a) => {
+                                if type_name
+                                    .as_deref()
+                                    .and_then(|t| self.schema.entity_type(t))
+                                    .is_some_and(|t| !t.has_action(a))
+                                {
+                                    codes.insert("action_not_allowed");
                                 }
                             }
                         }
                     }
-                }
-                if g.actions.is_empty() {
-                    codes.insert("invalid_action");
-                }
-                for a in &g.actions {
-                    match Action::from_code(a) {
-                        None => {
-                            codes.insert("invalid_action");
-                        }
-                        Some(a) => {
-                            if type_name.as_deref().and_then(|t| self.schema.entity_type(t)).is_some_and(|t| !t.has_action(a)) {
-                                codes.insert("action_not_allowed");
-                            }
-                        }
-                    }
-                }
-                codes
-            })
-            .collect();
+                    codes
+                })
+                .collect();
         (key_codes, grants)
     }
 
@@ -454,7 +522,8 @@ fn invalid_grants(store: &PolicyStore, key_id: &str) -> (bool, Vec<bool>) {
 }
 
 fn operation(i: u8) -> Operation {
-    [Operation::Get, Operation::List, Operation::Create, Operation::Update, Operation::Download][i as usize % 5]
+    [Operation::Get, Operation::List, Operation::Create, Operation::Update, Operation::Download]
+        [i as usize % 5]
 }
 
 fn same_id(a: &str, b: &str) -> bool {
@@ -465,15 +534,25 @@ fn same_id(a: &str, b: &str) -> bool {
 }
 
 /// SPEC 4.2-4.4 over the public API: a walk over every grant of the key.
-fn reference(model: &Model, store: &PolicyStore, key_id: Option<&str>, req: &Request, data: Data<'_>) -> Decision {
+fn reference(
+    model: &Model,
+    store: &PolicyStore,
+    key_id: Option<&str>,
+    req: &Request,
+    data: Data<'_>,
+) -> Decision {
     let deny = Decision::deny;
-    let Some(kid) = key_id.filter(|k| model.keys.contains_key(*k)) else { return deny(DenyCode::InvalidToken) };
+    let Some(kid) = key_id.filter(|k| model.keys.contains_key(*k)) else {
+        return deny(DenyCode::InvalidToken);
+    };
     let key = &model.keys[kid];
     let compiled = store.key(kid).unwrap();
     if key.revoked || !compiled.admits(req.source_ip.as_deref()) {
         return deny(DenyCode::InvalidToken);
     }
-    let Some(t) = model.schema.entity_type(&req.entity_type) else { return deny(DenyCode::NotFound) };
+    let Some(t) = model.schema.entity_type(&req.entity_type) else {
+        return deny(DenyCode::NotFound);
+    };
     let action = req.operation.action();
     if !t.has_action(action) {
         return deny(DenyCode::NotFound);
@@ -481,7 +560,8 @@ fn reference(model: &Model, store: &PolicyStore, key_id: Option<&str>, req: &Req
     let (key_level, invalid) = invalid_grants(store, kid);
     let firm = parse_uuid(&key.firm_id).filter(|f| model.firms.contains_key(f));
     let req_ws = parse_uuid(&req.workspace_id);
-    let in_firm = req_ws.is_some_and(|w| firm.is_some() && model.workspace_firm.get(&w) == firm.as_ref());
+    let in_firm =
+        req_ws.is_some_and(|w| firm.is_some() && model.workspace_firm.get(&w) == firm.as_ref());
     // For each eligible grant: None = a system filter (everything), Some(filter id).
     let eligible = |action: Action, list: bool| -> Vec<Option<&str>> {
         if key_level || !in_firm {
@@ -503,9 +583,21 @@ fn reference(model: &Model, store: &PolicyStore, key_id: Option<&str>, req: &Req
                 }
                 let Some(f) = model.filters.get(&g.filter) else { return false };
                 let searchable = store.filter(&g.filter).unwrap().compiled().is_searchable();
-                !f.archived && gws == req_ws && Some(f.workspace) == req_ws && f.entity_type == t.name && !(list && t.search.is_some() && !searchable)
+                !f.archived
+                    && gws == req_ws
+                    && Some(f.workspace) == req_ws
+                    && f.entity_type == t.name
+                    && !(list && t.search.is_some() && !searchable)
             })
-            .map(|(_, g)| if g.filter.starts_with("default:") { None } else { Some(g.filter.as_str()) })
+            .map(
+                |(_, g)| {
+                    if g.filter.starts_with("default:") {
+                        None
+                    } else {
+                        Some(g.filter.as_str())
+                    }
+                },
+            )
             .collect()
     };
     let matches = |grants: &[Option<&str>], e: &PreparedEntity| {
@@ -514,7 +606,9 @@ fn reference(model: &Model, store: &PolicyStore, key_id: Option<&str>, req: &Req
             Some(id) => store.filter(id).unwrap().compiled().matches(e),
         })
     };
-    let here = |r: &&Row| r.workspace.is_some() && r.workspace == req_ws && r.entity.entity_type() == t.name;
+    let here = |r: &&Row| {
+        r.workspace.is_some() && r.workspace == req_ws && r.entity.entity_type() == t.name
+    };
     let one = match data {
         Data::One(r) => r.filter(here),
         _ => None,
@@ -532,7 +626,12 @@ fn reference(model: &Model, store: &PolicyStore, key_id: Option<&str>, req: &Req
             }
             let all = el.iter().any(Option::is_none);
             let rows: &[Row] = if let Data::Many(rows) = data { rows } else { &[] };
-            let ids: Vec<String> = rows.iter().filter(here).filter(|r| matches(&el, &r.entity)).map(|r| r.id.clone()).collect();
+            let ids: Vec<String> = rows
+                .iter()
+                .filter(here)
+                .filter(|r| matches(&el, &r.entity))
+                .map(|r| r.id.clone())
+                .collect();
             if !all && ids.is_empty() {
                 return deny(DenyCode::InsufficientScope);
             }
@@ -543,7 +642,12 @@ fn reference(model: &Model, store: &PolicyStore, key_id: Option<&str>, req: &Req
             if el.is_empty() {
                 return deny(DenyCode::InsufficientScope);
             }
-            let new = PreparedEntity::new(&model.schema, &t.name, req.attributes.as_ref().unwrap_or(&empty)).unwrap();
+            let new = PreparedEntity::new(
+                &model.schema,
+                &t.name,
+                req.attributes.as_ref().unwrap_or(&empty),
+            )
+            .unwrap();
             if matches(&el, &new) {
                 Decision::allow(201)
             } else {
@@ -557,7 +661,11 @@ fn reference(model: &Model, store: &PolicyStore, key_id: Option<&str>, req: &Req
             }
             let Some(r) = one else { return deny(DenyCode::NotFound) };
             if !matches(&el, &r.entity) {
-                return if matches(&eligible(Action::Read, false), &r.entity) { deny(DenyCode::InsufficientScope) } else { deny(DenyCode::NotFound) };
+                return if matches(&eligible(Action::Read, false), &r.entity) {
+                    deny(DenyCode::InsufficientScope)
+                } else {
+                    deny(DenyCode::NotFound)
+                };
             }
             if req.operation == Operation::Update {
                 if let Some(attrs) = &req.attributes {
@@ -572,12 +680,25 @@ fn reference(model: &Model, store: &PolicyStore, key_id: Option<&str>, req: &Req
     }
 }
 
-fn request(model: &Model, store: &PolicyStore, entities: &[Entity], rows: &[Row], spec: &RequestSpec) {
+fn request(
+    model: &Model,
+    store: &PolicyStore,
+    entities: &[Entity],
+    rows: &[Row],
+    spec: &RequestSpec,
+) {
     let key_id = KEY_IDS.get(spec.key as usize % (KEY_IDS.len() + 1)).copied();
-    let target = spec.target.filter(|_| !entities.is_empty()).map(|t| &entities[t as usize % entities.len()]);
+    let target = spec
+        .target
+        .filter(|_| !entities.is_empty())
+        .map(|t| &entities[t as usize % entities.len()]);
     let (workspace_id, entity_type, id) = match target {
         Some(e) => (e.workspace_id.clone(), e.entity_type.clone(), Some(e.id.clone())),
-        None => (pick(&WORKSPACES, spec.workspace).into(), pick(&TYPES, spec.entity_type).into(), spec.id.map(|i| pick(&ENTITY_IDS, i).into())),
+        None => (
+            pick(&WORKSPACES, spec.workspace).into(),
+            pick(&TYPES, spec.entity_type).into(),
+            spec.id.map(|i| pick(&ENTITY_IDS, i).into()),
+        ),
     };
     let type_index = TYPES.iter().position(|t| *t == entity_type).unwrap();
     let req = Request {
@@ -591,7 +712,11 @@ fn request(model: &Model, store: &PolicyStore, entities: &[Entity], rows: &[Row]
     let by_id = req.id.as_deref().and_then(|id| rows.iter().find(|r| same_id(&r.id, id)));
     let local: Vec<Row> = rows
         .iter()
-        .filter(|r| r.workspace.is_some() && r.workspace == parse_uuid(&req.workspace_id) && r.entity.entity_type() == req.entity_type)
+        .filter(|r| {
+            r.workspace.is_some()
+                && r.workspace == parse_uuid(&req.workspace_id)
+                && r.entity.entity_type() == req.entity_type
+        })
         .cloned()
         .collect();
     let data = match (req.operation, spec.data % 3) {
@@ -603,7 +728,13 @@ fn request(model: &Model, store: &PolicyStore, entities: &[Entity], rows: &[Row]
         _ => Data::One(None),
     };
     let d = store.decide(key_id, &req, data);
-    let status_ok = matches!((d.status, d.code), (200 | 201, None) | (401, Some(DenyCode::InvalidToken)) | (403, Some(DenyCode::InsufficientScope)) | (404, Some(DenyCode::NotFound)));
+    let status_ok = matches!(
+        (d.status, d.code),
+        (200 | 201, None)
+            | (401, Some(DenyCode::InvalidToken))
+            | (403, Some(DenyCode::InsufficientScope))
+            | (404, Some(DenyCode::NotFound))
+    );
     assert!(status_ok, "{d:?}");
     assert_eq!(d.ids.is_some(), d.status == 200 && req.operation == Operation::List, "{d:?}");
 
@@ -617,19 +748,27 @@ fn request(model: &Model, store: &PolicyStore, entities: &[Entity], rows: &[Row]
             }
             if let Some(list) = &k.allowed_ips {
                 let src = spec.source.map(|s| s as usize % SOURCES.len());
-                let ranges: Vec<usize> = list.iter().map(|r| RANGES.iter().position(|x| x == r).unwrap()).collect();
+                let ranges: Vec<usize> =
+                    list.iter().map(|r| RANGES.iter().position(|x| x == r).unwrap()).collect();
                 let may = src.is_some_and(|s| ranges.iter().any(|&r| MAY_ADMIT[r][s]));
                 let must = src.is_some_and(|s| ranges.iter().any(|&r| MUST_ADMIT[r][s]));
                 let admitted = store.key(&k.id).unwrap().admits(req.source_ip.as_deref());
                 assert!(may || !admitted, "{:?} admits {:?}", k.allowed_ips, req.source_ip);
                 assert!(!must || admitted, "{:?} refuses {:?}", k.allowed_ips, req.source_ip);
                 if !may {
-                    assert_eq!(d, Decision::deny(DenyCode::InvalidToken), "source outside the allowlist");
+                    assert_eq!(
+                        d,
+                        Decision::deny(DenyCode::InvalidToken),
+                        "source outside the allowlist"
+                    );
                 }
             }
             let (key_level, invalid) = invalid_grants(store, &k.id);
             if k.grants.is_empty() || key_level || invalid.iter().all(|&i| i) {
-                assert!(!d.is_allowed(), "a key with no valid grant was allowed: {k:?} {req:?} {d:?}");
+                assert!(
+                    !d.is_allowed(),
+                    "a key with no valid grant was allowed: {k:?} {req:?} {d:?}"
+                );
             }
         }
     }
@@ -640,11 +779,19 @@ fn request(model: &Model, store: &PolicyStore, entities: &[Entity], rows: &[Row]
         assert_eq!(d, Decision::deny(DenyCode::NotFound), "tag download");
     }
     if req.operation == Operation::Get && d.status != 200 {
-        assert_eq!(d, store.decide(key_id, &req, Data::One(None)), "a refused get discloses nothing");
+        assert_eq!(
+            d,
+            store.decide(key_id, &req, Data::One(None)),
+            "a refused get discloses nothing"
+        );
     }
     if let Some(ids) = &d.ids {
         for id in ids {
-            let here = rows.iter().any(|r| &r.id == id && r.workspace == parse_uuid(&req.workspace_id) && r.entity.entity_type() == req.entity_type);
+            let here = rows.iter().any(|r| {
+                &r.id == id
+                    && r.workspace == parse_uuid(&req.workspace_id)
+                    && r.entity.entity_type() == req.entity_type
+            });
             assert!(here, "listed {id} from elsewhere");
         }
     }
@@ -668,16 +815,26 @@ fn request(model: &Model, store: &PolicyStore, entities: &[Entity], rows: &[Row]
                 let ws = parse_uuid(&req.workspace_id);
                 let ids: Vec<String> = rows_given
                     .iter()
-                    .filter(|r| r.workspace.is_some() && r.workspace == ws && r.entity.entity_type() == req.entity_type)
+                    .filter(|r| {
+                        r.workspace.is_some()
+                            && r.workspace == ws
+                            && r.entity.entity_type() == req.entity_type
+                    })
                     .filter(|r| auth.scope.matches(&r.entity))
                     .map(|r| r.id.clone())
                     .collect();
                 if auth.require_match && ids.is_empty() {
                     assert_eq!(d, Decision::deny(DenyCode::InsufficientScope));
                 } else {
-                    assert_eq!(d, Decision { status: 200, code: None, ids: Some(ids) }, "authorize_list's scope lists what decide lists");
+                    assert_eq!(
+                        d,
+                        Decision { status: 200, code: None, ids: Some(ids) },
+                        "authorize_list's scope lists what decide lists"
+                    );
                 }
-                let back = Scope::from_json(store.schema(), &req.entity_type, &auth.scope.to_json()).expect("a scope's wire form reads back");
+                let back =
+                    Scope::from_json(store.schema(), &req.entity_type, &auth.scope.to_json())
+                        .expect("a scope's wire form reads back");
                 for r in rows_given {
                     assert_eq!(back.matches(&r.entity), auth.scope.matches(&r.entity));
                 }
@@ -689,10 +846,22 @@ fn request(model: &Model, store: &PolicyStore, entities: &[Entity], rows: &[Row]
 fn run(input: &Input) {
     let schema = Schema::builtin();
     let mut store = PolicyStore::new(schema.clone());
-    let mut model = Model { schema, firms: HashMap::new(), workspace_firm: HashMap::new(), filters: HashMap::new(), keys: HashMap::new() };
+    let mut model = Model {
+        schema,
+        firms: HashMap::new(),
+        workspace_firm: HashMap::new(),
+        filters: HashMap::new(),
+        keys: HashMap::new(),
+    };
     // A starting world: two firms, three workspaces, one filter of each type.
-    model.put_firm(&mut store, &Firm { id: FIRMS[0].into(), workspaces: vec![WORKSPACES[0].into(), WORKSPACES[1].into()] });
-    model.put_firm(&mut store, &Firm { id: FIRMS[1].into(), workspaces: vec![WORKSPACES[2].into()] });
+    model.put_firm(
+        &mut store,
+        &Firm { id: FIRMS[0].into(), workspaces: vec![WORKSPACES[0].into(), WORKSPACES[1].into()] },
+    );
+    model.put_firm(
+        &mut store,
+        &Firm { id: FIRMS[1].into(), workspaces: vec![WORKSPACES[2].into()] },
+    );
     for (i, ty) in TYPES[..4].iter().enumerate() {
         let record = FilterRecord {
             id: FILTER_IDS[i].into(),
@@ -710,10 +879,27 @@ fn run(input: &Input) {
     // workspace, so that decisions reach the filters without the fuzzer building a key first.
     let start_grants = FILTER_IDS[..4]
         .iter()
-        .map(|f| Grant { workspace_id: Some(WORKSPACES[0].into()), filter: (*f).into(), actions: vec!["read".into(), "write".into()] })
-        .chain([Grant { workspace_id: Some(WORKSPACES[1].into()), filter: "default:tags".into(), actions: vec!["read".into()] }])
+        .map(|f| Grant {
+            workspace_id: Some(WORKSPACES[0].into()),
+            filter: (*f).into(),
+            actions: vec!["read".into(), "write".into()],
+        })
+        .chain([Grant {
+            workspace_id: Some(WORKSPACES[1].into()),
+            filter: "default:tags".into(),
+            actions: vec!["read".into()],
+        }])
         .collect();
-    model.put_key(&mut store, Key { id: KEY_IDS[0].into(), firm_id: FIRMS[0].into(), revoked: false, allowed_ips: None, grants: start_grants });
+    model.put_key(
+        &mut store,
+        Key {
+            id: KEY_IDS[0].into(),
+            firm_id: FIRMS[0].into(),
+            revoked: false,
+            allowed_ips: None,
+            grants: start_grants,
+        },
+    );
     let entities: Vec<Entity> = input
         .entities
         .iter()
@@ -732,8 +918,14 @@ fn run(input: &Input) {
     for step in input.steps.iter().take(48) {
         match step {
             Step::PutFirm { firm, workspaces } => {
-                let ws = WORKSPACES.iter().enumerate().filter(|(i, _)| workspaces & (1 << i) != 0).map(|(_, w)| w.to_string()).collect();
-                model.put_firm(&mut store, &Firm { id: pick(&FIRMS, *firm).into(), workspaces: ws });
+                let ws = WORKSPACES
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| workspaces & (1 << i) != 0)
+                    .map(|(_, w)| w.to_string())
+                    .collect();
+                model
+                    .put_firm(&mut store, &Firm { id: pick(&FIRMS, *firm).into(), workspaces: ws });
             }
             Step::PutFilter { id, workspace, entity_type, text, json, blank_name } => {
                 let ti = *entity_type as usize % TYPES.len();
@@ -760,14 +952,21 @@ fn run(input: &Input) {
                     id: pick(&KEY_IDS, *id).into(),
                     firm_id: pick(&FIRMS, *firm).into(),
                     revoked: *revoked,
-                    allowed_ips: ips.as_ref().map(|l| l.iter().take(4).map(|&r| pick(&RANGES, r).to_string()).collect()),
+                    allowed_ips: ips
+                        .as_ref()
+                        .map(|l| l.iter().take(4).map(|&r| pick(&RANGES, r).to_string()).collect()),
                     grants: grants
                         .iter()
                         .take(8)
                         .map(|g| Grant {
                             workspace_id: g.workspace.map(|w| pick(&WORKSPACES, w).into()),
                             filter: pick(&GRANT_FILTERS, g.filter).into(),
-                            actions: g.actions.iter().take(4).map(|&a| pick(&ACTIONS, a).into()).collect(),
+                            actions: g
+                                .actions
+                                .iter()
+                                .take(4)
+                                .map(|&a| pick(&ACTIONS, a).into())
+                                .collect(),
                         })
                         .collect(),
                 };
@@ -786,16 +985,23 @@ fn run(input: &Input) {
                 let ws = parse_uuid(&f.record.workspace_id);
                 match store.edit_impact(id, &source, &entities) {
                     Ok(impact) => {
-                        let (new, _) = compile_source(store.schema(), &f.record.entity_type, &source).expect("edit_impact compiled it");
+                        let (new, _) =
+                            compile_source(store.schema(), &f.record.entity_type, &source)
+                                .expect("edit_impact compiled it");
                         assert_eq!(impact.keys, store.keys_holding(id));
                         let mut gained = Vec::new();
                         let mut lost = Vec::new();
                         let mut seen = BTreeSet::new();
                         for e in &entities {
-                            if parse_uuid(&e.workspace_id) != ws || e.entity_type != f.record.entity_type || !seen.insert(e.id.as_str()) {
+                            if parse_uuid(&e.workspace_id) != ws
+                                || e.entity_type != f.record.entity_type
+                                || !seen.insert(e.id.as_str())
+                            {
                                 continue;
                             }
-                            let p = PreparedEntity::new(store.schema(), &e.entity_type, &e.attributes).unwrap();
+                            let p =
+                                PreparedEntity::new(store.schema(), &e.entity_type, &e.attributes)
+                                    .unwrap();
                             match (old.matches(&p), new.matches(&p)) {
                                 (false, true) => gained.push(e.id.clone()),
                                 (true, false) => lost.push(e.id.clone()),

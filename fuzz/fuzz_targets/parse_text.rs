@@ -33,16 +33,30 @@ fn short(v: &impl std::fmt::Debug) -> String {
 }
 
 fn check_range(src: &str, r: TextRange, what: &str) {
-    assert!(r.start <= r.end && r.end <= src.len(), "{what} range {r:?} outside the input of {} bytes", src.len());
-    assert!(src.is_char_boundary(r.start) && src.is_char_boundary(r.end), "{what} range {r:?} inside a character");
+    assert!(
+        r.start <= r.end && r.end <= src.len(),
+        "{what} range {r:?} outside the input of {} bytes",
+        src.len()
+    );
+    assert!(
+        src.is_char_boundary(r.start) && src.is_char_boundary(r.end),
+        "{what} range {r:?} inside a character"
+    );
 }
 
 /// Bounds and char boundaries always; line, column and UTF-16 offsets recomputed from the
 /// start of the text when `full` (for the first diagnostics only: recomputing every one of
 /// thousands would make the harness itself quadratic).
 fn check_span(src: &str, s: &Span, d: &Diagnostic, full: bool) {
-    assert!(s.start <= s.end && s.end <= src.len(), "span {s:?} outside the input of {} bytes: {d:?}", src.len());
-    assert!(src.is_char_boundary(s.start) && src.is_char_boundary(s.end), "span {s:?} inside a character: {d:?}");
+    assert!(
+        s.start <= s.end && s.end <= src.len(),
+        "span {s:?} outside the input of {} bytes: {d:?}",
+        src.len()
+    );
+    assert!(
+        src.is_char_boundary(s.start) && src.is_char_boundary(s.end),
+        "span {s:?} inside a character: {d:?}"
+    );
     if !full {
         return;
     }
@@ -66,7 +80,8 @@ fn check_ranges(src: &str, p: &Predicate) {
             check_range(src, r.value, "value");
             assert_eq!(&src[r.attr.start..r.attr.end], c.attr);
             assert_eq!(&src[r.op.start..r.op.end], c.op);
-            let v: serde_json::Value = serde_json::from_str(&src[r.value.start..r.value.end]).expect("a value range holds a JSON literal");
+            let v: serde_json::Value = serde_json::from_str(&src[r.value.start..r.value.end])
+                .expect("a value range holds a JSON literal");
             assert_eq!(v, c.value);
         }
         Predicate::Group { children, range, .. } => {
@@ -90,11 +105,14 @@ fn resolve<'p>(tree: &'p Predicate, path: &str) -> Option<(&'p Predicate, Option
         match (node, part) {
             (Predicate::Not { child, .. }, "not") => node = child,
             (Predicate::Condition(_), "attr" | "op" | "value") if parts.peek().is_none() => {
-                return Some((node, Some(match part {
-                    "attr" => "attr",
-                    "op" => "op",
-                    _ => "value",
-                })))
+                return Some((
+                    node,
+                    Some(match part {
+                        "attr" => "attr",
+                        "op" => "op",
+                        _ => "value",
+                    }),
+                ))
             }
             (Predicate::Group { kind, children, .. }, _) => {
                 let (key, idx) = part.split_once('[')?;
@@ -110,7 +128,12 @@ fn resolve<'p>(tree: &'p Predicate, path: &str) -> Option<(&'p Predicate, Option
 
 fn check_validation(src: &str, tree: &Predicate) {
     for t in &schema().entity_types {
-        let draft = FilterDraft { entity_type: t.name.clone(), name: "n".into(), description: None, predicate: PredicateSource::Text(src.into()) };
+        let draft = FilterDraft {
+            entity_type: t.name.clone(),
+            name: "n".into(),
+            description: None,
+            predicate: PredicateSource::Text(src.into()),
+        };
         let v = validate(schema(), &draft);
         assert_eq!(v.is_valid(), v.filter.is_some(), "valid iff compiled: {:?}", v.errors);
         assert_eq!(v.predicate.as_ref(), Some(tree), "validation reads the same tree");
@@ -130,7 +153,13 @@ fn check_validation(src: &str, tree: &Predicate) {
                 }
                 _ => node.range().expect("a parsed node has a range"),
             };
-            assert_eq!((s.start, s.end), (want.start, want.end), "span of {} at {path} in {}", d.code, short(&src));
+            assert_eq!(
+                (s.start, s.end),
+                (want.start, want.end),
+                "span of {} at {path} in {}",
+                d.code,
+                short(&src)
+            );
         }
     }
 }
@@ -143,7 +172,11 @@ fuzz_target!(|data: &[u8]| {
             let canon = tree.to_string();
             let again = match parse(&canon) {
                 Ok(t) => t,
-                Err(d) => panic!("canonical text {} of {} does not parse: {d:?}", short(&canon), short(&src)),
+                Err(d) => panic!(
+                    "canonical text {} of {} does not parse: {d:?}",
+                    short(&canon),
+                    short(&src)
+                ),
             };
             assert_eq!(again, tree, "round trip through {}", short(&canon));
             assert_eq!(again.to_string(), canon, "formatting is canonical");
@@ -152,7 +185,11 @@ fuzz_target!(|data: &[u8]| {
             // such a tree is far past MAX_DEPTH and both forms refuse it as max_depth_exceeded.
             match predicate_from_json(&predicate_to_json(&tree), "$") {
                 Ok(back) => assert_eq!(back, tree),
-                Err(e) => assert!(tree.depth() > MAX_PARSE_NESTING && e.iter().all(|d| d.code == Code::MaxDepthExceeded), "{e:?}"),
+                Err(e) => assert!(
+                    tree.depth() > MAX_PARSE_NESTING
+                        && e.iter().all(|d| d.code == Code::MaxDepthExceeded),
+                    "{e:?}"
+                ),
             }
             check_validation(src, &tree);
         }

@@ -18,8 +18,8 @@ use libfuzzer_sys::fuzz_target;
 use portcullis::lang::{predicate_from_json, predicate_to_json, Predicate};
 use portcullis::limits::{MAX_PARSE_NESTING, MAX_TEXT_BYTES};
 use portcullis::{
-    compile_source, parse, preview, validate, CompiledFilter, Diagnostic, FilterDraft, PredicateSource, PreparedEntity, Schema, Scope,
-    Truth, Validation,
+    compile_source, parse, preview, validate, CompiledFilter, Diagnostic, FilterDraft,
+    PredicateSource, PreparedEntity, Schema, Scope, Truth, Validation,
 };
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
@@ -68,11 +68,19 @@ fn attribute_sets() -> Vec<Map<String, Value>> {
 fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
-        let schemas = vec![Schema::builtin(), Schema::from_json(CUSTOM).expect("the custom schema")];
+        let schemas =
+            vec![Schema::builtin(), Schema::from_json(CUSTOM).expect("the custom schema")];
         let sets = attribute_sets();
         let entities = schemas
             .iter()
-            .map(|s| s.entity_types.iter().map(|t| sets.iter().map(|a| PreparedEntity::new(s, &t.name, a).unwrap()).collect()).collect())
+            .map(|s| {
+                s.entity_types
+                    .iter()
+                    .map(|t| {
+                        sets.iter().map(|a| PreparedEntity::new(s, &t.name, a).unwrap()).collect()
+                    })
+                    .collect()
+            })
             .collect();
         Fixture { schemas, entities }
     })
@@ -89,7 +97,8 @@ fn short(v: &impl std::fmt::Debug) -> String {
 }
 
 fn pairs(ds: &[Diagnostic]) -> Vec<(&'static str, String)> {
-    let mut v: Vec<_> = ds.iter().map(|d| (d.code.as_str(), d.path().unwrap_or("").to_string())).collect();
+    let mut v: Vec<_> =
+        ds.iter().map(|d| (d.code.as_str(), d.path().unwrap_or("").to_string())).collect();
     v.sort();
     v
 }
@@ -101,7 +110,10 @@ fn check_diagnostics(v: &Validation, text: Option<&str>) {
             (None, Some(_)) => panic!("a JSON-form diagnostic with a span: {d:?}"),
             (Some(src), Some(s)) => {
                 assert!(s.start <= s.end && s.end <= src.len(), "span outside the text: {d:?}");
-                assert!(src.is_char_boundary(s.start) && src.is_char_boundary(s.end), "span inside a character: {d:?}");
+                assert!(
+                    src.is_char_boundary(s.start) && src.is_char_boundary(s.end),
+                    "span inside a character: {d:?}"
+                );
             }
             _ => {}
         }
@@ -122,7 +134,11 @@ fn evaluate(schema_index: usize, f: &CompiledFilter) -> Vec<Truth> {
             }
             assert_eq!(f.matches(e), t == Truth::True);
             let why = f.explain(e);
-            assert_eq!(why.is_none(), t == Truth::True, "explain names a condition exactly when the entity does not match");
+            assert_eq!(
+                why.is_none(),
+                t == Truth::True,
+                "explain names a condition exactly when the entity does not match"
+            );
             out.push(t);
         }
         if own {
@@ -147,7 +163,9 @@ fn other_form(tree: &Predicate, source: &PredicateSource) -> Option<(PredicateSo
         PredicateSource::Text(t) => {
             // Bounds measured differently by the two forms: raw text size against canonical
             // text size, parser nesting against JSON nesting.
-            if t.len().max(tree.to_string().len()) > MAX_TEXT_BYTES || tree.depth() > MAX_PARSE_NESTING {
+            if t.len().max(tree.to_string().len()) > MAX_TEXT_BYTES
+                || tree.depth() > MAX_PARSE_NESTING
+            {
                 return None;
             }
             Some((PredicateSource::Json(predicate_to_json(tree)), tree.clone()))
@@ -171,14 +189,36 @@ fn check_draft(schema_index: usize, draft: &FilterDraft) {
     let w = validate(schema, &FilterDraft { predicate: other.clone(), ..draft.clone() });
     check_diagnostics(&w, if let PredicateSource::Text(t) = &other { Some(t) } else { None });
     if other_tree == *tree {
-        assert_eq!(pairs(&v.errors), pairs(&w.errors), "errors, {} against {}", short(&draft.predicate), short(&other));
-        assert_eq!(pairs(&v.warnings), pairs(&w.warnings), "warnings, {} against {}", short(&draft.predicate), short(&other));
+        assert_eq!(
+            pairs(&v.errors),
+            pairs(&w.errors),
+            "errors, {} against {}",
+            short(&draft.predicate),
+            short(&other)
+        );
+        assert_eq!(
+            pairs(&v.warnings),
+            pairs(&w.warnings),
+            "warnings, {} against {}",
+            short(&draft.predicate),
+            short(&other)
+        );
     }
     // Single-child groups collapse in the text form, which can only lower the depth.
     if v.is_valid() {
-        assert!(w.is_valid(), "{} is valid, its other form {} is not: {:?}", short(&draft.predicate), short(&other), w.errors);
+        assert!(
+            w.is_valid(),
+            "{} is valid, its other form {} is not: {:?}",
+            short(&draft.predicate),
+            short(&other),
+            w.errors
+        );
         let f = w.filter.as_ref().expect("valid means compiled");
-        assert_eq!(results.as_ref(), Some(&evaluate(schema_index, f)), "the two forms evaluate alike");
+        assert_eq!(
+            results.as_ref(),
+            Some(&evaluate(schema_index, f)),
+            "the two forms evaluate alike"
+        );
     }
 }
 
@@ -192,10 +232,20 @@ fn check_predicate(v: &Value) {
                     evaluate(si, &f);
                     // The same tree through the text form compiles too, and agrees.
                     let text = f.predicate().to_string();
-                    if let Ok((g, _)) = compile_source(schema, &t.name, &PredicateSource::Text(text.clone())) {
-                        assert_eq!(evaluate(si, &f), evaluate(si, &g), "JSON form and {} disagree", short(&text));
+                    if let Ok((g, _)) =
+                        compile_source(schema, &t.name, &PredicateSource::Text(text.clone()))
+                    {
+                        assert_eq!(
+                            evaluate(si, &f),
+                            evaluate(si, &g),
+                            "JSON form and {} disagree",
+                            short(&text)
+                        );
                     } else {
-                        panic!("a compiled JSON predicate's canonical text {} does not compile", short(&text));
+                        panic!(
+                            "a compiled JSON predicate's canonical text {} does not compile",
+                            short(&text)
+                        );
                     }
                 }
                 Err(errors) => assert!(!errors.is_empty(), "a refusal says why"),
@@ -206,7 +256,15 @@ fn check_predicate(v: &Value) {
         // The draft path with a name, for every entity type of both schemas.
         for (si, schema) in fx.schemas.iter().enumerate() {
             for t in &schema.entity_types {
-                check_draft(si, &FilterDraft { entity_type: t.name.clone(), name: "n".into(), description: None, predicate: source.clone() });
+                check_draft(
+                    si,
+                    &FilterDraft {
+                        entity_type: t.name.clone(),
+                        name: "n".into(),
+                        description: None,
+                        predicate: source.clone(),
+                    },
+                );
             }
         }
     }
@@ -226,7 +284,8 @@ fuzz_target!(|data: &[u8]| {
         for (si, schema) in fx.schemas.iter().enumerate() {
             for (ti, t) in schema.entity_types.iter().enumerate() {
                 if let Ok(scope) = Scope::from_json(schema, &t.name, &v) {
-                    let back = Scope::from_json(schema, &t.name, &scope.to_json()).expect("a scope's wire form reads back");
+                    let back = Scope::from_json(schema, &t.name, &scope.to_json())
+                        .expect("a scope's wire form reads back");
                     for e in &fx.entities[si][ti] {
                         assert_eq!(scope.matches(e), back.matches(e));
                     }

@@ -3,7 +3,9 @@
 use super::conformance::{run_file, Tally};
 use portcullis::grants::{Key, Request, World};
 use portcullis::lang::{predicate_from_json, predicate_to_json};
-use portcullis::{compile_source, validate, Diagnostic, FilterDraft, PreparedEntity, PredicateSource, Schema};
+use portcullis::{
+    compile_source, validate, Diagnostic, FilterDraft, PredicateSource, PreparedEntity, Schema,
+};
 use serde_json::Value;
 use std::io::Read;
 use std::process::ExitCode;
@@ -74,7 +76,9 @@ pub fn check(args: &[String]) -> Result<ExitCode, String> {
     let (errors, warnings, source_text) = match a.value("entity-type") {
         Some(t) => {
             let source = if trimmed.starts_with('{') {
-                PredicateSource::Json(serde_json::from_str(&input).map_err(|e| format!("not JSON: {e}"))?)
+                PredicateSource::Json(
+                    serde_json::from_str(&input).map_err(|e| format!("not JSON: {e}"))?,
+                )
             } else {
                 PredicateSource::Text(input.clone())
             };
@@ -106,14 +110,20 @@ fn summarise(errors: usize, warnings: usize) -> ExitCode {
         println!("valid ({warnings} warning{})", if warnings == 1 { "" } else { "s" });
         ExitCode::SUCCESS
     } else {
-        println!("invalid: {errors} error{}, {warnings} warning{}", if errors == 1 { "" } else { "s" }, if warnings == 1 { "" } else { "s" });
+        println!(
+            "invalid: {errors} error{}, {warnings} warning{}",
+            if errors == 1 { "" } else { "s" },
+            if warnings == 1 { "" } else { "s" }
+        );
         ExitCode::from(1)
     }
 }
 
 fn read_predicate(input: &str) -> Result<portcullis::Predicate, Vec<Diagnostic>> {
     if input.trim_start().starts_with('{') {
-        let v: Value = serde_json::from_str(input).map_err(|e| vec![Diagnostic::error(portcullis::Code::InvalidPredicate, format!("not JSON: {e}"))])?;
+        let v: Value = serde_json::from_str(input).map_err(|e| {
+            vec![Diagnostic::error(portcullis::Code::InvalidPredicate, format!("not JSON: {e}"))]
+        })?;
         predicate_from_json(&v, "$")
     } else {
         portcullis::parse(input).map_err(|d| vec![d])
@@ -126,7 +136,10 @@ pub fn fmt(args: &[String]) -> Result<ExitCode, String> {
     a.check_known(&["json"])?;
     let input = read_input(a.positional.first())?;
     match read_predicate(&input) {
-        Ok(p) if a.has("json") => println!("{}", serde_json::to_string_pretty(&predicate_to_json(&p)).map_err(|e| e.to_string())?),
+        Ok(p) if a.has("json") => println!(
+            "{}",
+            serde_json::to_string_pretty(&predicate_to_json(&p)).map_err(|e| e.to_string())?
+        ),
         Ok(p) => println!("{p}"),
         Err(ds) => {
             print_diagnostics(&ds, Some(&input));
@@ -144,11 +157,16 @@ pub fn eval(args: &[String]) -> Result<ExitCode, String> {
     let (t, source, text) = match (a.value("predicate"), a.value("filter")) {
         (Some(p), None) => {
             let t = a.value("entity-type").ok_or("--entity-type is required with --predicate")?;
-            let src = if p.trim_start().starts_with('{') { PredicateSource::Json(serde_json::from_str(p).map_err(|e| e.to_string())?) } else { PredicateSource::Text(p.into()) };
+            let src = if p.trim_start().starts_with('{') {
+                PredicateSource::Json(serde_json::from_str(p).map_err(|e| e.to_string())?)
+            } else {
+                PredicateSource::Text(p.into())
+            };
             (t.to_string(), src, Some(p.to_string()))
         }
         (None, Some(f)) => {
-            let draft: FilterDraft = serde_json::from_str(&read_input(Some(&f.to_string()))?).map_err(|e| format!("{f}: {e}"))?;
+            let draft: FilterDraft = serde_json::from_str(&read_input(Some(&f.to_string()))?)
+                .map_err(|e| format!("{f}: {e}"))?;
             let text = match &draft.predicate {
                 PredicateSource::Text(t) => Some(t.clone()),
                 _ => None,
@@ -168,7 +186,12 @@ pub fn eval(args: &[String]) -> Result<ExitCode, String> {
     let entities: Vec<Value> = if input.trim_start().starts_with('[') {
         serde_json::from_str(&input).map_err(|e| format!("entities: {e}"))?
     } else {
-        input.lines().filter(|l| !l.trim().is_empty()).map(serde_json::from_str).collect::<Result<_, _>>().map_err(|e| format!("entities (JSON lines): {e}"))?
+        input
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(serde_json::from_str)
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("entities (JSON lines): {e}"))?
     };
     let empty = serde_json::Map::new();
     for e in &entities {
@@ -176,7 +199,12 @@ pub fn eval(args: &[String]) -> Result<ExitCode, String> {
         let attrs = e.get("attributes").and_then(Value::as_object).unwrap_or(&empty);
         let Some(p) = PreparedEntity::new(&schema, et, attrs) else { continue };
         if filter.matches(&p) {
-            println!("{}", e.get("id").map(|v| v.as_str().map(String::from).unwrap_or_else(|| v.to_string())).unwrap_or_default());
+            println!(
+                "{}",
+                e.get("id")
+                    .map(|v| v.as_str().map(String::from).unwrap_or_else(|| v.to_string()))
+                    .unwrap_or_default()
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -186,10 +214,18 @@ pub fn eval(args: &[String]) -> Result<ExitCode, String> {
 pub fn decide(args: &[String]) -> Result<ExitCode, String> {
     let a = parse_args(args, &[])?;
     a.check_known(&["explain"])?;
-    let [world, key, request] = a.positional.as_slice() else { return Err("decide takes WORLD KEY REQUEST".into()) };
-    let world: World = serde_json::from_str(&read_input(Some(world))?).map_err(|e| format!("world: {e}"))?;
-    let key: Option<Key> = if key == "null" { None } else { serde_json::from_str(&read_input(Some(key))?).map_err(|e| format!("key: {e}"))? };
-    let req: Request = serde_json::from_str(&read_input(Some(request))?).map_err(|e| format!("request: {e}"))?;
+    let [world, key, request] = a.positional.as_slice() else {
+        return Err("decide takes WORLD KEY REQUEST".into());
+    };
+    let world: World =
+        serde_json::from_str(&read_input(Some(world))?).map_err(|e| format!("world: {e}"))?;
+    let key: Option<Key> = if key == "null" {
+        None
+    } else {
+        serde_json::from_str(&read_input(Some(key))?).map_err(|e| format!("key: {e}"))?
+    };
+    let req: Request =
+        serde_json::from_str(&read_input(Some(request))?).map_err(|e| format!("request: {e}"))?;
     let loaded = world.load(Schema::builtin());
     for p in &loaded.problems {
         eprintln!("warning: world: {p}");
@@ -199,7 +235,10 @@ pub fn decide(args: &[String]) -> Result<ExitCode, String> {
         println!("{}", serde_json::to_string(&e.decision).map_err(|e| e.to_string())?);
         print!("{}", e.render());
     } else {
-        println!("{}", serde_json::to_string(&loaded.decide(key.as_ref(), &req)).map_err(|e| e.to_string())?);
+        println!(
+            "{}",
+            serde_json::to_string(&loaded.decide(key.as_ref(), &req)).map_err(|e| e.to_string())?
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -213,7 +252,8 @@ pub fn conformance(args: &[String]) -> Result<ExitCode, String> {
     for f in args {
         run_file(f, &mut tally)?;
     }
-    let skipped = if tally.skipped > 0 { format!(", {} skipped", tally.skipped) } else { String::new() };
+    let skipped =
+        if tally.skipped > 0 { format!(", {} skipped", tally.skipped) } else { String::new() };
     println!("{} passed, {} failed{skipped}", tally.passed, tally.failed);
     Ok(if tally.failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

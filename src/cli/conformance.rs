@@ -19,12 +19,16 @@ pub struct Tally {
 pub fn run_file(path: &str, tally: &mut Tally) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
     let doc: Value = serde_json::from_str(&text).map_err(|e| format!("{path}: not JSON: {e}"))?;
-    let cases = doc.get("cases").and_then(Value::as_array).ok_or_else(|| format!("{path}: no `cases` array"))?;
+    let cases = doc
+        .get("cases")
+        .and_then(Value::as_array)
+        .ok_or_else(|| format!("{path}: no `cases` array"))?;
     let schema = Schema::builtin();
     let mut worlds: HashMap<String, LoadedWorld> = HashMap::new();
     if let Some(Value::Object(ws)) = doc.get("worlds") {
         for (name, w) in ws {
-            let world: World = serde_json::from_value(w.clone()).map_err(|e| format!("{path}: world {name}: {e}"))?;
+            let world: World = serde_json::from_value(w.clone())
+                .map_err(|e| format!("{path}: world {name}: {e}"))?;
             worlds.insert(name.clone(), world.load(schema.clone()));
         }
     }
@@ -59,7 +63,12 @@ fn codes(ds: &[portcullis::Diagnostic]) -> Value {
 }
 
 /// The engine's answer to one case, in the `expect` shape; `None` for an unknown kind.
-fn run_case(schema: &Schema, worlds: &HashMap<String, LoadedWorld>, kind: &str, case: &Value) -> Option<Result<Value, String>> {
+fn run_case(
+    schema: &Schema,
+    worlds: &HashMap<String, LoadedWorld>,
+    kind: &str,
+    case: &Value,
+) -> Option<Result<Value, String>> {
     let r = match kind {
         "parse" => (|| {
             let text = field(case, "text")?.as_str().ok_or("`text` is not a string")?;
@@ -69,22 +78,32 @@ fn run_case(schema: &Schema, worlds: &HashMap<String, LoadedWorld>, kind: &str, 
             })
         })(),
         "validate" => (|| {
-            let draft: FilterDraft = serde_json::from_value(field(case, "filter")?.clone()).map_err(|e| e.to_string())?;
+            let draft: FilterDraft = serde_json::from_value(field(case, "filter")?.clone())
+                .map_err(|e| e.to_string())?;
             let v = validate(schema, &draft);
-            Ok(json!({"valid": v.is_valid(), "errors": codes(&v.errors), "warnings": codes(&v.warnings)}))
+            Ok(
+                json!({"valid": v.is_valid(), "errors": codes(&v.errors), "warnings": codes(&v.warnings)}),
+            )
         })(),
         "match" => (|| {
             let t = field(case, "entity_type")?.as_str().ok_or("`entity_type` is not a string")?;
-            let text = field(case, "predicate_text")?.as_str().ok_or("`predicate_text` is not a string")?;
-            let f = compile(schema, t, text).map_err(|ds| format!("filter does not compile: {}", codes(&ds)))?;
-            let attrs = field(case, "attributes")?.as_object().ok_or("`attributes` is not an object")?;
+            let text = field(case, "predicate_text")?
+                .as_str()
+                .ok_or("`predicate_text` is not a string")?;
+            let f = compile(schema, t, text)
+                .map_err(|ds| format!("filter does not compile: {}", codes(&ds)))?;
+            let attrs =
+                field(case, "attributes")?.as_object().ok_or("`attributes` is not an object")?;
             let e = PreparedEntity::new(schema, t, attrs).ok_or("unknown entity type")?;
             Ok(json!(f.matches(&e)))
         })(),
         "preview" => (|| {
-            let draft: FilterDraft = serde_json::from_value(field(case, "filter")?.clone()).map_err(|e| e.to_string())?;
+            let draft: FilterDraft = serde_json::from_value(field(case, "filter")?.clone())
+                .map_err(|e| e.to_string())?;
             let v = validate(schema, &draft);
-            let Some(f) = v.filter.filter(|_| v.errors.is_empty()) else { return Ok(json!({"error": "invalid_filter"})) };
+            let Some(f) = v.filter.filter(|_| v.errors.is_empty()) else {
+                return Ok(json!({"error": "invalid_filter"}));
+            };
             if let Err(d) = check_previewable(schema, &f) {
                 return Ok(json!({"error": d.code.as_str()}));
             }
@@ -94,14 +113,17 @@ fn run_case(schema: &Schema, worlds: &HashMap<String, LoadedWorld>, kind: &str, 
         })(),
         "decide" => (|| {
             let w = world(worlds, case)?;
-            let key: Option<Key> = serde_json::from_value(field(case, "key")?.clone()).map_err(|e| format!("key: {e}"))?;
-            let req: Request = serde_json::from_value(field(case, "request")?.clone()).map_err(|e| format!("request: {e}"))?;
+            let key: Option<Key> = serde_json::from_value(field(case, "key")?.clone())
+                .map_err(|e| format!("key: {e}"))?;
+            let req: Request = serde_json::from_value(field(case, "request")?.clone())
+                .map_err(|e| format!("request: {e}"))?;
             let d = w.decide(key.as_ref(), &req);
             Ok(serde_json::to_value(&d).map_err(|e| e.to_string())?)
         })(),
         "grants" => (|| {
             let w = world(worlds, case)?;
-            let key: Key = serde_json::from_value(field(case, "key")?.clone()).map_err(|e| format!("key: {e}"))?;
+            let key: Key = serde_json::from_value(field(case, "key")?.clone())
+                .map_err(|e| format!("key: {e}"))?;
             let r = w.validate_key(&key);
             Ok(json!({"valid": r.valid, "errors": codes(&r.errors)}))
         })(),
@@ -110,13 +132,20 @@ fn run_case(schema: &Schema, worlds: &HashMap<String, LoadedWorld>, kind: &str, 
     Some(r)
 }
 
-fn world<'a>(worlds: &'a HashMap<String, LoadedWorld>, case: &Value) -> Result<&'a LoadedWorld, String> {
+fn world<'a>(
+    worlds: &'a HashMap<String, LoadedWorld>,
+    case: &Value,
+) -> Result<&'a LoadedWorld, String> {
     let name = field(case, "world")?.as_str().ok_or("`world` is not a string")?;
     worlds.get(name).ok_or_else(|| format!("no world `{name}`"))
 }
 
 /// Entities of a preview case: full entities, or `{"repeat": N, "attributes": {...}}`.
-fn expand_entities(schema: &Schema, entity_type: &str, v: &Value) -> Result<Vec<PreparedEntity>, String> {
+fn expand_entities(
+    schema: &Schema,
+    entity_type: &str,
+    v: &Value,
+) -> Result<Vec<PreparedEntity>, String> {
     let items = v.as_array().ok_or("`entities` is not an array")?;
     let mut out = Vec::new();
     let empty = Map::new();
@@ -137,12 +166,20 @@ fn agrees(kind: &str, expect: &Value, actual: &Value) -> bool {
         "parse" if expect.get("ok") == Some(&Value::Bool(false)) => {
             actual.get("ok") == Some(&Value::Bool(false))
                 && expect.get("errors").and_then(Value::as_array).is_some_and(|want| {
-                    let got = actual.get("errors").and_then(Value::as_array).cloned().unwrap_or_default();
+                    let got =
+                        actual.get("errors").and_then(Value::as_array).cloned().unwrap_or_default();
                     want.iter().all(|c| got.contains(c))
                 })
         }
         "decide" => {
-            let set = |v: Option<&Value>| v.and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(str::to_lowercase).collect::<BTreeSet<_>>());
+            let set = |v: Option<&Value>| {
+                v.and_then(Value::as_array).map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_lowercase)
+                        .collect::<BTreeSet<_>>()
+                })
+            };
             expect.get("status") == actual.get("status")
                 && expect.get("code") == actual.get("code")
                 && (expect.get("ids").is_none() || set(expect.get("ids")) == set(actual.get("ids")))
@@ -156,15 +193,22 @@ fn agrees(kind: &str, expect: &Value, actual: &Value) -> bool {
 fn json_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q)),
-        (Value::Object(x), Value::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w))),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+        }
         _ => a == b,
     }
 }
 
 /// Lists of codes compare as sets.
 fn code_sets_eq(expect: &Value, actual: &Value) -> bool {
-    let set = |v: &Value| v.as_array().map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect::<BTreeSet<_>>());
+    let set = |v: &Value| {
+        v.as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect::<BTreeSet<_>>())
+    };
     let (Some(e), Some(a)) = (expect.as_object(), actual.as_object()) else { return false };
     e.len() == a.len()
         && e.iter().all(|(k, v)| match k.as_str() {

@@ -207,7 +207,9 @@ impl Check<Slot> for Test {
             Test::Instant(c, v) => on!(Date(t) => c.holds(t.cmp(v))),
             Test::Intersects(vs) => on!(List(xs) => sorted_intersect(xs, vs)),
             Test::Contains(vs) => on!(List(xs) => sorted_subset(vs, xs)),
-            Test::EqSet(vs) => on!(List(xs) => xs.len() == vs.len() && xs.iter().zip(vs.iter()).all(|(x, v)| text_eq(x, v))),
+            Test::EqSet(vs) => {
+                on!(List(xs) => xs.len() == vs.len() && xs.iter().zip(vs.iter()).all(|(x, v)| text_eq(x, v)))
+            }
         };
         b.into()
     }
@@ -229,7 +231,8 @@ impl super::program::Plan for Test {
                 _ => None,
             }
         }
-        let mut vs: Vec<Text> = values(self, any)?.iter().chain(values(other, any)?).cloned().collect();
+        let mut vs: Vec<Text> =
+            values(self, any)?.iter().chain(values(other, any)?).cloned().collect();
         vs.sort_unstable();
         vs.dedup();
         Some(Test::TextIn(vs.into_boxed_slice(), !any))
@@ -385,11 +388,17 @@ impl CompiledFilter {
     pub(crate) fn conditions<'a>(&'a self, f: &mut impl FnMut(usize, &'a [Text])) {
         fn walk<'a>(n: &'a Node, f: &mut impl FnMut(usize, &'a [Text])) {
             match n {
-                Node::Cond { slot, test } => f(*slot, match test {
-                    Test::TextEq(v) | Test::TextNeq(v) => std::slice::from_ref(v),
-                    Test::TextIn(vs, _) | Test::Intersects(vs) | Test::Contains(vs) | Test::EqSet(vs) => vs,
-                    _ => &[],
-                }),
+                Node::Cond { slot, test } => f(
+                    *slot,
+                    match test {
+                        Test::TextEq(v) | Test::TextNeq(v) => std::slice::from_ref(v),
+                        Test::TextIn(vs, _)
+                        | Test::Intersects(vs)
+                        | Test::Contains(vs)
+                        | Test::EqSet(vs) => vs,
+                        _ => &[],
+                    },
+                ),
                 Node::And(ns) | Node::Or(ns) => ns.iter().for_each(|c| walk(c, f)),
                 Node::Not(c) => walk(c, f),
             }
@@ -416,7 +425,13 @@ impl CompiledFilter {
 }
 
 /// Walk to the condition that made `node` not true (or, under a NOT, not false).
-fn culprit(node: &Node, pred: &Predicate, path: String, negated: bool, slots: &[Slot]) -> Option<FailedCondition> {
+fn culprit(
+    node: &Node,
+    pred: &Predicate,
+    path: String,
+    negated: bool,
+    slots: &[Slot],
+) -> Option<FailedCondition> {
     let ok = |t: Truth| if negated { t == Truth::False } else { t == Truth::True };
     let t = node.eval(slots);
     if ok(t) {
@@ -426,13 +441,18 @@ fn culprit(node: &Node, pred: &Predicate, path: String, negated: bool, slots: &[
         (Node::Cond { .. }, Predicate::Condition(_)) => {
             Some(FailedCondition { text: pred.to_string(), path, result: t, negated })
         }
-        (Node::Not(inner), Predicate::Not { child, .. }) => culprit(inner, child, format!("{path}.not"), !negated, slots),
+        (Node::Not(inner), Predicate::Not { child, .. }) => {
+            culprit(inner, child, format!("{path}.not"), !negated, slots)
+        }
         (Node::And(ns) | Node::Or(ns), Predicate::Group { kind, children, .. }) => {
             let key = match kind {
                 GroupKind::And => "and",
                 GroupKind::Or => "or",
             };
-            ns.iter().zip(children).enumerate().find_map(|(i, (n, p))| culprit(n, p, format!("{path}.{key}[{i}]"), negated, slots))
+            ns.iter()
+                .zip(children)
+                .enumerate()
+                .find_map(|(i, (n, p))| culprit(n, p, format!("{path}.{key}[{i}]"), negated, slots))
         }
         _ => None,
     }

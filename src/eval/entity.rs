@@ -2,9 +2,9 @@
 //! schema's attribute order, so that evaluation does no parsing and no lookups.
 
 use super::text::Text;
+use crate::record::{deserialize_via_reader, Fields, ReadError};
 use crate::schema::{EntityType, Schema, ValueType};
 use crate::value::{parse_date, parse_uuid};
-use crate::record::{deserialize_via_reader, Fields, ReadError};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -20,7 +20,12 @@ pub struct Entity {
 impl Entity {
     pub(crate) fn read(v: &Value, path: String) -> Result<Entity, ReadError> {
         let f = Fields::of(v, path)?;
-        Ok(Entity { id: f.string("id")?, workspace_id: f.string("workspace_id")?, entity_type: f.string("entity_type")?, attributes: f.map_or_empty("attributes")? })
+        Ok(Entity {
+            id: f.string("id")?,
+            workspace_id: f.string("workspace_id")?,
+            entity_type: f.string("entity_type")?,
+            attributes: f.map_or_empty("attributes")?,
+        })
     }
 }
 
@@ -45,10 +50,16 @@ impl Slot {
     fn from_json(t: ValueType, v: Option<&Value>) -> Slot {
         match (t, v) {
             (ValueType::Text, Some(Value::String(s))) => Slot::Text(s.as_str().into()),
-            (ValueType::Number, Some(Value::Number(n))) => n.as_f64().map_or(Slot::Unknown, Slot::Number),
+            (ValueType::Number, Some(Value::Number(n))) => {
+                n.as_f64().map_or(Slot::Unknown, Slot::Number)
+            }
             (ValueType::Bool, Some(Value::Bool(b))) => Slot::Bool(*b),
-            (ValueType::Uuid, Some(Value::String(s))) => parse_uuid(s).map_or(Slot::Unknown, Slot::Uuid),
-            (ValueType::Date, Some(Value::String(s))) => parse_date(s).map_or(Slot::Unknown, |d| Slot::Date(d.instant())),
+            (ValueType::Uuid, Some(Value::String(s))) => {
+                parse_uuid(s).map_or(Slot::Unknown, Slot::Uuid)
+            }
+            (ValueType::Date, Some(Value::String(s))) => {
+                parse_date(s).map_or(Slot::Unknown, |d| Slot::Date(d.instant()))
+            }
             (ValueType::List, Some(Value::Array(items))) => {
                 let mut out: Vec<Text> = Vec::with_capacity(items.len());
                 for item in items {
@@ -86,13 +97,25 @@ pub struct PreparedEntity {
 
 impl PreparedEntity {
     /// Prepare attributes for an entity type of the schema; `None` for an unknown type.
-    pub fn new(schema: &Schema, entity_type: &str, attributes: &Map<String, Value>) -> Option<PreparedEntity> {
+    pub fn new(
+        schema: &Schema,
+        entity_type: &str,
+        attributes: &Map<String, Value>,
+    ) -> Option<PreparedEntity> {
         let type_index = schema.type_index(entity_type)?;
         Some(Self::for_type(type_index, &schema.entity_types[type_index], attributes))
     }
 
-    pub(crate) fn for_type(type_index: usize, t: &EntityType, attributes: &Map<String, Value>) -> PreparedEntity {
-        let slots = t.attributes.iter().map(|a| Slot::from_json(a.value_type, attributes.get(&a.name))).collect();
+    pub(crate) fn for_type(
+        type_index: usize,
+        t: &EntityType,
+        attributes: &Map<String, Value>,
+    ) -> PreparedEntity {
+        let slots = t
+            .attributes
+            .iter()
+            .map(|a| Slot::from_json(a.value_type, attributes.get(&a.name)))
+            .collect();
         PreparedEntity { type_index, type_name: t.name.as_str().into(), slots }
     }
 
@@ -120,14 +143,23 @@ mod tests {
         let attrs = json!({"tags": ["a", 1], "created_by": "bob", "is_permanent": "yes", "project_id": null});
         let e = PreparedEntity::new(&s, "stash", attrs.as_object().unwrap()).unwrap();
         assert!(e.slots.iter().all(|s| *s == Slot::Unknown));
-        let f = PreparedEntity::new(&s, "family", json!({"tags": ["a", 1]}).as_object().unwrap()).unwrap();
+        let f = PreparedEntity::new(&s, "family", json!({"tags": ["a", 1]}).as_object().unwrap())
+            .unwrap();
         assert_eq!(f.slots[3], Slot::Unknown);
     }
 
     #[test]
     fn lists_are_sorted_sets() {
         let s = Schema::builtin();
-        let e = PreparedEntity::new(&s, "family", json!({"tags": ["b", "a", "b"]}).as_object().unwrap()).unwrap();
-        assert_eq!(e.slots[3], Slot::List(vec![Text::from("a"), Text::from("b")].into_boxed_slice()));
+        let e = PreparedEntity::new(
+            &s,
+            "family",
+            json!({"tags": ["b", "a", "b"]}).as_object().unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            e.slots[3],
+            Slot::List(vec![Text::from("a"), Text::from("b")].into_boxed_slice())
+        );
     }
 }

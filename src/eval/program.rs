@@ -156,7 +156,9 @@ fn plan<T: Plan>(node: &Node<T>) -> Node<T> {
         let same_kind = matches!((&n, any), (Node::And(_), false) | (Node::Or(_), true));
         match n {
             // A group of the same kind: its children join this one's.
-            Node::And(gs) | Node::Or(gs) if same_kind => gs.into_vec().into_iter().for_each(|g| join(&mut out, g, any)),
+            Node::And(gs) | Node::Or(gs) if same_kind => {
+                gs.into_vec().into_iter().for_each(|g| join(&mut out, g, any))
+            }
             n => join(&mut out, n, any),
         }
     }
@@ -207,7 +209,12 @@ fn compile<T: Clone>(node: &Node<T>, k: [Next; 3], steps: &mut Vec<Step<T>>) -> 
 /// settles the group; its other definite result goes on to the next child; its unknown goes
 /// on to the next child's "tainted" copy, whose last child leads to the group's unknown
 /// rather than to the group's other definite result.
-fn group<T: Clone>(children: &[Node<T>], k: [Next; 3], decisive: Truth, steps: &mut Vec<Step<T>>) -> Option<Next> {
+fn group<T: Clone>(
+    children: &[Node<T>],
+    k: [Next; 3],
+    decisive: Truth,
+    steps: &mut Vec<Step<T>>,
+) -> Option<Next> {
     let (settle, go_on) = (decisive as usize, 2 - decisive as usize);
     // From the last child back: `clean` is where the rest of the group starts when every
     // child so far had the non-decisive definite result, `tainted` when one was unknown.
@@ -274,8 +281,10 @@ mod tests {
         let leaf = (0usize..7).prop_map(|slot| Node::Cond { slot, test: Id });
         leaf.prop_recursive(5, 64, 10, |inner| {
             prop_oneof![
-                prop::collection::vec(inner.clone(), 0..10).prop_map(|v| Node::And(v.into_boxed_slice())),
-                prop::collection::vec(inner.clone(), 0..10).prop_map(|v| Node::Or(v.into_boxed_slice())),
+                prop::collection::vec(inner.clone(), 0..10)
+                    .prop_map(|v| Node::And(v.into_boxed_slice())),
+                prop::collection::vec(inner.clone(), 0..10)
+                    .prop_map(|v| Node::Or(v.into_boxed_slice())),
                 inner.prop_map(|n| Node::Not(Box::new(n))),
             ]
         })
@@ -322,10 +331,16 @@ mod tests {
         let eq = |slot, v: &str| cond(slot, Test::TextEq(v.into()));
         let neq = |slot, v: &str| cond(slot, Test::TextNeq(v.into()));
         // Nested ORs flatten first, so slot 0's three equalities are one `in`; slot 1 stays.
-        let any = Node::Or(vec![eq(0, "b"), Node::Or(vec![eq(0, "a"), eq(1, "a")].into()), eq(0, "a")].into());
+        let any = Node::Or(
+            vec![eq(0, "b"), Node::Or(vec![eq(0, "a"), eq(1, "a")].into()), eq(0, "a")].into(),
+        );
         let p = Program::matcher(&any).unwrap();
         assert_eq!(p.steps.len(), 2, "{p:?}");
-        assert!(p.steps.iter().any(|s| s.slot == 0 && s.test == Test::TextIn(vec!["a".into(), "b".into()].into(), false)));
+        assert!(p
+            .steps
+            .iter()
+            .any(|s| s.slot == 0
+                && s.test == Test::TextIn(vec!["a".into(), "b".into()].into(), false)));
         let text = |s: &str| Slot::Text(s.into());
         assert!(p.matches(&[text("b"), Slot::Unknown]));
         assert!(p.matches(&[Slot::Number(1.0), text("a")]));
@@ -334,7 +349,11 @@ mod tests {
         let all = Node::And(vec![neq(0, "x"), eq(1, "y"), neq(0, "z")].into());
         let p = Program::matcher(&all).unwrap();
         assert_eq!(p.steps.len(), 2, "{p:?}");
-        assert!(p.steps.iter().any(|s| s.slot == 0 && s.test == Test::TextIn(vec!["x".into(), "z".into()].into(), true)));
+        assert!(p
+            .steps
+            .iter()
+            .any(|s| s.slot == 0
+                && s.test == Test::TextIn(vec!["x".into(), "z".into()].into(), true)));
         assert!(p.matches(&[text("w"), text("y")]));
         assert!(!p.matches(&[text("z"), text("y")]));
         assert!(!p.matches(&[Slot::Unknown, text("y")]));

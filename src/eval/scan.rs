@@ -11,8 +11,8 @@
 
 use super::entity::{PreparedEntity, Slot};
 use super::text::Text;
-use crate::schema::{Schema, ValueType};
 use crate::decimal::parse_f64;
+use crate::schema::{Schema, ValueType};
 use crate::value::{parse_date, parse_uuid};
 use std::borrow::Cow;
 
@@ -42,11 +42,15 @@ fn special(b: &[u8], from: usize) -> usize {
     let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
     let mut i = from;
     while let Some(chunk) = b.get(i..i + 8) {
-        let x = u64::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7]]);
+        let x = u64::from_le_bytes([
+            chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7],
+        ]);
         // A byte below 0x20: (x - 0x20 per byte) borrows into its high bit, for a byte that
         // had its high bit clear.
         let control = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
-        let hit = zero_byte(x ^ (ONES * u64::from(b'"'))) | zero_byte(x ^ (ONES * u64::from(b'\\'))) | control;
+        let hit = zero_byte(x ^ (ONES * u64::from(b'"')))
+            | zero_byte(x ^ (ONES * u64::from(b'\\')))
+            | control;
         if hit != 0 {
             break; // the exact byte is found below; false positives only past a true hit
         }
@@ -498,7 +502,10 @@ impl<'a> Scanner<'a> {
     }
 
     /// Visit the fields of an object whose `{` was read; `field` must consume the value.
-    fn fields(&mut self, mut field: impl FnMut(&mut Self, Str<'a>) -> Result<(), ScanError>) -> Result<(), ScanError> {
+    fn fields(
+        &mut self,
+        mut field: impl FnMut(&mut Self, Str<'a>) -> Result<(), ScanError>,
+    ) -> Result<(), ScanError> {
         if self.close_if(b'}') {
             return Ok(());
         }
@@ -541,8 +548,12 @@ impl<'a> Scanner<'a> {
             (ValueType::Text, Item::Str(s)) => Slot::Text(s.as_str().into()),
             (ValueType::Number, Item::Number(n)) => Slot::Number(n),
             (ValueType::Bool, Item::Bool(b)) => Slot::Bool(b),
-            (ValueType::Uuid, Item::Str(s)) => parse_uuid(s.as_str()).map_or(Slot::Unknown, Slot::Uuid),
-            (ValueType::Date, Item::Str(s)) => parse_date(s.as_str()).map_or(Slot::Unknown, |d| Slot::Date(d.instant())),
+            (ValueType::Uuid, Item::Str(s)) => {
+                parse_uuid(s.as_str()).map_or(Slot::Unknown, Slot::Uuid)
+            }
+            (ValueType::Date, Item::Str(s)) => {
+                parse_date(s.as_str()).map_or(Slot::Unknown, |d| Slot::Date(d.instant()))
+            }
             (ValueType::List, Item::Array) => {
                 let mut out: Vec<Text> = Vec::new();
                 let mut typed = true;
@@ -576,7 +587,11 @@ impl<'a> Scanner<'a> {
     }
 
     /// Read an `attributes` object (its `{` not yet read) into slots for entity type `t`.
-    pub(crate) fn attributes(&mut self, schema: &Schema, type_index: usize) -> Result<PreparedEntity, ScanError> {
+    pub(crate) fn attributes(
+        &mut self,
+        schema: &Schema,
+        type_index: usize,
+    ) -> Result<PreparedEntity, ScanError> {
         let t = &schema.entity_types[type_index];
         let mut slots = vec![Slot::Unknown; t.attributes.len()];
         if !matches!(self.item()?, Item::Object) {
@@ -589,7 +604,11 @@ impl<'a> Scanner<'a> {
                 s.skip_rest(it)
             }
         })?;
-        Ok(PreparedEntity { type_index, type_name: t.name.as_str().into(), slots: slots.into_boxed_slice() })
+        Ok(PreparedEntity {
+            type_index,
+            type_name: t.name.as_str().into(),
+            slots: slots.into_boxed_slice(),
+        })
     }
 
     /// Skip one whole value.
@@ -599,7 +618,10 @@ impl<'a> Scanner<'a> {
     }
 
     /// Visit an object's fields (its `{` not yet read).
-    pub(crate) fn object(&mut self, field: impl FnMut(&mut Self, &str) -> Result<(), ScanError>) -> Result<(), ScanError> {
+    pub(crate) fn object(
+        &mut self,
+        field: impl FnMut(&mut Self, &str) -> Result<(), ScanError>,
+    ) -> Result<(), ScanError> {
         let mut field = field;
         match self.item()? {
             Item::Object => self.fields(|s, key| field(s, key.as_str())),
@@ -608,7 +630,10 @@ impl<'a> Scanner<'a> {
     }
 
     /// Visit an array's elements (its `[` not yet read); `element` must consume each.
-    pub(crate) fn array(&mut self, mut element: impl FnMut(&mut Self) -> Result<(), ScanError>) -> Result<(), ScanError> {
+    pub(crate) fn array(
+        &mut self,
+        mut element: impl FnMut(&mut Self) -> Result<(), ScanError>,
+    ) -> Result<(), ScanError> {
         match self.item()? {
             Item::Array => {}
             _ => return self.error("expected an array"),
@@ -646,7 +671,10 @@ impl<'a> Scanner<'a> {
 /// One difference from the serde form, on the safe side: a repeated `id`, `workspace_id`,
 /// `entity_type` or `attributes` is an error here (as serde's derived readers had it), while
 /// the JSON-tree path keeps the last one.
-pub(crate) fn read_entity(s: &mut Scanner<'_>, schema: &Schema) -> Result<Option<(String, String, PreparedEntity)>, ScanError> {
+pub(crate) fn read_entity(
+    s: &mut Scanner<'_>,
+    schema: &Schema,
+) -> Result<Option<(String, String, PreparedEntity)>, ScanError> {
     let (mut id, mut ws, mut ty) = (None, None, None::<String>);
     // Attributes are read straight into slots when the type came first (the usual order);
     // otherwise their offset and depth are kept and they are read once the type is known.
@@ -703,7 +731,11 @@ pub(crate) fn read_entity(s: &mut Scanner<'_>, schema: &Schema) -> Result<Option
         }
         _ => {
             let t = &schema.entity_types[type_index];
-            PreparedEntity { type_index, type_name: t.name.as_str().into(), slots: vec![Slot::Unknown; t.attributes.len()].into_boxed_slice() }
+            PreparedEntity {
+                type_index,
+                type_name: t.name.as_str().into(),
+                slots: vec![Slot::Unknown; t.attributes.len()].into_boxed_slice(),
+            }
         }
     };
     Ok(Some((id, ws, entity)))
@@ -718,12 +750,31 @@ mod tests {
     /// refusals), repeated keys aside, which both refuse.
     #[test]
     fn trees_match_serde_json() {
-        let strict = |t: &str| serde_json::from_str::<crate::record::StrictValue>(t).map(|v| v.0).ok();
+        let strict =
+            |t: &str| serde_json::from_str::<crate::record::StrictValue>(t).map(|v| v.0).ok();
         for doc in [
-            "null", "true", " false ", "0", "-0", "1.0", "1e2", "-1E-2", "12345678901234567890", "18446744073709551615",
-            "18446744073709551616", "-9223372036854775808", "-9223372036854775809", "0.30000000000000004", "5e-324", "1e-400",
-            r#""a\u00e9\ud83d\ude00\n\"x\"""#, r#"[1, "two", [3.5, {"four": null}], {}]"#, r#"{"a": {"b": [true, false]}, "c": -7}"#,
-            "[]", "{}", "\"\"",
+            "null",
+            "true",
+            " false ",
+            "0",
+            "-0",
+            "1.0",
+            "1e2",
+            "-1E-2",
+            "12345678901234567890",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "0.30000000000000004",
+            "5e-324",
+            "1e-400",
+            r#""a\u00e9\ud83d\ude00\n\"x\"""#,
+            r#"[1, "two", [3.5, {"four": null}], {}]"#,
+            r#"{"a": {"b": [true, false]}, "c": -7}"#,
+            "[]",
+            "{}",
+            "\"\"",
         ] {
             let got = read_tree(doc).ok();
             assert_eq!(got, strict(doc), "{doc}");
@@ -732,14 +783,37 @@ mod tests {
             assert_eq!(got.map(|v| v.to_string()), strict(doc).map(|v| v.to_string()), "{doc}");
         }
         for bad in [
-            "", "nul", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "-", "1e", "1e309", "-1e400000", "[1] 2", "\"\\ud800\"",
-            "\"\\udc00x\"", "\"\\x\"", "\"a\u{1}\"", r#"{"a":1,"a":2}"#, r#"[{"k":{"x":1,"x":1}}]"#, "{1:2}", "[",
+            "",
+            "nul",
+            "[1,]",
+            "{\"a\":1,}",
+            "01",
+            "1.",
+            ".5",
+            "-",
+            "1e",
+            "1e309",
+            "-1e400000",
+            "[1] 2",
+            "\"\\ud800\"",
+            "\"\\udc00x\"",
+            "\"\\x\"",
+            "\"a\u{1}\"",
+            r#"{"a":1,"a":2}"#,
+            r#"[{"k":{"x":1,"x":1}}]"#,
+            "{1:2}",
+            "[",
         ] {
             assert_eq!(read_tree(bad).ok(), None, "{bad}");
             assert_eq!(strict(bad), None, "{bad}");
         }
         // Past the keys compared as they come, a repeat is still found, at its second use.
-        let many = |n: usize, extra: &str| format!("{{{}{extra}}}", (0..n).map(|i| format!("\"k{i}\":{i}")).collect::<Vec<_>>().join(","));
+        let many = |n: usize, extra: &str| {
+            format!(
+                "{{{}{extra}}}",
+                (0..n).map(|i| format!("\"k{i}\":{i}")).collect::<Vec<_>>().join(",")
+            )
+        };
         assert_eq!(read_tree(&many(100, "")).ok(), strict(&many(100, "")));
         for (n, extra) in [(100, ",\"k57\":0"), (100, ",\"k3\":0"), (20, ",\"k19\":0,\"k2\":1")] {
             let doc = many(n, extra);
@@ -749,7 +823,9 @@ mod tests {
         }
         let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
         assert!(read_tree(&deep(MAX_NESTING)).is_ok() && strict(&deep(MAX_NESTING)).is_some());
-        assert!(read_tree(&deep(MAX_NESTING + 1)).is_err() && strict(&deep(MAX_NESTING + 1)).is_none());
+        assert!(
+            read_tree(&deep(MAX_NESTING + 1)).is_err() && strict(&deep(MAX_NESTING + 1)).is_none()
+        );
     }
 
     fn via_scanner(text: &str) -> Result<Option<PreparedEntity>, ScanError> {
@@ -795,7 +871,11 @@ mod tests {
 
     #[test]
     fn unknown_types_are_none_and_malformed_text_is_an_error() {
-        assert_eq!(via_scanner(r#"{"id":"e","workspace_id":"w","entity_type":"robot","attributes":{}}"#).unwrap(), None);
+        assert_eq!(
+            via_scanner(r#"{"id":"e","workspace_id":"w","entity_type":"robot","attributes":{}}"#)
+                .unwrap(),
+            None
+        );
         for bad in [
             r#"{"id":"e","workspace_id":"w"}"#,
             r#"{"id":1,"workspace_id":"w","entity_type":"detail"}"#,
@@ -813,7 +893,11 @@ mod tests {
         ] {
             assert!(via_scanner(bad).is_err(), "{bad}");
         }
-        let deep = format!(r#"{{"id":"e","workspace_id":"w","entity_type":"detail","attributes":{{"x":{}1{}}}}}"#, "[".repeat(100_000), "]".repeat(100_000));
+        let deep = format!(
+            r#"{{"id":"e","workspace_id":"w","entity_type":"detail","attributes":{{"x":{}1{}}}}}"#,
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
         assert!(via_scanner(&deep).is_err());
     }
 
@@ -821,25 +905,59 @@ mod tests {
     fn nesting_is_bounded_where_the_json_tree_path_bounds_it() {
         use crate::grants::{Request, Row};
         let schema = Schema::builtin();
-        let many_via_scanner = |t: &str| Row::many_from_json(&schema, t).ok().map(|rs| rs.into_iter().map(|r| r.entity).collect::<Vec<_>>());
-        let many_via_serde = |t: &str| serde_json::from_str::<Vec<Entity>>(t).ok().map(|es| es.iter().filter_map(|e| schema.prepare(e)).collect::<Vec<_>>());
+        let many_via_scanner = |t: &str| {
+            Row::many_from_json(&schema, t)
+                .ok()
+                .map(|rs| rs.into_iter().map(|r| r.entity).collect::<Vec<_>>())
+        };
+        let many_via_serde = |t: &str| {
+            serde_json::from_str::<Vec<Entity>>(t)
+                .ok()
+                .map(|es| es.iter().filter_map(|e| schema.prepare(e)).collect::<Vec<_>>())
+        };
         // serde_json refuses the 128th nested container, wherever it is.
         for d in 120..=130 {
             let nest = |inner: &str| format!("{}{inner}{}", "[".repeat(d), "]".repeat(d));
             for doc in [
-                format!(r#"{{"id":"e","workspace_id":"w","entity_type":"detail","attributes":{{"x":{}}}}}"#, nest("1")),
-                format!(r#"{{"id":"e","workspace_id":"w","entity_type":"detail","attributes":{{"tags":{}}}}}"#, nest("")),
-                format!(r#"{{"attributes":{{"tags":{}}},"id":"e","workspace_id":"w","entity_type":"detail"}}"#, nest("")),
-                format!(r#"{{"attributes":{{"x":{}}},"id":"e","workspace_id":"w","entity_type":"robot"}}"#, nest("{}")),
-                format!(r#"{{"id":"e","workspace_id":"w","entity_type":"detail","x":{}}}"#, nest("{}")),
+                format!(
+                    r#"{{"id":"e","workspace_id":"w","entity_type":"detail","attributes":{{"x":{}}}}}"#,
+                    nest("1")
+                ),
+                format!(
+                    r#"{{"id":"e","workspace_id":"w","entity_type":"detail","attributes":{{"tags":{}}}}}"#,
+                    nest("")
+                ),
+                format!(
+                    r#"{{"attributes":{{"tags":{}}},"id":"e","workspace_id":"w","entity_type":"detail"}}"#,
+                    nest("")
+                ),
+                format!(
+                    r#"{{"attributes":{{"x":{}}},"id":"e","workspace_id":"w","entity_type":"robot"}}"#,
+                    nest("{}")
+                ),
+                format!(
+                    r#"{{"id":"e","workspace_id":"w","entity_type":"detail","x":{}}}"#,
+                    nest("{}")
+                ),
             ] {
                 let serde = serde_json::from_str::<Entity>(&doc).map(|e| schema.prepare(&e));
                 assert_eq!(via_scanner(&doc).ok(), serde.ok(), "depth {d}: {doc}");
                 let many = format!("[{doc}]");
-                assert_eq!(many_via_scanner(&many), many_via_serde(&many), "depth {d} in an array: {doc}");
+                assert_eq!(
+                    many_via_scanner(&many),
+                    many_via_serde(&many),
+                    "depth {d} in an array: {doc}"
+                );
             }
-            let req = format!(r#"{{"operation":"update","workspace_id":"w","entity_type":"detail","attributes":{{"x":{}}}}}"#, nest("1"));
-            assert_eq!(Request::from_json(&req).ok(), serde_json::from_str::<Request>(&req).ok(), "depth {d}: {req}");
+            let req = format!(
+                r#"{{"operation":"update","workspace_id":"w","entity_type":"detail","attributes":{{"x":{}}}}}"#,
+                nest("1")
+            );
+            assert_eq!(
+                Request::from_json(&req).ok(),
+                serde_json::from_str::<Request>(&req).ok(),
+                "depth {d}: {req}"
+            );
             // (An unknown field of a request is bounded here too; the derived reader skips
             // unknown fields without a bound. See `Request::from_json`.)
         }
@@ -856,7 +974,10 @@ mod tests {
             assert!(serde_json::from_str::<Entity>(doc).is_err(), "{doc}");
             assert!(via_scanner(doc).is_err(), "{doc}");
             let many = format!("[{doc}]");
-            assert!(crate::grants::Row::many_from_json(&Schema::builtin(), &many).is_err(), "{many}");
+            assert!(
+                crate::grants::Row::many_from_json(&Schema::builtin(), &many).is_err(),
+                "{many}"
+            );
         }
     }
 

@@ -91,7 +91,10 @@ pub(crate) enum SymSlot {
     Text(u32),
     /// The dictionary indexes of the list's texts, and whether it holds any text outside
     /// the dictionary.
-    List { bits: Bits, other: bool },
+    List {
+        bits: Bits,
+        other: bool,
+    },
     /// Any other type, as an entity holds it.
     Value(Slot),
 }
@@ -132,7 +135,11 @@ impl Check<SymSlot> for SymTest {
 
 /// One filter restated, or `None` for a filter of another entity type (it matches nothing
 /// of this type). `dicts[slot]` is the sorted dictionary of a text or list attribute.
-pub(crate) fn restate(f: &CompiledFilter, type_index: usize, dicts: &[Vec<Box<str>>]) -> Option<Node<SymTest>> {
+pub(crate) fn restate(
+    f: &CompiledFilter,
+    type_index: usize,
+    dicts: &[Vec<Box<str>>],
+) -> Option<Node<SymTest>> {
     if f.type_index != type_index {
         return None;
     }
@@ -168,8 +175,16 @@ pub(crate) struct SymScope {
 
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 impl SymScope {
-    pub(crate) fn of<'a>(all: bool, filters: impl IntoIterator<Item = &'a Arc<CompiledFilter>>, type_index: usize, dicts: &[Vec<Box<str>>]) -> SymScope {
-        SymScope { all, filters: filters.into_iter().filter_map(|f| restate(f, type_index, dicts)).collect() }
+    pub(crate) fn of<'a>(
+        all: bool,
+        filters: impl IntoIterator<Item = &'a Arc<CompiledFilter>>,
+        type_index: usize,
+        dicts: &[Vec<Box<str>>],
+    ) -> SymScope {
+        SymScope {
+            all,
+            filters: filters.into_iter().filter_map(|f| restate(f, type_index, dicts)).collect(),
+        }
     }
 
     /// Whether an entity is in scope: a filter is true for it.
@@ -188,7 +203,8 @@ mod tests {
     use serde_json::{json, Map, Value};
 
     /// The texts of the generated entities: some in the filters' dictionaries, some not.
-    const TEXTS: [&str; 8] = ["concrete", "steel", "typical", "project", "beam", "reviewed", "wood", ""];
+    const TEXTS: [&str; 8] =
+        ["concrete", "steel", "typical", "project", "beam", "reviewed", "wood", ""];
 
     fn filters() -> Vec<&'static str> {
         vec![
@@ -205,7 +221,9 @@ mod tests {
         let n = schema.entity_types[fs[0].type_index].attributes.len();
         let mut dicts: Vec<Vec<Box<str>>> = vec![Vec::new(); n];
         for f in fs {
-            f.conditions(&mut |slot, values| dicts[slot].extend(values.iter().map(|v| Box::from(&**v))));
+            f.conditions(&mut |slot, values| {
+                dicts[slot].extend(values.iter().map(|v| Box::from(&**v)))
+            });
         }
         for d in &mut dicts {
             d.sort_unstable();
@@ -217,7 +235,9 @@ mod tests {
     /// An entity's slots as the decider writes them.
     fn interned(schema: &Schema, e: &PreparedEntity, dicts: &[Vec<Box<str>>]) -> Vec<SymSlot> {
         let t = &schema.entity_types[e.type_index];
-        let index = |d: &[Box<str>], s: &str| d.binary_search_by(|x| (**x).cmp(s)).map_or(OTHER, |i| i as u32);
+        let index = |d: &[Box<str>], s: &str| {
+            d.binary_search_by(|x| (**x).cmp(s)).map_or(OTHER, |i| i as u32)
+        };
         t.attributes
             .iter()
             .enumerate()

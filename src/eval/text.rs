@@ -67,7 +67,9 @@ impl fmt::Debug for Text {
 impl PartialEq for Text {
     #[inline(always)]
     fn eq(&self, o: &Text) -> bool {
-        self.head == o.head && self.text.len() == o.text.len() && (self.text.len() <= HEAD || bytes_eq(self.tail(), o.tail()))
+        self.head == o.head
+            && self.text.len() == o.text.len()
+            && (self.text.len() <= HEAD || bytes_eq(self.tail(), o.tail()))
     }
 }
 
@@ -79,7 +81,9 @@ impl Ord for Text {
     #[inline(always)]
     fn cmp(&self, o: &Text) -> Ordering {
         match self.head.cmp(&o.head) {
-            Ordering::Equal if self.text.len() > HEAD || o.text.len() > HEAD => bytes_cmp(self.tail(), o.tail()),
+            Ordering::Equal if self.text.len() > HEAD || o.text.len() > HEAD => {
+                bytes_cmp(self.tail(), o.tail())
+            }
             Ordering::Equal => self.text.len().cmp(&o.text.len()),
             other => other,
         }
@@ -164,8 +168,24 @@ mod tests {
     use proptest::prelude::*;
 
     const TEXTS: [&str; 18] = [
-        "", "\0", "a", "a\0", "a\0b", "ab", "b", "abc", "caf\u{e9}", "cafe", "caf\u{e9}s", "\u{10FFFF}", "\u{FFFF}", "Z", "z",
-        "0123456789abcdef", "0123456789abcdef\0", "0123456789abcdefg",
+        "",
+        "\0",
+        "a",
+        "a\0",
+        "a\0b",
+        "ab",
+        "b",
+        "abc",
+        "caf\u{e9}",
+        "cafe",
+        "caf\u{e9}s",
+        "\u{10FFFF}",
+        "\u{FFFF}",
+        "Z",
+        "z",
+        "0123456789abcdef",
+        "0123456789abcdef\0",
+        "0123456789abcdefg",
     ];
 
     #[test]

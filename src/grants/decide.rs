@@ -27,7 +27,11 @@ pub struct Row {
 impl Row {
     /// Prepare an entity; `None` when its type is not in the schema.
     pub fn new(schema: &Schema, e: &Entity) -> Option<Row> {
-        Some(Row { id: e.id.clone(), workspace: parse_uuid(&e.workspace_id), entity: schema.prepare(e)? })
+        Some(Row {
+            id: e.id.clone(),
+            workspace: parse_uuid(&e.workspace_id),
+            entity: schema.prepare(e)?,
+        })
     }
 
     /// Read one entity's JSON text straight into a row, without a JSON tree (the same result
@@ -84,7 +88,9 @@ impl<'a> Data<'a> {
             Operation::List => Data::Many(rows),
             _ => {
                 let id = req.id.as_deref().and_then(parse_uuid);
-                Data::One(id.and_then(|id| rows.iter().rev().find(|r| parse_uuid(&r.id) == Some(id))))
+                Data::One(
+                    id.and_then(|id| rows.iter().rev().find(|r| parse_uuid(&r.id) == Some(id))),
+                )
             }
         }
     }
@@ -138,7 +144,8 @@ impl Serialize for Scope {
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("all", &self.all)?;
         if !self.all {
-            let any: Vec<Value> = self.filters.iter().map(|f| predicate_to_json(f.predicate())).collect();
+            let any: Vec<Value> =
+                self.filters.iter().map(|f| predicate_to_json(f.predicate())).collect();
             m.serialize_entry("any", &any)?;
         }
         m.end()
@@ -172,15 +179,24 @@ impl Scope {
     ///     {"attr": "type", "op": "eq", "value": "steel"}]})).unwrap();
     /// assert!(!scope.all && scope.filters.len() == 1);
     /// ```
-    pub fn from_json(schema: &Schema, entity_type: &str, v: &Value) -> Result<Scope, Vec<Diagnostic>> {
-        let bad = |m: &str| vec![Diagnostic::error(crate::Code::InvalidPredicate, m.to_string()).at_path("$")];
-        let obj = v.as_object().ok_or_else(|| bad("a scope is {\"all\": true} or {\"all\": false, \"any\": [...]}"))?;
+    pub fn from_json(
+        schema: &Schema,
+        entity_type: &str,
+        v: &Value,
+    ) -> Result<Scope, Vec<Diagnostic>> {
+        let bad = |m: &str| {
+            vec![Diagnostic::error(crate::Code::InvalidPredicate, m.to_string()).at_path("$")]
+        };
+        let obj = v
+            .as_object()
+            .ok_or_else(|| bad("a scope is {\"all\": true} or {\"all\": false, \"any\": [...]}"))?;
         match (obj.get("all"), obj.get("any")) {
             (Some(Value::Bool(true)), None) => Ok(Scope { all: true, filters: vec![] }),
             (Some(Value::Bool(false)), Some(Value::Array(items))) => {
                 let mut filters = Vec::with_capacity(items.len());
                 for item in items {
-                    let (f, _) = compile_source(schema, entity_type, &PredicateSource::Json(item.clone()))?;
+                    let (f, _) =
+                        compile_source(schema, entity_type, &PredicateSource::Json(item.clone()))?;
                     filters.push(Arc::new(f));
                 }
                 Ok(Scope { all: false, filters })
@@ -242,7 +258,13 @@ impl Explanation {
         out += &format!("\nstep: {}\n{}\n", self.step, self.summary);
         for g in &self.grants {
             let ws = g.workspace_id.as_deref().unwrap_or("(firm-global)");
-            out += &format!("  grant #{} {} in {} [{}]: ", g.index, g.filter, ws, g.actions.join(", "));
+            out += &format!(
+                "  grant #{} {} in {} [{}]: ",
+                g.index,
+                g.filter,
+                ws,
+                g.actions.join(", ")
+            );
             if !g.eligible {
                 out += &format!("not eligible ({})\n", g.reason.map_or("", |r| reason_text(r)));
                 continue;
@@ -302,29 +324,50 @@ impl PolicyStore {
     }
 
     /// Decide for a compiled key that need not be stored.
-    pub fn decide_for(&self, key: Option<&CompiledKey>, req: &Request, data: Data<'_>) -> (Decision, &'static str) {
+    pub fn decide_for(
+        &self,
+        key: Option<&CompiledKey>,
+        req: &Request,
+        data: Data<'_>,
+    ) -> (Decision, &'static str) {
         let ctx = match self.context(key, req) {
             Ok(ctx) => ctx,
             Err(d) => return d,
         };
         let t = &self.schema.entity_types[ctx.type_index];
-        let any = |action: Action, list: bool, e: &PreparedEntity| self.eligible(&ctx, action, list).any(|(_, el)| el.matches(e));
+        let any = |action: Action, list: bool, e: &PreparedEntity| {
+            self.eligible(&ctx, action, list).any(|(_, el)| el.matches(e))
+        };
         let req_ws = ctx.request_workspace;
         let type_index = ctx.type_index;
         // The entity handed over must be the one the request names: its workspace, its type,
         // and (when the request names one) its id, UUIDs compared without case. Anything else
         // is a caller's mix-up, decided as "no such entity" (fail closed).
-        fn same_place<'r>(row: Option<&'r Row>, ws: Option<u128>, t: usize, id: Option<&str>) -> Option<&'r Row> {
-            row.filter(|r| r.workspace.is_some() && r.workspace == ws && r.entity.type_index == t && id.is_none_or(|id| id.eq_ignore_ascii_case(&r.id)))
+        fn same_place<'r>(
+            row: Option<&'r Row>,
+            ws: Option<u128>,
+            t: usize,
+            id: Option<&str>,
+        ) -> Option<&'r Row> {
+            row.filter(|r| {
+                r.workspace.is_some()
+                    && r.workspace == ws
+                    && r.entity.type_index == t
+                    && id.is_none_or(|id| id.eq_ignore_ascii_case(&r.id))
+            })
         }
         let matches_row = |row| same_place(row, req_ws, type_index, req.id.as_deref());
         let action = req.operation.action();
         let deny = |c: DenyCode, step: &'static str| (Decision::deny(c), step);
         match req.operation {
             Operation::Get => {
-                let Data::One(row) = data else { return deny(DenyCode::NotFound, "get: no entity") };
+                let Data::One(row) = data else {
+                    return deny(DenyCode::NotFound, "get: no entity");
+                };
                 match matches_row(row) {
-                    Some(r) if any(Action::Read, false, &r.entity) => (Decision::allow(200), "get: a read grant matches"),
+                    Some(r) if any(Action::Read, false, &r.entity) => {
+                        (Decision::allow(200), "get: a read grant matches")
+                    }
                     _ => deny(DenyCode::NotFound, "get: not found or not permitted"),
                 }
             }
@@ -332,17 +375,26 @@ impl PolicyStore {
                 if self.eligible(&ctx, Action::Read, true).next().is_none() {
                     return deny(DenyCode::InsufficientScope, "list: no eligible read grant");
                 }
-                let all = self.eligible(&ctx, Action::Read, true).any(|(_, e)| matches!(e, Eligible::All));
+                let all = self
+                    .eligible(&ctx, Action::Read, true)
+                    .any(|(_, e)| matches!(e, Eligible::All));
                 let ws = ctx.workspace;
                 let rows: &[Row] = if let Data::Many(rows) = data { rows } else { &[] };
                 let ids: Vec<String> = rows
                     .iter()
-                    .filter(|r| r.workspace.is_some() && r.workspace == ws && r.entity.type_index == ctx.type_index)
+                    .filter(|r| {
+                        r.workspace.is_some()
+                            && r.workspace == ws
+                            && r.entity.type_index == ctx.type_index
+                    })
                     .filter(|r| all || any(Action::Read, true, &r.entity))
                     .map(|r| r.id.clone())
                     .collect();
                 if !all && ids.is_empty() {
-                    return deny(DenyCode::InsufficientScope, "list: the eligible filters match nothing in the workspace");
+                    return deny(
+                        DenyCode::InsufficientScope,
+                        "list: the eligible filters match nothing in the workspace",
+                    );
                 }
                 (Decision { status: 200, code: None, ids: Some(ids) }, "list: eligible grants")
             }
@@ -351,11 +403,18 @@ impl PolicyStore {
                     return deny(DenyCode::InsufficientScope, "create: no eligible write grant");
                 }
                 let empty = Map::new();
-                let new = PreparedEntity::for_type(ctx.type_index, t, req.attributes.as_ref().unwrap_or(&empty));
+                let new = PreparedEntity::for_type(
+                    ctx.type_index,
+                    t,
+                    req.attributes.as_ref().unwrap_or(&empty),
+                );
                 if any(action, false, &new) {
                     (Decision::allow(201), "create: the new entity matches a write grant")
                 } else {
-                    deny(DenyCode::InsufficientScope, "create: the new entity matches no write grant")
+                    deny(
+                        DenyCode::InsufficientScope,
+                        "create: the new entity matches no write grant",
+                    )
                 }
             }
             Operation::Update | Operation::Download => {
@@ -366,9 +425,15 @@ impl PolicyStore {
                 let Some(row) = row else { return deny(DenyCode::NotFound, "no such entity") };
                 if !any(action, false, &row.entity) {
                     return if any(Action::Read, false, &row.entity) {
-                        deny(DenyCode::InsufficientScope, "the entity matches no grant for the action, but the key can see it")
+                        deny(
+                            DenyCode::InsufficientScope,
+                            "the entity matches no grant for the action, but the key can see it",
+                        )
                     } else {
-                        deny(DenyCode::NotFound, "the entity matches no grant for the action, and the key cannot see it")
+                        deny(
+                            DenyCode::NotFound,
+                            "the entity matches no grant for the action, and the key cannot see it",
+                        )
                     };
                 }
                 if req.operation == Operation::Update {
@@ -385,13 +450,22 @@ impl PolicyStore {
     }
 
     /// SPEC 4.4 step 1, and the request's type and workspace resolved once.
-    pub(super) fn context<'s>(&'s self, key: Option<&'s CompiledKey>, req: &Request) -> Result<Ctx<'s>, (Decision, &'static str)> {
-        let Some(key) = key else { return Err((Decision::deny(DenyCode::InvalidToken), "credentials: unknown")) };
+    pub(super) fn context<'s>(
+        &'s self,
+        key: Option<&'s CompiledKey>,
+        req: &Request,
+    ) -> Result<Ctx<'s>, (Decision, &'static str)> {
+        let Some(key) = key else {
+            return Err((Decision::deny(DenyCode::InvalidToken), "credentials: unknown"));
+        };
         if key.key.revoked {
             return Err((Decision::deny(DenyCode::InvalidToken), "credentials: revoked"));
         }
         if !key.admits(req.source_ip.as_deref()) {
-            return Err((Decision::deny(DenyCode::InvalidToken), "credentials: source address outside the allowlist"));
+            return Err((
+                Decision::deny(DenyCode::InvalidToken),
+                "credentials: source address outside the allowlist",
+            ));
         }
         let Some(type_index) = self.schema.type_index(&req.entity_type) else {
             return Err((Decision::deny(DenyCode::NotFound), "no such entity type"));
@@ -401,12 +475,25 @@ impl PolicyStore {
             return Err((Decision::deny(DenyCode::NotFound), "the entity type has no such action"));
         }
         let request_workspace = parse_uuid(&req.workspace_id);
-        let workspace = request_workspace.filter(|w| key.firm.is_some() && self.firm_of(*w) == key.firm);
-        Ok(Ctx { key, workspace, request_workspace, type_index, searchable_only_for_list: t.search.is_some() })
+        let workspace =
+            request_workspace.filter(|w| key.firm.is_some() && self.firm_of(*w) == key.firm);
+        Ok(Ctx {
+            key,
+            workspace,
+            request_workspace,
+            type_index,
+            searchable_only_for_list: t.search.is_some(),
+        })
     }
 
     /// A grant's eligibility for (workspace, type, action), per SPEC 4.2.
-    fn grant_status<'s>(&'s self, ctx: &Ctx<'s>, i: usize, action: Action, list: bool) -> Result<Eligible<'s>, Ineligibility> {
+    fn grant_status<'s>(
+        &'s self,
+        ctx: &Ctx<'s>,
+        i: usize,
+        action: Action,
+        list: bool,
+    ) -> Result<Eligible<'s>, Ineligibility> {
         let g = &ctx.key.grants[i];
         if ctx.key.key_invalid || g.invalid {
             return Err(Ineligibility::InvalidGrant);
@@ -415,7 +502,8 @@ impl PolicyStore {
         let Some(ws) = ctx.workspace else { return Err(Ineligibility::OtherFirm) };
         let (workspace, type_index) = match target {
             Target::SystemAny => (None, None),
-            Target::SystemType { workspace, type_index } | Target::Stored { workspace, type_index, .. } => (Some(*workspace), Some(*type_index)),
+            Target::SystemType { workspace, type_index }
+            | Target::Stored { workspace, type_index, .. } => (Some(*workspace), Some(*type_index)),
         };
         if workspace.is_some_and(|w| w != ws) {
             return Err(Ineligibility::OtherWorkspace);
@@ -439,13 +527,24 @@ impl PolicyStore {
 
     /// The eligible grants, from the index: only grants of this workspace, type and action,
     /// and the firm-global ones, are looked at.
-    fn eligible<'s, 'c>(&'s self, ctx: &'c Ctx<'s>, action: Action, list: bool) -> impl Iterator<Item = (usize, Eligible<'s>)> + 'c
+    fn eligible<'s, 'c>(
+        &'s self,
+        ctx: &'c Ctx<'s>,
+        action: Action,
+        list: bool,
+    ) -> impl Iterator<Item = (usize, Eligible<'s>)> + 'c
     where
         's: 'c,
     {
-        let local: &[u32] = ctx.workspace.and_then(|ws| ctx.key.index.get(&(ws, ctx.type_index, action))).map_or(&[], Vec::as_slice);
-        let global: &[u32] = if ctx.workspace.is_some() { &ctx.key.any[action.index()] } else { &[] };
-        local.iter().chain(global).filter_map(move |&i| self.grant_status(ctx, i as usize, action, list).ok().map(|e| (i as usize, e)))
+        let local: &[u32] = ctx
+            .workspace
+            .and_then(|ws| ctx.key.index.get(&(ws, ctx.type_index, action)))
+            .map_or(&[], Vec::as_slice);
+        let global: &[u32] =
+            if ctx.workspace.is_some() { &ctx.key.any[action.index()] } else { &[] };
+        local.iter().chain(global).filter_map(move |&i| {
+            self.grant_status(ctx, i as usize, action, list).ok().map(|e| (i as usize, e))
+        })
     }
 
     /// The union of the eligible grants for an action: everything (a system filter is
@@ -469,7 +568,11 @@ impl PolicyStore {
     }
 
     /// The first half of a list decision: 401/404/403 refusals, or the scope to push down.
-    pub fn authorize_list(&self, key_id: Option<&str>, req: &Request) -> Result<ListAuthorization, Decision> {
+    pub fn authorize_list(
+        &self,
+        key_id: Option<&str>,
+        req: &Request,
+    ) -> Result<ListAuthorization, Decision> {
         let key = key_id.and_then(|id| self.keys.get(id)).map(|k| &**k);
         let ctx = self.context(key, req).map_err(|(d, _)| d)?;
         let scope = self.scope_of(&ctx, Action::Read, true);
@@ -482,14 +585,25 @@ impl PolicyStore {
 
     /// Decide, and account for every grant of the key. The decision is the one
     /// [`PolicyStore::decide_for`] makes; the account only describes it.
-    pub fn explain_for(&self, key: Option<&CompiledKey>, req: &Request, data: Data<'_>) -> Explanation {
+    pub fn explain_for(
+        &self,
+        key: Option<&CompiledKey>,
+        req: &Request,
+        data: Data<'_>,
+    ) -> Explanation {
         let (decision, step) = self.decide_for(key, req, data);
         let action = req.operation.action();
         let ctx = match self.context(key, req) {
             Ok(ctx) => ctx,
             Err(_) => {
                 let summary = format!("refused at step 1 of SPEC 4.4: {step}");
-                return Explanation { decision, step, action: Some(action), grants: vec![], summary };
+                return Explanation {
+                    decision,
+                    step,
+                    action: Some(action),
+                    grants: vec![],
+                    summary,
+                };
             }
         };
         let list = req.operation == Operation::List;
@@ -520,13 +634,23 @@ impl PolicyStore {
                     match (data, e) {
                         // The rows the decision looks at: the request's workspace and type.
                         (Data::Many(rows), e) => {
-                            let here = |r: &&Row| r.workspace.is_some() && r.workspace == ctx.workspace && r.entity.type_index == ctx.type_index;
-                            ge.match_count = Some(rows.iter().filter(here).filter(|r| e.matches(&r.entity)).count());
+                            let here = |r: &&Row| {
+                                r.workspace.is_some()
+                                    && r.workspace == ctx.workspace
+                                    && r.entity.type_index == ctx.type_index
+                            };
+                            ge.match_count = Some(
+                                rows.iter().filter(here).filter(|r| e.matches(&r.entity)).count(),
+                            );
                         }
                         (_, Eligible::All) if row.is_some() => ge.matched = Some(true),
                         (_, Eligible::Filter(f)) => {
                             let subject = match (req.operation, &req.attributes) {
-                                (Operation::Create, attrs) => Some(PreparedEntity::for_type(ctx.type_index, &self.schema.entity_types[ctx.type_index], attrs.as_ref().unwrap_or(&Map::new()))),
+                                (Operation::Create, attrs) => Some(PreparedEntity::for_type(
+                                    ctx.type_index,
+                                    &self.schema.entity_types[ctx.type_index],
+                                    attrs.as_ref().unwrap_or(&Map::new()),
+                                )),
                                 _ => row.map(|r| r.entity.clone()),
                             };
                             if let Some(s) = subject {
@@ -541,7 +665,14 @@ impl PolicyStore {
             })
             .collect::<Vec<_>>();
         let eligible = grants.iter().filter(|g| g.eligible).count();
-        let summary = format!("{} of {} grants eligible for {} on {}; {}", eligible, grants.len(), action, req.entity_type, step);
+        let summary = format!(
+            "{} of {} grants eligible for {} on {}; {}",
+            eligible,
+            grants.len(),
+            action,
+            req.entity_type,
+            step
+        );
         Explanation { decision, step, action: Some(action), grants, summary }
     }
 }

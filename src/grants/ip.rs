@@ -87,7 +87,10 @@ mod tests {
         // IPv4-mapped ranges are their IPv4 ranges, the prefix counted from the mapped part.
         let mapped = IpRange::parse("::ffff:10.0.0.0/104").unwrap();
         assert_eq!(mapped, IpRange::parse("10.0.0.0/8").unwrap());
-        assert!(mapped.contains("10.0.0.5".parse().unwrap()) && mapped.contains("::ffff:10.9.9.9".parse().unwrap()));
+        assert!(
+            mapped.contains("10.0.0.5".parse().unwrap())
+                && mapped.contains("::ffff:10.9.9.9".parse().unwrap())
+        );
         assert!(!mapped.contains("11.0.0.1".parse().unwrap()));
         assert!(IpRange::parse("::ffff:0:0/96").unwrap().contains("8.8.8.8".parse().unwrap()));
         assert!(IpRange::parse("::ffff:192.0.2.7").unwrap().contains("192.0.2.7".parse().unwrap()));

@@ -10,9 +10,14 @@ pub mod prepared;
 pub mod store;
 pub mod world;
 
-pub use decide::{Data, Explanation, GrantExplanation, Ineligibility, ListAuthorization, Row, Scope};
+pub use decide::{
+    Data, Explanation, GrantExplanation, Ineligibility, ListAuthorization, Row, Scope,
+};
 pub use ip::IpRange;
-pub use prepared::{PreparedRequest, UnpreparableOperation};
 pub use model::{Decision, DenyCode, FilterRecord, Firm, Grant, Key, Operation, Request};
-pub use store::{CompiledKey, EditImpact, GrantReport, PolicyStore, PutFilter, StoredFilter, DEFAULT_ANY, SYSTEM_PREFIX};
+pub use prepared::{PreparedRequest, UnpreparableOperation};
+pub use store::{
+    CompiledKey, EditImpact, GrantReport, PolicyStore, PutFilter, StoredFilter, DEFAULT_ANY,
+    SYSTEM_PREFIX,
+};
 pub use world::{LoadedWorld, World};

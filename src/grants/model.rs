@@ -69,7 +69,13 @@ pub enum Operation {
 
 impl Operation {
     /// Every operation, in the order their names are listed.
-    pub const ALL: [Operation; 5] = [Operation::Get, Operation::List, Operation::Create, Operation::Update, Operation::Download];
+    pub const ALL: [Operation; 5] = [
+        Operation::Get,
+        Operation::List,
+        Operation::Create,
+        Operation::Update,
+        Operation::Download,
+    ];
 
     /// The wire name: `"get"`, `"list"`, `"create"`, `"update"`, `"download"`.
     pub fn as_str(self) -> &'static str {
@@ -134,7 +140,11 @@ impl FilterRecord {
 impl Grant {
     pub(crate) fn read(v: &Value, path: String) -> Result<Grant, ReadError> {
         let f = Fields::of(v, path)?;
-        Ok(Grant { workspace_id: f.opt_string("workspace_id")?, filter: f.string("filter")?, actions: f.list("actions", string_item)? })
+        Ok(Grant {
+            workspace_id: f.opt_string("workspace_id")?,
+            filter: f.string("filter")?,
+            actions: f.list("actions", string_item)?,
+        })
     }
 }
 

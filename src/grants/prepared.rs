@@ -12,9 +12,9 @@
 use super::decide::{Row, Scope};
 use super::model::{Decision, DenyCode, Operation, Request};
 use super::store::PolicyStore;
+use crate::eval::PreparedEntity;
 #[cfg(not(target_arch = "wasm32"))]
 use crate::eval::{compiled::Test, program::Union, text::Text};
-use crate::eval::PreparedEntity;
 use crate::schema::Action;
 use std::fmt;
 
@@ -87,7 +87,8 @@ impl Open {
     /// Whether a row is where the request is: its workspace and type (and id, when the
     /// request names one; UUIDs compare without case). A row elsewhere is no such entity.
     pub(crate) fn here(&self, row: &Row, id: Option<&str>) -> bool {
-        self.here_at(row.workspace, row.entity.type_index) && id.is_none_or(|id| id == &*row.id || id.eq_ignore_ascii_case(&row.id))
+        self.here_at(row.workspace, row.entity.type_index)
+            && id.is_none_or(|id| id == &*row.id || id.eq_ignore_ascii_case(&row.id))
     }
 
     /// Whether an entity where the request is (see [`Self::here`]) is in the operation's
@@ -127,12 +128,21 @@ impl std::error::Error for UnpreparableOperation {}
 impl PolicyStore {
     /// Resolve a request for a key once, for many decisions. The request's `id` and
     /// `attributes` are not part of it: the id comes with each decision.
-    pub fn prepare(&self, key_id: Option<&str>, request: &Request) -> Result<PreparedRequest, UnpreparableOperation> {
+    pub fn prepare(
+        &self,
+        key_id: Option<&str>,
+        request: &Request,
+    ) -> Result<PreparedRequest, UnpreparableOperation> {
         if matches!(request.operation, Operation::Create | Operation::Update) {
             return Err(UnpreparableOperation(request.operation));
         }
         let request = Request { id: None, attributes: None, ..request.clone() };
-        let mut p = PreparedRequest { key_id: key_id.map(str::to_owned), request, generation: 0, state: State::Refused(Decision::deny(DenyCode::NotFound)) };
+        let mut p = PreparedRequest {
+            key_id: key_id.map(str::to_owned),
+            request,
+            generation: 0,
+            state: State::Refused(Decision::deny(DenyCode::NotFound)),
+        };
         p.resolve(self);
         Ok(p)
     }
@@ -147,7 +157,11 @@ impl PreparedRequest {
             Ok(ctx) => {
                 let op = self.request.operation;
                 let scope = store.scope_of(&ctx, op.action(), op == Operation::List);
-                let read = if op == Operation::Download { store.scope_of(&ctx, Action::Read, false) } else { Scope { all: false, filters: Vec::new() } };
+                let read = if op == Operation::Download {
+                    store.scope_of(&ctx, Action::Read, false)
+                } else {
+                    Scope { all: false, filters: Vec::new() }
+                };
                 if scope.is_empty() && op != Operation::Get {
                     // SPEC 4.4: a list or a download with no eligible grant is refused
                     // before the entity is looked at; a get answers 404 whatever the entity.
@@ -157,8 +171,21 @@ impl PreparedRequest {
                     #[cfg(not(target_arch = "wasm32"))]
                     let unions = {
                         // A filter of another type matches nothing of this one.
-                        let union = |s: &Scope| Union::new(s.all, s.filters.iter().filter(|f| f.type_index == type_index).map(|f| f.root.clone()).collect());
-                        (store.schema().entity_types[type_index].name.as_str().into(), union(&scope), union(&read))
+                        let union = |s: &Scope| {
+                            Union::new(
+                                s.all,
+                                s.filters
+                                    .iter()
+                                    .filter(|f| f.type_index == type_index)
+                                    .map(|f| f.root.clone())
+                                    .collect(),
+                            )
+                        };
+                        (
+                            store.schema().entity_types[type_index].name.as_str().into(),
+                            union(&scope),
+                            union(&read),
+                        )
                     };
                     State::Open(Open {
                         workspace: ctx.request_workspace,
@@ -208,7 +235,11 @@ impl PreparedRequest {
             State::Refused(d) => return d.clone(),
             State::Open(o) => o,
         };
-        let ids: Vec<String> = rows.iter().filter(|r| o.here(r, None) && o.admits(&r.entity, false)).map(|r| r.id.clone()).collect();
+        let ids: Vec<String> = rows
+            .iter()
+            .filter(|r| o.here(r, None) && o.admits(&r.entity, false))
+            .map(|r| r.id.clone())
+            .collect();
         self.list_outcome(ids.len()).unwrap_or(Decision { status: 200, code: None, ids: Some(ids) })
     }
 
@@ -243,7 +274,9 @@ impl PreparedRequest {
         };
         match (self.request.operation, in_scope) {
             (Operation::Download, Some(f)) if f(o, false) => Decision::allow(200),
-            (Operation::Download, Some(f)) if f(o, true) => Decision::deny(DenyCode::InsufficientScope),
+            (Operation::Download, Some(f)) if f(o, true) => {
+                Decision::deny(DenyCode::InsufficientScope)
+            }
             (Operation::Get, Some(f)) if f(o, false) => Decision::allow(200),
             _ => Decision::deny(DenyCode::NotFound),
         }
@@ -254,7 +287,9 @@ impl PreparedRequest {
     pub(crate) fn list_outcome(&self, matched: usize) -> Option<Decision> {
         match &self.state {
             State::Refused(d) => Some(d.clone()),
-            State::Open(o) if matched == 0 && !o.scope.all => Some(Decision::deny(DenyCode::InsufficientScope)),
+            State::Open(o) if matched == 0 && !o.scope.all => {
+                Some(Decision::deny(DenyCode::InsufficientScope))
+            }
             State::Open(_) => None,
         }
     }

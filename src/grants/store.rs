@@ -1,17 +1,17 @@
 //! The policy store: firms, filters and keys compiled once, grants indexed by
 //! (workspace, entity type, action), and grant validation (SPEC 4.1).
 
-use super::ip::{normalize, IpRange};
-use super::model::{Firm, FilterRecord, Grant, Key};
-use crate::diagnostic::{Code, Diagnostic};
 use super::decide::Row;
+use super::fast_hash::FastMap;
+use super::ip::{normalize, IpRange};
+use super::model::{FilterRecord, Firm, Grant, Key};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::eval::{CompiledFilter, Entity};
 use crate::limits::MAX_ID_BYTES;
 use crate::schema::{Action, Schema};
 use crate::validate::{validate, FilterDraft, PredicateSource};
 use crate::value::parse_uuid;
 use serde::Serialize;
-use super::fast_hash::FastMap;
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -149,7 +149,10 @@ fn next_generation() -> u64 {
 }
 
 fn bad_id(what: &str, id: &str) -> Diagnostic {
-    Diagnostic::error(Code::InvalidUuid, format!("{what} `{}` is not a UUID", id.chars().take(64).collect::<String>()))
+    Diagnostic::error(
+        Code::InvalidUuid,
+        format!("{what} `{}` is not a UUID", id.chars().take(64).collect::<String>()),
+    )
 }
 
 impl PolicyStore {
@@ -184,9 +187,13 @@ impl PolicyStore {
         let id = parse_uuid(&firm.id).ok_or_else(|| bad_id("firm id", &firm.id).at_path("$.id"))?;
         let mut workspaces = Vec::new();
         for (i, w) in firm.workspaces.iter().enumerate() {
-            let ws = parse_uuid(w).ok_or_else(|| bad_id("workspace id", w).at_path(format!("$.workspaces[{i}]")))?;
+            let ws = parse_uuid(w)
+                .ok_or_else(|| bad_id("workspace id", w).at_path(format!("$.workspaces[{i}]")))?;
             if self.workspace_firm.get(&ws).is_some_and(|f| *f != id) {
-                return Err(Diagnostic::error(Code::WorkspaceMismatch, format!("workspace `{w}` belongs to another firm")));
+                return Err(Diagnostic::error(
+                    Code::WorkspaceMismatch,
+                    format!("workspace `{w}` belongs to another firm"),
+                ));
             }
             workspaces.push(ws);
         }
@@ -208,25 +215,61 @@ impl PolicyStore {
     pub fn put_filter(&mut self, record: FilterRecord) -> Result<PutFilter, Vec<Diagnostic>> {
         self.generation = next_generation();
         if record.id.starts_with(SYSTEM_PREFIX) {
-            return Err(vec![Diagnostic::error(Code::SystemFilter, format!("`{}` is a system filter name: system filters cannot be created or edited", record.id)).at_path("$.id")]);
+            return Err(vec![Diagnostic::error(
+                Code::SystemFilter,
+                format!(
+                    "`{}` is a system filter name: system filters cannot be created or edited",
+                    record.id
+                ),
+            )
+            .at_path("$.id")]);
         }
         if record.id.is_empty() || record.id.len() > MAX_ID_BYTES {
-            return Err(vec![Diagnostic::error(Code::InputTooLarge, format!("a filter id is 1 to {MAX_ID_BYTES} bytes")).at_path("$.id")]);
+            return Err(vec![Diagnostic::error(
+                Code::InputTooLarge,
+                format!("a filter id is 1 to {MAX_ID_BYTES} bytes"),
+            )
+            .at_path("$.id")]);
         }
         let mut errors = Vec::new();
-        let workspace = parse_uuid(&record.workspace_id).filter(|w| self.workspace_firm.contains_key(w));
+        let workspace =
+            parse_uuid(&record.workspace_id).filter(|w| self.workspace_firm.contains_key(w));
         if workspace.is_none() {
-            errors.push(Diagnostic::error(Code::UnknownWorkspace, format!("`{}` is not a workspace of any firm", record.workspace_id)).at_path("$.workspace_id"));
+            errors.push(
+                Diagnostic::error(
+                    Code::UnknownWorkspace,
+                    format!("`{}` is not a workspace of any firm", record.workspace_id),
+                )
+                .at_path("$.workspace_id"),
+            );
         }
         if let Some(old) = self.filters.get(&record.id) {
             if old.record.archived {
-                errors.push(Diagnostic::error(Code::FilterArchived, "an archived filter cannot be edited; create a new one").at_path("$.archived"));
+                errors.push(
+                    Diagnostic::error(
+                        Code::FilterArchived,
+                        "an archived filter cannot be edited; create a new one",
+                    )
+                    .at_path("$.archived"),
+                );
             }
             if old.record.entity_type != record.entity_type {
-                errors.push(Diagnostic::error(Code::FilterImmutable, "a filter's entity type is fixed at creation; create a new filter instead").at_path("$.entity_type"));
+                errors.push(
+                    Diagnostic::error(
+                        Code::FilterImmutable,
+                        "a filter's entity type is fixed at creation; create a new filter instead",
+                    )
+                    .at_path("$.entity_type"),
+                );
             }
             if parse_uuid(&old.record.workspace_id) != parse_uuid(&record.workspace_id) {
-                errors.push(Diagnostic::error(Code::FilterImmutable, "a filter's workspace is fixed at creation; create a new filter instead").at_path("$.workspace_id"));
+                errors.push(
+                    Diagnostic::error(
+                        Code::FilterImmutable,
+                        "a filter's workspace is fixed at creation; create a new filter instead",
+                    )
+                    .at_path("$.workspace_id"),
+                );
             }
         }
         let source = match (&record.predicate, &record.predicate_text) {
@@ -237,10 +280,16 @@ impl PolicyStore {
                 return Err(errors);
             }
         };
-        let draft = FilterDraft { entity_type: record.entity_type.clone(), name: record.name.clone(), description: record.description.clone(), predicate: source };
+        let draft = FilterDraft {
+            entity_type: record.entity_type.clone(),
+            name: record.name.clone(),
+            description: record.description.clone(),
+            predicate: source,
+        };
         let v = validate(&self.schema, &draft);
         errors.extend(v.errors);
-        let (Some(compiled), Some(workspace), true) = (v.filter, workspace, errors.is_empty()) else {
+        let (Some(compiled), Some(workspace), true) = (v.filter, workspace, errors.is_empty())
+        else {
             return Err(errors);
         };
         let mut record = record;
@@ -249,7 +298,10 @@ impl PolicyStore {
         record.predicate_text = Some(compiled.predicate().to_string());
         let keys_affected = self.keys_holding(&record.id);
         let id = record.id.clone();
-        let created = self.filters.insert(id.clone(), StoredFilter { record, workspace, compiled: Arc::new(compiled) }).is_none();
+        let created = self
+            .filters
+            .insert(id.clone(), StoredFilter { record, workspace, compiled: Arc::new(compiled) })
+            .is_none();
         // Keys stored before the filter existed named it in vain (`unknown_filter`): resolve
         // them again, so the order in which a store is filled does not matter.
         if created && keys_affected > 0 {
@@ -264,9 +316,14 @@ impl PolicyStore {
     pub fn archive_filter(&mut self, id: &str) -> Result<(), Diagnostic> {
         self.generation = next_generation();
         if id.starts_with(SYSTEM_PREFIX) {
-            return Err(Diagnostic::error(Code::SystemFilter, format!("`{id}` is a system filter: it cannot be archived")));
+            return Err(Diagnostic::error(
+                Code::SystemFilter,
+                format!("`{id}` is a system filter: it cannot be archived"),
+            ));
         }
-        let f = self.filters.get_mut(id).ok_or_else(|| Diagnostic::error(Code::UnknownFilter, format!("there is no filter `{id}`")))?;
+        let f = self.filters.get_mut(id).ok_or_else(|| {
+            Diagnostic::error(Code::UnknownFilter, format!("there is no filter `{id}`"))
+        })?;
         f.record.archived = true;
         Ok(())
     }
@@ -318,7 +375,8 @@ impl PolicyStore {
     }
 
     fn recompile_keys(&mut self, which: impl Fn(&CompiledKey) -> bool) {
-        let ids: Vec<String> = self.keys.values().filter(|k| which(k)).map(|k| k.key.id.clone()).collect();
+        let ids: Vec<String> =
+            self.keys.values().filter(|k| which(k)).map(|k| k.key.id.clone()).collect();
         for id in ids {
             let key = self.keys[&id].key.clone();
             let compiled = self.compile_key(&key);
@@ -336,7 +394,13 @@ impl PolicyStore {
         let firm = parse_uuid(&key.firm_id).filter(|f| self.firms.contains_key(f));
         let mut errors = Vec::new();
         if firm.is_none() {
-            errors.push(Diagnostic::error(Code::UnknownFirm, format!("`{}` is not a known firm", key.firm_id)).at_path("$.firm_id"));
+            errors.push(
+                Diagnostic::error(
+                    Code::UnknownFirm,
+                    format!("`{}` is not a known firm", key.firm_id),
+                )
+                .at_path("$.firm_id"),
+            );
         }
         let mut key_invalid = false;
         let allowed_ips = key.allowed_ips.as_ref().map(|list| {
@@ -371,7 +435,8 @@ impl PolicyStore {
                     }
                     match &cg.target {
                         Some(Target::SystemAny) => any[a.index()].push(i as u32),
-                        Some(Target::SystemType { workspace, type_index }) | Some(Target::Stored { workspace, type_index, .. }) => {
+                        Some(Target::SystemType { workspace, type_index })
+                        | Some(Target::Stored { workspace, type_index, .. }) => {
                             index.entry((*workspace, *type_index, a)).or_default().push(i as u32)
                         }
                         None => {}
@@ -384,17 +449,31 @@ impl PolicyStore {
         CompiledKey { key: key.clone(), firm, allowed_ips, grants, index, any, key_invalid, report }
     }
 
-    fn compile_grant(&self, firm: Option<u128>, g: &Grant, path: &str, errors: &mut Vec<Diagnostic>) -> CompiledGrant {
-        let err = |errors: &mut Vec<Diagnostic>, code: Code, msg: String, at: &str| errors.push(Diagnostic::error(code, msg).at_path(format!("{path}{at}")));
+    fn compile_grant(
+        &self,
+        firm: Option<u128>,
+        g: &Grant,
+        path: &str,
+        errors: &mut Vec<Diagnostic>,
+    ) -> CompiledGrant {
+        let err = |errors: &mut Vec<Diagnostic>, code: Code, msg: String, at: &str| {
+            errors.push(Diagnostic::error(code, msg).at_path(format!("{path}{at}")))
+        };
         // The grant's workspace must be one of the key's firm's workspaces.
         let workspace = g.workspace_id.as_deref().map(|w| {
-            let ws = parse_uuid(w).filter(|ws| firm.is_some() && self.workspace_firm.get(ws) == firm.as_ref());
+            let ws = parse_uuid(w)
+                .filter(|ws| firm.is_some() && self.workspace_firm.get(ws) == firm.as_ref());
             (w, ws)
         });
         let mut type_index: Option<usize> = None;
         let target = if g.filter == DEFAULT_ANY {
             if workspace.is_some() {
-                err(errors, Code::WorkspaceMismatch, "`default:any` is firm-global: its grant carries no workspace".into(), ".workspace_id");
+                err(
+                    errors,
+                    Code::WorkspaceMismatch,
+                    "`default:any` is firm-global: its grant carries no workspace".into(),
+                    ".workspace_id",
+                );
                 None
             } else {
                 Some(Target::SystemAny)
@@ -402,11 +481,21 @@ impl PolicyStore {
         } else {
             let ws = match workspace {
                 None => {
-                    err(errors, Code::UnknownWorkspace, format!("the grant of `{}` needs a workspace", g.filter), "");
+                    err(
+                        errors,
+                        Code::UnknownWorkspace,
+                        format!("the grant of `{}` needs a workspace", g.filter),
+                        "",
+                    );
                     None
                 }
                 Some((w, None)) => {
-                    err(errors, Code::UnknownWorkspace, format!("`{w}` is not a workspace of this key's firm"), ".workspace_id");
+                    err(
+                        errors,
+                        Code::UnknownWorkspace,
+                        format!("`{w}` is not a workspace of this key's firm"),
+                        ".workspace_id",
+                    );
                     None
                 }
                 Some((_, Some(ws))) => Some(ws),
@@ -418,28 +507,55 @@ impl PolicyStore {
                         ws.map(|workspace| Target::SystemType { workspace, type_index: t })
                     }
                     None => {
-                        err(errors, Code::UnknownFilter, format!("`{}` is not a system filter", g.filter), ".filter");
+                        err(
+                            errors,
+                            Code::UnknownFilter,
+                            format!("`{}` is not a system filter", g.filter),
+                            ".filter",
+                        );
                         None
                     }
                 }
             } else {
                 match self.filters.get(&g.filter) {
                     None => {
-                        err(errors, Code::UnknownFilter, format!("there is no filter `{}`", g.filter), ".filter");
+                        err(
+                            errors,
+                            Code::UnknownFilter,
+                            format!("there is no filter `{}`", g.filter),
+                            ".filter",
+                        );
                         None
                     }
                     Some(f) => {
                         let t = f.compiled.type_index;
                         type_index = Some(t);
                         if f.record.archived {
-                            err(errors, Code::FilterArchived, format!("filter `{}` is archived", g.filter), ".filter");
+                            err(
+                                errors,
+                                Code::FilterArchived,
+                                format!("filter `{}` is archived", g.filter),
+                                ".filter",
+                            );
                         }
                         match ws {
                             Some(ws) if ws != f.workspace => {
-                                err(errors, Code::WorkspaceMismatch, format!("filter `{}` lives in workspace {}, not in the grant's", g.filter, f.record.workspace_id), ".workspace_id");
+                                err(
+                                    errors,
+                                    Code::WorkspaceMismatch,
+                                    format!(
+                                        "filter `{}` lives in workspace {}, not in the grant's",
+                                        g.filter, f.record.workspace_id
+                                    ),
+                                    ".workspace_id",
+                                );
                                 None
                             }
-                            Some(workspace) => Some(Target::Stored { filter: g.filter.clone(), workspace, type_index: t }),
+                            Some(workspace) => Some(Target::Stored {
+                                filter: g.filter.clone(),
+                                workspace,
+                                type_index: t,
+                            }),
                             None => None,
                         }
                     }
@@ -448,15 +564,33 @@ impl PolicyStore {
         };
         let mut actions = [false; 3];
         if g.actions.is_empty() {
-            err(errors, Code::InvalidAction, "a grant needs at least one action (read, write, download)".into(), ".actions");
+            err(
+                errors,
+                Code::InvalidAction,
+                "a grant needs at least one action (read, write, download)".into(),
+                ".actions",
+            );
         }
         for (i, a) in g.actions.iter().enumerate() {
             match Action::from_code(a) {
-                None => err(errors, Code::InvalidAction, format!("`{}` is not an action (read, write, download)", a.chars().take(32).collect::<String>()), &format!(".actions[{i}]")),
+                None => err(
+                    errors,
+                    Code::InvalidAction,
+                    format!(
+                        "`{}` is not an action (read, write, download)",
+                        a.chars().take(32).collect::<String>()
+                    ),
+                    &format!(".actions[{i}]"),
+                ),
                 Some(act) => {
                     let t = type_index.map(|t| &self.schema.entity_types[t]);
                     if let Some(t) = t.filter(|t| !t.has_action(act)) {
-                        err(errors, Code::ActionNotAllowed, format!("{} has no `{act}` action", t.collection), &format!(".actions[{i}]"));
+                        err(
+                            errors,
+                            Code::ActionNotAllowed,
+                            format!("{} has no `{act}` action", t.collection),
+                            &format!(".actions[{i}]"),
+                        );
                     }
                     actions[act.index()] = true;
                 }
@@ -473,18 +607,37 @@ impl PolicyStore {
     /// What an edit to a stored filter would do, before it is saved: the keys that hold it,
     /// and over `entities` (the filter's workspace and type; others are ignored) the entities
     /// gained and lost.
-    pub fn edit_impact(&self, filter_id: &str, edit: &PredicateSource, entities: &[Entity]) -> Result<EditImpact, Vec<Diagnostic>> {
+    pub fn edit_impact(
+        &self,
+        filter_id: &str,
+        edit: &PredicateSource,
+        entities: &[Entity],
+    ) -> Result<EditImpact, Vec<Diagnostic>> {
         let rows: Vec<Row> = entities.iter().filter_map(|e| Row::new(&self.schema, e)).collect();
         self.edit_impact_rows(filter_id, edit, &rows)
     }
 
     /// [`PolicyStore::edit_impact`] over entities already prepared (a loaded entity set).
-    pub fn edit_impact_rows(&self, filter_id: &str, edit: &PredicateSource, rows: &[Row]) -> Result<EditImpact, Vec<Diagnostic>> {
-        let f = self.filters.get(filter_id).ok_or_else(|| vec![Diagnostic::error(Code::UnknownFilter, format!("there is no filter `{filter_id}`"))])?;
-        let (new, _) = crate::validate::compile_source(&self.schema, f.compiled.entity_type(), edit)?;
+    pub fn edit_impact_rows(
+        &self,
+        filter_id: &str,
+        edit: &PredicateSource,
+        rows: &[Row],
+    ) -> Result<EditImpact, Vec<Diagnostic>> {
+        let f = self.filters.get(filter_id).ok_or_else(|| {
+            vec![Diagnostic::error(
+                Code::UnknownFilter,
+                format!("there is no filter `{filter_id}`"),
+            )]
+        })?;
+        let (new, _) =
+            crate::validate::compile_source(&self.schema, f.compiled.entity_type(), edit)?;
         let type_index = self.schema.type_index(&f.record.entity_type);
         let (mut gained, mut lost) = (Vec::new(), Vec::new());
-        let here: Vec<&Row> = rows.iter().filter(|r| r.workspace == Some(f.workspace) && Some(r.entity.type_index) == type_index).collect();
+        let here: Vec<&Row> = rows
+            .iter()
+            .filter(|r| r.workspace == Some(f.workspace) && Some(r.entity.type_index) == type_index)
+            .collect();
         // An id counted once, at its first row: found by one stable sort of the rows by id
         // (entity ids come from data, so no hash set a chosen set of ids could flood).
         let mut by_id: Vec<usize> = (0..here.len()).collect();

@@ -2,13 +2,13 @@
 //! a [`PolicyStore`] plus an in-memory entity table, for one-shot decisions, the CLI and tests.
 
 use super::decide::{Data, Explanation, Row};
-use super::model::{Decision, Firm, FilterRecord, Key, Request};
+use super::model::{Decision, FilterRecord, Firm, Key, Request};
 use super::store::{GrantReport, PolicyStore};
 use crate::diagnostic::Diagnostic;
 use crate::eval::Entity;
+use crate::record::{deserialize_via_reader, Fields, ReadError};
 use crate::schema::Schema;
 use crate::value::parse_uuid;
-use crate::record::{deserialize_via_reader, Fields, ReadError};
 
 /// The document form of a world.
 #[derive(Clone, Debug, Default)]
@@ -21,7 +21,11 @@ pub struct World {
 impl World {
     fn read(v: &serde_json::Value, path: String) -> Result<World, ReadError> {
         let f = Fields::of(v, path)?;
-        Ok(World { firms: f.list("firms", Firm::read)?, filters: f.list("filters", FilterRecord::read)?, entities: f.list("entities", Entity::read)? })
+        Ok(World {
+            firms: f.list("firms", Firm::read)?,
+            filters: f.list("filters", FilterRecord::read)?,
+            entities: f.list("entities", Entity::read)?,
+        })
     }
 }
 

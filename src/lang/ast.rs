@@ -78,9 +78,10 @@ impl PartialEq for Predicate {
     fn eq(&self, o: &Self) -> bool {
         match (self, o) {
             (Predicate::Condition(a), Predicate::Condition(b)) => a == b,
-            (Predicate::Group { kind: k1, children: c1, .. }, Predicate::Group { kind: k2, children: c2, .. }) => {
-                k1 == k2 && c1 == c2
-            }
+            (
+                Predicate::Group { kind: k1, children: c1, .. },
+                Predicate::Group { kind: k2, children: c2, .. },
+            ) => k1 == k2 && c1 == c2,
             (Predicate::Not { child: a, .. }, Predicate::Not { child: b, .. }) => a == b,
             _ => false,
         }
@@ -128,7 +129,9 @@ impl Predicate {
         // The parser and the JSON reader bound nesting, so this recursion is bounded too.
         match self {
             Predicate::Condition(_) => 0,
-            Predicate::Group { children, .. } => 1 + children.iter().map(Predicate::depth).max().unwrap_or(0),
+            Predicate::Group { children, .. } => {
+                1 + children.iter().map(Predicate::depth).max().unwrap_or(0)
+            }
             Predicate::Not { child, .. } => 1 + child.depth(),
         }
     }

@@ -110,9 +110,13 @@ mod tests {
 
     #[test]
     fn single_child_groups_format_as_their_child() {
-        let p = Predicate::and(vec![Predicate::or(vec![Predicate::condition("a", "eq", json!(1))])]);
+        let p =
+            Predicate::and(vec![Predicate::or(vec![Predicate::condition("a", "eq", json!(1))])]);
         assert_eq!(p.to_string(), "a eq 1");
-        let q = Predicate::and(vec![Predicate::and(vec![Predicate::condition("a", "eq", json!(1))]), Predicate::condition("b", "eq", json!(2))]);
+        let q = Predicate::and(vec![
+            Predicate::and(vec![Predicate::condition("a", "eq", json!(1))]),
+            Predicate::condition("b", "eq", json!(2)),
+        ]);
         assert_eq!(q.to_string(), "a eq 1 AND b eq 2");
     }
 }

@@ -1,10 +1,10 @@
 //! The JSON form (SPEC 2.2): reading a JSON document into a tree, reporting every structural
 //! problem with its JSON path, and writing a tree back out.
 
-use crate::record::kind as kind_of;
 use super::ast::{Condition, GroupKind, Predicate};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::limits::{MAX_JSON_NODES, MAX_PARSE_NESTING};
+use crate::record::kind as kind_of;
 use serde_json::{Map, Value};
 
 /// Read the JSON form. Unknown keys, or an object that is no node of SPEC 2.2, are
@@ -35,11 +35,13 @@ struct Reader {
     nodes: usize,
 }
 
-const SHAPES: &str = r#"a node is {"attr", "op", "value"}, {"and": [...]}, {"or": [...]} or {"not": node}"#;
+const SHAPES: &str =
+    r#"a node is {"attr", "op", "value"}, {"and": [...]}, {"or": [...]} or {"not": node}"#;
 
 impl Reader {
     fn bad(&mut self, path: &str, msg: String) -> Option<Predicate> {
-        self.errors.push(Diagnostic::error(Code::InvalidPredicate, msg).with_help(SHAPES).at_path(path));
+        self.errors
+            .push(Diagnostic::error(Code::InvalidPredicate, msg).with_help(SHAPES).at_path(path));
         None
     }
 
@@ -48,30 +50,42 @@ impl Reader {
         if self.nodes > MAX_JSON_NODES {
             if self.nodes == MAX_JSON_NODES + 1 {
                 self.errors.push(
-                    Diagnostic::error(Code::InputTooLarge, format!("the predicate has more than {MAX_JSON_NODES} nodes"))
-                        .at_path(path),
+                    Diagnostic::error(
+                        Code::InputTooLarge,
+                        format!("the predicate has more than {MAX_JSON_NODES} nodes"),
+                    )
+                    .at_path(path),
                 );
             }
             return None;
         }
         if nesting > MAX_PARSE_NESTING {
             self.errors.push(
-                Diagnostic::error(Code::MaxDepthExceeded, format!("the predicate is nested more than {MAX_PARSE_NESTING} levels deep"))
-                    .with_help("a valid filter is at most 5 levels deep")
-                    .at_path(path),
+                Diagnostic::error(
+                    Code::MaxDepthExceeded,
+                    format!("the predicate is nested more than {MAX_PARSE_NESTING} levels deep"),
+                )
+                .with_help("a valid filter is at most 5 levels deep")
+                .at_path(path),
             );
             return None;
         }
         let Value::Object(obj) = v else {
-            return self.bad(path, format!("expected a predicate node (an object), found {}", kind_of(v)));
+            return self
+                .bad(path, format!("expected a predicate node (an object), found {}", kind_of(v)));
         };
         if obj.contains_key("attr") || obj.contains_key("op") || obj.contains_key("value") {
             return self.condition(obj, path);
         }
         if obj.len() != 1 {
             let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
-            let found = if keys.is_empty() { "no keys".to_string() } else { format!("keys `{}`", keys.join("`, `")) };
-            return self.bad(path, format!("expected exactly one of `and`, `or`, `not`; found {found}"));
+            let found = if keys.is_empty() {
+                "no keys".to_string()
+            } else {
+                format!("keys `{}`", keys.join("`, `"))
+            };
+            return self
+                .bad(path, format!("expected exactly one of `and`, `or`, `not`; found {found}"));
         }
         // INVARIANT: `obj.len() == 1` was checked just above.
         let (key, inner) = obj.iter().next().expect("one key");
@@ -79,10 +93,16 @@ impl Reader {
             "and" | "or" => {
                 let kind = if key == "and" { GroupKind::And } else { GroupKind::Or };
                 let Value::Array(items) = inner else {
-                    return self.bad(&format!("{path}.{key}"), format!("`{key}` takes an array of nodes, found {}", kind_of(inner)));
+                    return self.bad(
+                        &format!("{path}.{key}"),
+                        format!("`{key}` takes an array of nodes, found {}", kind_of(inner)),
+                    );
                 };
-                let children: Vec<Option<Predicate>> =
-                    items.iter().enumerate().map(|(i, c)| self.node(c, &format!("{path}.{key}[{i}]"), nesting + 1)).collect();
+                let children: Vec<Option<Predicate>> = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| self.node(c, &format!("{path}.{key}[{i}]"), nesting + 1))
+                    .collect();
                 let children: Option<Vec<Predicate>> = children.into_iter().collect();
                 Some(Predicate::Group { kind, children: children?, range: None })
             }
@@ -100,12 +120,22 @@ impl Reader {
         }
         let attr = match obj.get("attr") {
             Some(Value::String(s)) => s.clone(),
-            Some(v) => return self.bad(&format!("{path}.attr"), format!("`attr` must be a string, found {}", kind_of(v))),
+            Some(v) => {
+                return self.bad(
+                    &format!("{path}.attr"),
+                    format!("`attr` must be a string, found {}", kind_of(v)),
+                )
+            }
             None => return self.bad(path, "a condition needs `attr`".into()),
         };
         let op = match obj.get("op") {
             Some(Value::String(s)) => s.clone(),
-            Some(v) => return self.bad(&format!("{path}.op"), format!("`op` must be a string, found {}", kind_of(v))),
+            Some(v) => {
+                return self.bad(
+                    &format!("{path}.op"),
+                    format!("`op` must be a string, found {}", kind_of(v)),
+                )
+            }
             None => return self.bad(path, "a condition needs `op`".into()),
         };
         let Some(value) = obj.get("value") else {
@@ -131,7 +161,10 @@ pub fn predicate_to_json(p: &Predicate) -> Value {
             m.insert("value".into(), c.value.clone());
         }
         Predicate::Group { kind, children, .. } => {
-            m.insert(kind.as_str().into(), Value::Array(children.iter().map(predicate_to_json).collect()));
+            m.insert(
+                kind.as_str().into(),
+                Value::Array(children.iter().map(predicate_to_json).collect()),
+            );
         }
         Predicate::Not { child, .. } => {
             m.insert("not".into(), predicate_to_json(child));

@@ -119,7 +119,9 @@ pub fn tokenize(src: &str) -> Result<Vec<Token<'_>>, LexError> {
                     // `12abc` or `1.` is one bad token, not a number followed by a word.
                     let tail = after.chars().next();
                     if tail.is_some_and(|t| t.is_ascii_alphanumeric() || t == '_' || t == '.') {
-                        let bad = rest.find(|c: char| !(c.is_ascii_alphanumeric() || "_.+-".contains(c))).unwrap_or(rest.len());
+                        let bad = rest
+                            .find(|c: char| !(c.is_ascii_alphanumeric() || "_.+-".contains(c)))
+                            .unwrap_or(rest.len());
                         return Err(LexError {
                             message: format!("`{}` is not a number", &rest[..bad]),
                             range: TextRange::new(pos, pos + bad),
@@ -128,7 +130,10 @@ pub fn tokenize(src: &str) -> Result<Vec<Token<'_>>, LexError> {
                     (TokenKind::Number, n)
                 }
                 Err(_) => {
-                    return Err(LexError { message: "expected a number after `-`".into(), range: TextRange::new(pos, pos + 1) })
+                    return Err(LexError {
+                        message: "expected a number after `-`".into(),
+                        range: TextRange::new(pos, pos + 1),
+                    })
                 }
             },
             _ => match word(rest) {

@@ -24,12 +24,20 @@ pub fn parse(src: &str) -> Result<Predicate, Diagnostic> {
     if src.len() > MAX_TEXT_BYTES {
         return Err(Diagnostic::error(
             Code::InputTooLarge,
-            format!("the filter text is {} bytes; the limit is {} bytes (64 KiB)", src.len(), MAX_TEXT_BYTES),
+            format!(
+                "the filter text is {} bytes; the limit is {} bytes (64 KiB)",
+                src.len(),
+                MAX_TEXT_BYTES
+            ),
         )
         .at_span(Span::locate(src, MAX_TEXT_BYTES, src.len())));
     }
     let tokens = tokenize(src).map_err(|e| {
-        Diagnostic::error(Code::SyntaxError, e.message).at_span(Span::locate(src, e.range.start, e.range.end))
+        Diagnostic::error(Code::SyntaxError, e.message).at_span(Span::locate(
+            src,
+            e.range.start,
+            e.range.end,
+        ))
     })?;
     let mut p = Parser { src, tokens, pos: 0 };
     let tree = p.expr(0)?;
@@ -65,7 +73,9 @@ struct Parser<'a> {
 fn describe(t: &Token) -> String {
     match t.kind {
         TokenKind::End => "the end of the filter".into(),
-        _ if t.text.chars().count() > 40 => format!("`{}…`", t.text.chars().take(40).collect::<String>()),
+        _ if t.text.chars().count() > 40 => {
+            format!("`{}…`", t.text.chars().take(40).collect::<String>())
+        }
         _ => format!("`{}`", t.text),
     }
 }
@@ -128,7 +138,10 @@ impl<'a> Parser<'a> {
             // INVARIANT: `children` starts with the first operand and only grows.
             None => children.pop().expect("one child"),
             Some(kind) => {
-                let range = children[0].range().zip(children.last().and_then(Predicate::range)).map(|(a, b)| a.cover(b));
+                let range = children[0]
+                    .range()
+                    .zip(children.last().and_then(Predicate::range))
+                    .map(|(a, b)| a.cover(b));
                 Predicate::Group { kind, children, range }
             }
         })
@@ -155,13 +168,19 @@ impl<'a> Parser<'a> {
             if close.kind != TokenKind::RParen {
                 return Err(self.error_at(
                     close.range,
-                    format!("expected `)` to close the `(` at byte {}, found {}", t.range.start, describe(&close)),
+                    format!(
+                        "expected `)` to close the `(` at byte {}, found {}",
+                        t.range.start,
+                        describe(&close)
+                    ),
                 ));
             }
             // A parenthesised expression is the node it contains; widen its range to the parentheses.
             let outer = t.range.cover(close.range);
             match &mut inner {
-                Predicate::Group { range, .. } | Predicate::Not { range, .. } => *range = Some(outer),
+                Predicate::Group { range, .. } | Predicate::Not { range, .. } => {
+                    *range = Some(outer)
+                }
                 Predicate::Condition(_) => {}
             }
             return Ok(inner);
@@ -173,13 +192,20 @@ impl<'a> Parser<'a> {
     fn condition(&mut self) -> Result<Predicate, Diagnostic> {
         let attr = self.next();
         if attr.kind != TokenKind::Word || attr.is_any_keyword() {
-            return Err(self.error_at(attr.range, format!("expected an attribute name, found {}", describe(&attr))));
+            return Err(self.error_at(
+                attr.range,
+                format!("expected an attribute name, found {}", describe(&attr)),
+            ));
         }
         let op = self.next();
         if op.kind != TokenKind::Word || op.is_any_keyword() {
             return Err(self.error_at(
                 op.range,
-                format!("expected an operator after `{}` (such as eq, in, intersects), found {}", attr.text, describe(&op)),
+                format!(
+                    "expected an operator after `{}` (such as eq, in, intersects), found {}",
+                    attr.text,
+                    describe(&op)
+                ),
             ));
         }
         let (value, value_range) = self.value()?;
@@ -210,7 +236,12 @@ impl<'a> Parser<'a> {
             match sep.kind {
                 TokenKind::Comma => continue,
                 TokenKind::RBracket => return Ok((Value::Array(items), t.range.cover(sep.range))),
-                _ => return Err(self.error_at(sep.range, format!("expected `,` or `]` in the list, found {}", describe(&sep)))),
+                _ => {
+                    return Err(self.error_at(
+                        sep.range,
+                        format!("expected `,` or `]` in the list, found {}", describe(&sep)),
+                    ))
+                }
             }
         }
     }
@@ -222,18 +253,27 @@ impl<'a> Parser<'a> {
             TokenKind::String => match read_tree(t.text) {
                 Ok(v @ Value::String(_)) => Ok(v),
                 Ok(_) => Err(self.error_at(t.range, "this string is not a valid JSON string")),
-                Err(e) => Err(self.error_at(t.range, format!("this string is not a valid JSON string: {}", e.message))),
+                Err(e) => Err(self.error_at(
+                    t.range,
+                    format!("this string is not a valid JSON string: {}", e.message),
+                )),
             },
-            TokenKind::Number => match read_tree(t.text) {
-                Ok(v @ Value::Number(_)) => Ok(v),
-                _ => Err(self.error_at(t.range, format!("`{}` is out of the range of numbers", t.text))),
-            },
+            TokenKind::Number => {
+                match read_tree(t.text) {
+                    Ok(v @ Value::Number(_)) => Ok(v),
+                    _ => Err(self
+                        .error_at(t.range, format!("`{}` is out of the range of numbers", t.text))),
+                }
+            }
             TokenKind::Word if t.text == "true" => Ok(Value::Bool(true)),
             TokenKind::Word if t.text == "false" => Ok(Value::Bool(false)),
             TokenKind::LBracket => Err(self.error_at(t.range, "lists cannot be nested")),
             _ => Err(self.error_at(
                 t.range,
-                format!("expected a value (a \"string\", a number, true, false or a [list]), found {}", describe(&t)),
+                format!(
+                    "expected a value (a \"string\", a number, true, false or a [list]), found {}",
+                    describe(&t)
+                ),
             )),
         }
     }
@@ -251,7 +291,14 @@ mod tests {
     #[test]
     fn runs_of_one_operator_are_one_group() {
         let p = parse(r#"type eq "a" AND type eq "b" AND type eq "c""#).unwrap();
-        assert_eq!(p, Predicate::and(vec![c("type", "eq", json!("a")), c("type", "eq", json!("b")), c("type", "eq", json!("c"))]));
+        assert_eq!(
+            p,
+            Predicate::and(vec![
+                c("type", "eq", json!("a")),
+                c("type", "eq", json!("b")),
+                c("type", "eq", json!("c"))
+            ])
+        );
     }
 
     #[test]
@@ -259,7 +306,10 @@ mod tests {
         let p = parse(r#"(a eq 1 AND b eq 2) AND c eq 3"#).unwrap();
         assert_eq!(
             p,
-            Predicate::and(vec![Predicate::and(vec![c("a", "eq", json!(1)), c("b", "eq", json!(2))]), c("c", "eq", json!(3))])
+            Predicate::and(vec![
+                Predicate::and(vec![c("a", "eq", json!(1)), c("b", "eq", json!(2))]),
+                c("c", "eq", json!(3))
+            ])
         );
         assert_eq!(parse("((a eq 1))").unwrap(), c("a", "eq", json!(1)));
     }
@@ -271,7 +321,10 @@ mod tests {
             p,
             Predicate::and(vec![
                 c("a", "eq", json!(1)),
-                Predicate::not(Predicate::not(Predicate::or(vec![c("b", "eq", json!(2)), c("c", "eq", json!(3))]))),
+                Predicate::not(Predicate::not(Predicate::or(vec![
+                    c("b", "eq", json!(2)),
+                    c("c", "eq", json!(3))
+                ]))),
             ])
         );
     }
@@ -285,7 +338,10 @@ mod tests {
 
     #[test]
     fn mixing_inside_parentheses_is_refused_too() {
-        assert_eq!(parse("(a eq 1 OR b eq 2 AND c eq 3) AND d eq 4").unwrap_err().code, Code::MixedAndOr);
+        assert_eq!(
+            parse("(a eq 1 OR b eq 2 AND c eq 3) AND d eq 4").unwrap_err().code,
+            Code::MixedAndOr
+        );
         assert!(parse("(a eq 1 OR b eq 2) AND c eq 3").is_ok());
     }
 

@@ -38,9 +38,9 @@ use super::{entity_row, remember, Misuse, Store};
 use crate::eval::entity::Slot;
 use crate::eval::symbolic::{Bits, SymScope, SymSlot, OTHER};
 use crate::grants::{Operation, PolicyStore, PreparedRequest, Request};
+use crate::json_text::{array, Obj};
 use crate::schema::ValueType;
 use crate::value::{format_uuid, parse_date, parse_uuid};
-use crate::json_text::{array, Obj};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -91,7 +91,13 @@ impl Plan {
                 dict
             })
             .collect();
-        let attrs = t.attributes.iter().enumerate().filter(|(i, _)| read[*i]).map(|(slot, a)| PlanAttr { slot, value_type: a.value_type, texts: dicts[slot].len() }).collect();
+        let attrs = t
+            .attributes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| read[*i])
+            .map(|(slot, a)| PlanAttr { slot, value_type: a.value_type, texts: dicts[slot].len() })
+            .collect();
         let scope = SymScope::of(open.scope.all, &open.scope.filters, open.type_index, &dicts);
         let read = SymScope::of(open.read.all, &open.read.filters, open.type_index, &dicts);
         Plan { attrs, dicts, scope, read }
@@ -140,7 +146,10 @@ fn text_index(texts: usize, w: u32) -> Result<u32, Misuse> {
 
 fn bytes_str(bytes: &[u8], at: u32, len: u32) -> Result<&str, Misuse> {
     let (at, len) = (at as usize, len as usize);
-    let b = at.checked_add(len).and_then(|end| bytes.get(at..end)).ok_or_else(|| Misuse("decider: a string outside the input bytes".into()))?;
+    let b = at
+        .checked_add(len)
+        .and_then(|end| bytes.get(at..end))
+        .ok_or_else(|| Misuse("decider: a string outside the input bytes".into()))?;
     std::str::from_utf8(b).map_err(|_| Misuse("decider: a string that is not UTF-8".into()))
 }
 
@@ -158,7 +167,12 @@ enum Record {
 
 /// A JSON-text record's entity, read as `Store.decide` reads it.
 #[inline(never)]
-fn text_row(store: &PolicyStore, bytes: &[u8], at: u32, len: u32) -> Result<Option<crate::grants::Row>, Misuse> {
+fn text_row(
+    store: &PolicyStore,
+    bytes: &[u8],
+    at: u32,
+    len: u32,
+) -> Result<Option<crate::grants::Row>, Misuse> {
     entity_row(store.schema(), bytes_str(bytes, at, len)?)
 }
 
@@ -188,12 +202,15 @@ impl Decider {
     /// Throws a message for a malformed request or an operation that cannot be prepared.
     #[wasm_bindgen(constructor)]
     pub fn new(store: &Store, key_id: Option<String>, request: &str) -> Result<Decider, JsValue> {
-        let req = Request::from_json(request).map_err(|e| JsValue::from_str(&format!("request: {e}")))?;
+        let req =
+            Request::from_json(request).map_err(|e| JsValue::from_str(&format!("request: {e}")))?;
         let shared = store.inner.clone();
         let s = shared.borrow();
-        let prepared = s.prepare(key_id.as_deref(), &req).map_err(|e| JsValue::from_str(&e.to_string()))?;
+        let prepared =
+            s.prepare(key_id.as_deref(), &req).map_err(|e| JsValue::from_str(&e.to_string()))?;
         let type_index = s.schema().type_index(&req.entity_type);
-        let scratch = type_index.map(|i| vec![SymSlot::Unknown; s.schema().entity_types[i].attributes.len()]);
+        let scratch =
+            type_index.map(|i| vec![SymSlot::Unknown; s.schema().entity_types[i].attributes.len()]);
         let plan = Plan::of(&s, &prepared);
         drop(s);
         Ok(Decider {
@@ -228,7 +245,9 @@ impl Decider {
                         let name = &t.attributes[a.slot].name;
                         let o = Obj::new().field("name", name).field("type", &a.value_type);
                         match a.value_type {
-                            ValueType::Text | ValueType::List => o.field("dict", &self.plan.dicts[a.slot]),
+                            ValueType::Text | ValueType::List => {
+                                o.field("dict", &self.plan.dicts[a.slot])
+                            }
                             _ => o,
                         }
                         .end()
@@ -277,7 +296,13 @@ impl Decider {
     /// the request names; a JSON-text entity must carry it (the wrapper checks it for the
     /// others).
     #[wasm_bindgen(js_name = decideOne)]
-    pub fn decide_one(&mut self, version: u32, words: usize, bytes: usize, id: Option<String>) -> u32 {
+    pub fn decide_one(
+        &mut self,
+        version: u32,
+        words: usize,
+        bytes: usize,
+        id: Option<String>,
+    ) -> u32 {
         if self.refresh() || version != self.version {
             return STALE;
         }
@@ -288,14 +313,27 @@ impl Decider {
             let Decider { store, prepared, plan, scratch, words: w, bytes: b, .. } = d;
             let (words, bytes) = inputs(w, b, words, bytes)?;
             let mut r = Words { words, at: 0 };
-            let decision = match (decode(plan, scratch.as_mut(), &mut r, bytes)?, scratch.as_deref()) {
-                (Record::Here, Some(slots)) => prepared.decide_with(Some(|_: &_, read| if read { plan.read.matches(slots) } else { plan.scope.matches(slots) })),
-                (Record::Text(at, len), _) => match text_row(&store.borrow(), bytes, at, len)? {
-                    Some(row) if prepared.open().is_some_and(|o| o.here(&row, id.as_deref())) => prepared.decide_entity(Some(&row.entity)),
+            let decision =
+                match (decode(plan, scratch.as_mut(), &mut r, bytes)?, scratch.as_deref()) {
+                    (Record::Here, Some(slots)) => prepared.decide_with(Some(|_: &_, read| {
+                        if read {
+                            plan.read.matches(slots)
+                        } else {
+                            plan.scope.matches(slots)
+                        }
+                    })),
+                    (Record::Text(at, len), _) => {
+                        match text_row(&store.borrow(), bytes, at, len)? {
+                            Some(row)
+                                if prepared.open().is_some_and(|o| o.here(&row, id.as_deref())) =>
+                            {
+                                prepared.decide_entity(Some(&row.entity))
+                            }
+                            _ => prepared.decide_entity(None),
+                        }
+                    }
                     _ => prepared.decide_entity(None),
-                },
-                _ => prepared.decide_entity(None),
-            };
+                };
             Ok(super::decision_code(&decision))
         };
         go(self).unwrap_or_else(remember)
@@ -322,8 +360,12 @@ impl Decider {
                 let record = decode(plan, scratch.as_mut(), &mut r, bytes)?;
                 let Some(open) = prepared.open() else { continue };
                 let hit = match record {
-                    Record::Here => scratch.as_deref().is_some_and(|slots| plan.scope.matches(slots)),
-                    Record::Text(at, len) => text_row(&store, bytes, at, len)?.is_some_and(|row| open.here(&row, None) && open.scope.matches(&row.entity)),
+                    Record::Here => {
+                        scratch.as_deref().is_some_and(|slots| plan.scope.matches(slots))
+                    }
+                    Record::Text(at, len) => text_row(&store, bytes, at, len)?.is_some_and(|row| {
+                        open.here(&row, None) && open.scope.matches(&row.entity)
+                    }),
                     _ => false,
                 };
                 if hit {
@@ -360,11 +402,15 @@ impl Decider {
         self.version = self.version.wrapping_add(1).max(1);
         true
     }
-
 }
 
 /// The first `words` words and `bytes` bytes the wrapper wrote.
-fn inputs<'a>(w: &'a [u32], b: &'a [u8], words: usize, bytes: usize) -> Result<(&'a [u32], &'a [u8]), Misuse> {
+fn inputs<'a>(
+    w: &'a [u32],
+    b: &'a [u8],
+    words: usize,
+    bytes: usize,
+) -> Result<(&'a [u32], &'a [u8]), Misuse> {
     match (w.get(..words), b.get(..bytes)) {
         (Some(w), Some(b)) => Ok((w, b)),
         _ => Err(Misuse("decider: more input than was reserved".into())),
@@ -372,11 +418,18 @@ fn inputs<'a>(w: &'a [u32], b: &'a [u8], words: usize, bytes: usize) -> Result<(
 }
 
 /// Read one entity record; a `Here` record's attributes go into `scratch`.
-fn decode(plan: &Plan, scratch: Option<&mut Vec<SymSlot>>, r: &mut Words<'_>, bytes: &[u8]) -> Result<Record, Misuse> {
+fn decode(
+    plan: &Plan,
+    scratch: Option<&mut Vec<SymSlot>>,
+    r: &mut Words<'_>,
+    bytes: &[u8],
+) -> Result<Record, Misuse> {
     match r.next()? {
         0 => {
             // A `Here` record needs a known type, which scratch slots exist for.
-            let slots = scratch.ok_or_else(|| Misuse("decider: an entity of an unknown type encoded as here".into()))?;
+            let slots = scratch.ok_or_else(|| {
+                Misuse("decider: an entity of an unknown type encoded as here".into())
+            })?;
             for a in &plan.attrs {
                 let slot = &mut slots[a.slot];
                 match a.value_type {
@@ -418,7 +471,9 @@ fn decode(plan: &Plan, scratch: Option<&mut Vec<SymSlot>>, r: &mut Words<'_>, by
                             0 => SymSlot::Unknown,
                             _ => {
                                 let (lo, hi) = (r.next()?, r.next()?);
-                                SymSlot::Value(Slot::Number(f64::from_bits(u64::from(lo) | u64::from(hi) << 32)))
+                                SymSlot::Value(Slot::Number(f64::from_bits(
+                                    u64::from(lo) | u64::from(hi) << 32,
+                                )))
                             }
                         };
                     }
@@ -436,7 +491,11 @@ fn decode(plan: &Plan, scratch: Option<&mut Vec<SymSlot>>, r: &mut Words<'_>, by
                             continue;
                         }
                         let s = bytes_str(bytes, at, r.next()?)?;
-                        let value = if a.value_type == ValueType::Uuid { parse_uuid(s).map(Slot::Uuid) } else { parse_date(s).map(|d| Slot::Date(d.instant())) };
+                        let value = if a.value_type == ValueType::Uuid {
+                            parse_uuid(s).map(Slot::Uuid)
+                        } else {
+                            parse_date(s).map(|d| Slot::Date(d.instant()))
+                        };
                         *slot = value.map_or(SymSlot::Unknown, SymSlot::Value);
                     }
                 }

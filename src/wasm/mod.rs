@@ -11,13 +11,15 @@
 //! wrapper throws as a `TypeError`; hot paths that answer a number answer 0 instead and leave
 //! the message in [`last_error`].
 
-use crate::grants::{Data, DenyCode, Firm, FilterRecord, Key, Operation, PolicyStore, Request, Row};
+use crate::eval::scan::read_tree;
+use crate::grants::{
+    Data, DenyCode, FilterRecord, Firm, Key, Operation, PolicyStore, Request, Row,
+};
 use crate::lang::{predicate_from_json, predicate_to_json};
 use crate::preview::{check_previewable, count_matches};
+use crate::record::FromTree;
 use crate::validate::{compile_source, validate as validate_draft, FilterDraft, PredicateSource};
 use crate::{Diagnostic, Schema};
-use crate::eval::scan::read_tree;
-use crate::record::FromTree;
 use serde_json::Value;
 use std::cell::{Ref, RefCell, RefMut};
 use std::rc::Rc;
@@ -92,10 +94,17 @@ pub fn write_input(text: &str) -> usize {
 
 /// Run `f` on the input buffer's text `start..start + len`; a range outside the buffer or
 /// bytes that are not UTF-8 are misuse.
-fn with_input<T>(start: usize, len: usize, f: impl FnOnce(&str) -> Result<T, Misuse>) -> Result<T, Misuse> {
+fn with_input<T>(
+    start: usize,
+    len: usize,
+    f: impl FnOnce(&str) -> Result<T, Misuse>,
+) -> Result<T, Misuse> {
     INPUT.with(|b| {
         let b = b.borrow();
-        let bytes = start.checked_add(len).and_then(|end| b.get(start..end)).ok_or_else(|| Misuse("input: outside the input buffer".into()))?;
+        let bytes = start
+            .checked_add(len)
+            .and_then(|end| b.get(start..end))
+            .ok_or_else(|| Misuse("input: outside the input buffer".into()))?;
         let text = std::str::from_utf8(bytes).map_err(|_| Misuse("input: not UTF-8".into()))?;
         f(text)
     })
@@ -131,7 +140,11 @@ fn predicate_input(text: &str, what: &str) -> Result<(String, PredicateSource), 
 #[wasm_bindgen]
 pub fn parse(text: &str) -> String {
     match crate::parse(text) {
-        Ok(p) => Obj::new().field("ok", &true).field("predicate", &predicate_to_json(&p)).field("text", &p.to_string()).end(),
+        Ok(p) => Obj::new()
+            .field("ok", &true)
+            .field("predicate", &predicate_to_json(&p))
+            .field("text", &p.to_string())
+            .end(),
         Err(d) => errors(&[d]),
     }
 }
@@ -154,7 +167,10 @@ pub fn validate(filter: &str) -> String {
     answer((|| {
         let draft: FilterDraft = read(filter, "filter")?;
         let v = validate_draft(&Schema::builtin(), &draft);
-        let mut o = Obj::new().field("valid", &v.is_valid()).field("errors", &v.errors).field("warnings", &v.warnings);
+        let mut o = Obj::new()
+            .field("valid", &v.is_valid())
+            .field("errors", &v.errors)
+            .field("warnings", &v.warnings);
         if let Some(p) = &v.predicate {
             o = o.field("predicate", &predicate_to_json(p)).field("text", &p.to_string());
         }
@@ -177,7 +193,10 @@ pub fn matches(filter: &str, attributes: &str) -> String {
         Ok(match compile_source(&schema, &t, &src) {
             Ok((f, _)) => {
                 let e = crate::PreparedEntity::new(&schema, &t, &attrs);
-                Obj::new().field("ok", &true).field("matches", &e.is_some_and(|e| f.matches(&e))).end()
+                Obj::new()
+                    .field("ok", &true)
+                    .field("matches", &e.is_some_and(|e| f.matches(&e)))
+                    .end()
             }
             Err(ds) => errors(&ds),
         })
@@ -192,13 +211,32 @@ pub fn preview(filter: &str, entities: &EntitySet) -> String {
         let schema = Schema::builtin();
         let v = validate_draft(&schema, &draft);
         let Some(f) = v.filter.filter(|_| v.errors.is_empty()) else {
-            return Ok(Obj::new().field("ok", &false).field("error", "invalid_filter").field("errors", &v.errors).end());
+            return Ok(Obj::new()
+                .field("ok", &false)
+                .field("error", "invalid_filter")
+                .field("errors", &v.errors)
+                .end());
         };
         if let Err(d) = check_previewable(&schema, &f) {
-            return Ok(Obj::new().field("ok", &false).field("error", &d.code).field("errors", &[&d]).end());
+            return Ok(Obj::new()
+                .field("ok", &false)
+                .field("error", &d.code)
+                .field("errors", &[&d])
+                .end());
         }
-        let p = count_matches(&f, entities.rows.iter().map(|r| &r.entity).filter(|e| e.entity_type() == draft.entity_type));
-        Ok(Obj::new().field("ok", &true).field("count", &p.count).field("truncated", &p.truncated).end())
+        let p = count_matches(
+            &f,
+            entities
+                .rows
+                .iter()
+                .map(|r| &r.entity)
+                .filter(|e| e.entity_type() == draft.entity_type),
+        );
+        Ok(Obj::new()
+            .field("ok", &true)
+            .field("count", &p.count)
+            .field("truncated", &p.truncated)
+            .end())
     })())
 }
 
@@ -221,17 +259,21 @@ impl EntitySet {
     /// (no filter can match them). (The package loads sets through [`EntitySet::from_input`];
     /// this is the same for Rust callers and tests, and not exported to JavaScript.)
     pub fn new(entities: &str) -> Result<EntitySet, String> {
-        Row::many_from_json(&Schema::builtin(), entities).map(|rows| EntitySet { rows }).map_err(|e| format!("entities: {e}"))
+        Row::many_from_json(&Schema::builtin(), entities)
+            .map(|rows| EntitySet { rows })
+            .map_err(|e| format!("entities: {e}"))
     }
 }
 
 #[wasm_bindgen]
 impl EntitySet {
-
     /// Load the JSON array the wrapper wrote at the start of the input buffer.
     #[wasm_bindgen(js_name = fromInput)]
     pub fn from_input(len: usize) -> Result<EntitySet, JsValue> {
-        let rows = with_input(0, len, |text| Row::many_from_json(&Schema::builtin(), text).map_err(|e| Misuse(format!("entities: {e}"))));
+        let rows = with_input(0, len, |text| {
+            Row::many_from_json(&Schema::builtin(), text)
+                .map_err(|e| Misuse(format!("entities: {e}")))
+        });
         rows.map(|rows| EntitySet { rows }).map_err(|Misuse(m)| JsValue::from_str(&m))
     }
 
@@ -318,7 +360,11 @@ impl Store {
         answer((|| {
             let r: FilterRecord = read(record, "filter record")?;
             Ok(match self.store_mut().put_filter(r) {
-                Ok(p) => Obj::new().field("ok", &true).field("warnings", &p.warnings).field("keys_affected", &p.keys_affected).end(),
+                Ok(p) => Obj::new()
+                    .field("ok", &true)
+                    .field("warnings", &p.warnings)
+                    .field("keys_affected", &p.keys_affected)
+                    .end(),
                 Err(ds) => errors(&ds),
             })
         })())
@@ -368,7 +414,12 @@ impl Store {
         answer((|| {
             let (_, src) = predicate_input(edit, "edit")?;
             Ok(match self.store().edit_impact_rows(filter_id, &src, &entities.rows) {
-                Ok(i) => Obj::new().field("ok", &true).field("keys", &i.keys).field("gained", &i.gained).field("lost", &i.lost).end(),
+                Ok(i) => Obj::new()
+                    .field("ok", &true)
+                    .field("keys", &i.keys)
+                    .field("gained", &i.gained)
+                    .field("lost", &i.lost)
+                    .end(),
                 Err(ds) => errors(&ds),
             })
         })())
@@ -385,7 +436,11 @@ impl Store {
                 Ok(len) => with_input(0, len, |text| self.row(text))?,
                 Err(_) => None,
             };
-            Ok(decision_code(&self.store().decide(key_id.as_deref(), &req, Self::data_for(&req, &row))))
+            Ok(decision_code(&self.store().decide(
+                key_id.as_deref(),
+                &req,
+                Self::data_for(&req, &row),
+            )))
         };
         go().unwrap_or_else(remember)
     }
@@ -394,16 +449,30 @@ impl Store {
     /// a list, the workspace's entities of the type; otherwise the entity the request names):
     /// `{status, code?, ids?}`.
     #[wasm_bindgen(js_name = decideInSet)]
-    pub fn decide_in_set(&self, key_id: Option<String>, request: &str, entities: &EntitySet) -> String {
+    pub fn decide_in_set(
+        &self,
+        key_id: Option<String>,
+        request: &str,
+        entities: &EntitySet,
+    ) -> String {
         answer((|| {
             let req = request_from(request)?;
-            Ok(out(&self.store().decide(key_id.as_deref(), &req, Data::for_request(&req, &entities.rows))))
+            Ok(out(&self.store().decide(
+                key_id.as_deref(),
+                &req,
+                Data::for_request(&req, &entities.rows),
+            )))
         })())
     }
 
     /// Explain a single-entity request; `entity` is its JSON text, or absent.
     #[wasm_bindgen(js_name = explainOne)]
-    pub fn explain_one(&self, key_id: Option<String>, request: &str, entity: Option<String>) -> String {
+    pub fn explain_one(
+        &self,
+        key_id: Option<String>,
+        request: &str,
+        entity: Option<String>,
+    ) -> String {
         answer((|| {
             let req = request_from(request)?;
             let row = self.one(entity)?;
@@ -413,10 +482,19 @@ impl Store {
 
     /// Explain a decision over a loaded entity set (its data picked as for `decideInSet`).
     #[wasm_bindgen(js_name = explainInSet)]
-    pub fn explain_in_set(&self, key_id: Option<String>, request: &str, entities: &EntitySet) -> String {
+    pub fn explain_in_set(
+        &self,
+        key_id: Option<String>,
+        request: &str,
+        entities: &EntitySet,
+    ) -> String {
         answer((|| {
             let req = request_from(request)?;
-            Ok(out(&self.store().explain(key_id.as_deref(), &req, Data::for_request(&req, &entities.rows))))
+            Ok(out(&self.store().explain(
+                key_id.as_deref(),
+                &req,
+                Data::for_request(&req, &entities.rows),
+            )))
         })())
     }
 
@@ -425,7 +503,11 @@ impl Store {
         answer((|| {
             let req = request_from(request)?;
             Ok(match self.store().authorize_list(key_id.as_deref(), &req) {
-                Ok(a) => Obj::new().field("status", &200).field("scope", &a.scope).field("require_match", &a.require_match).end(),
+                Ok(a) => Obj::new()
+                    .field("status", &200)
+                    .field("scope", &a.scope)
+                    .field("require_match", &a.require_match)
+                    .end(),
                 Err(d) => out(&d),
             })
         })())
@@ -434,16 +516,30 @@ impl Store {
     /// The ids, in set order, of the entities of the request's workspace and type that the
     /// key's list scope admits (none when the list is not authorized).
     #[wasm_bindgen(js_name = filterIds)]
-    pub fn filter_ids(&self, key_id: Option<String>, request: &str, entities: &EntitySet) -> String {
+    pub fn filter_ids(
+        &self,
+        key_id: Option<String>,
+        request: &str,
+        entities: &EntitySet,
+    ) -> String {
         answer((|| {
             let req = request_from(request)?;
-            let Ok(auth) = self.store().authorize_list(key_id.as_deref(), &req) else { return Ok("[]".into()) };
-            let Some(t) = self.store().schema().type_index(&req.entity_type) else { return Ok("[]".into()) };
+            let Ok(auth) = self.store().authorize_list(key_id.as_deref(), &req) else {
+                return Ok("[]".into());
+            };
+            let Some(t) = self.store().schema().type_index(&req.entity_type) else {
+                return Ok("[]".into());
+            };
             let ws = crate::value::parse_uuid(&req.workspace_id);
             let ids: Vec<&str> = entities
                 .rows
                 .iter()
-                .filter(|r| r.entity.type_index == t && r.workspace.is_some() && r.workspace == ws && auth.scope.matches(&r.entity))
+                .filter(|r| {
+                    r.entity.type_index == t
+                        && r.workspace.is_some()
+                        && r.workspace == ws
+                        && auth.scope.matches(&r.entity)
+                })
                 .map(|r| r.id.as_str())
                 .collect();
             Ok(out(&ids))

@@ -8,9 +8,14 @@
 //! What each engine is given before timing (its "prebuilt" state) and what each timed call does
 //! is said beside each engine. [`check`] asserts that they all agree before anything is timed.
 
-use cedar_policy::{Authorizer, Context as CedarContext, Decision as CedarDecision, Entities, EntityUid, PolicySet, Request as CedarRequest, RestrictedExpression};
+use cedar_policy::{
+    Authorizer, Context as CedarContext, Decision as CedarDecision, Entities, EntityUid, PolicySet,
+    Request as CedarRequest, RestrictedExpression,
+};
 use cel_interpreter::{Context as CelContext, Program, Value as CelValue};
-use portcullis::grants::{Data, FilterRecord, Firm, Key, PolicyStore, PreparedRequest, Request, Row};
+use portcullis::grants::{
+    Data, FilterRecord, Firm, Key, PolicyStore, PreparedRequest, Request, Row,
+};
 use portcullis::{Entity, Schema};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -62,16 +67,20 @@ pub struct Workload {
 
 /// `BENCH_WORKLOAD`, or target/bench-data/workload.json at the repository root.
 pub fn workload_path() -> PathBuf {
-    std::env::var_os("BENCH_WORKLOAD")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-data/workload.json"))
+    std::env::var_os("BENCH_WORKLOAD").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-data/workload.json")
+    })
 }
 
 impl Workload {
     pub fn load() -> Workload {
         let path = workload_path();
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("cannot read the workload {} ({e}): run `node bench/workload.mjs` first", path.display()));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "cannot read the workload {} ({e}): run `node bench/workload.mjs` first",
+                path.display()
+            )
+        });
         let w: Workload = serde_json::from_str(&text).expect("the workload file does not parse");
         assert_eq!(w.version, 1, "workload version");
         w
@@ -92,7 +101,10 @@ pub fn closure_admits(d: &Detail, workspace: &str) -> bool {
     let has = |t: &str| d.tags.iter().any(|x| x == t);
     d.workspace_id == workspace
         && ((d.project_type == "typical" && has("concrete"))
-            || ((d.type_ == "concrete" || d.type_ == "steel") && has("reviewed") && has("beam") && d.project_type != "project"))
+            || ((d.type_ == "concrete" || d.type_ == "steel")
+                && has("reviewed")
+                && has("beam")
+                && d.project_type != "project"))
 }
 
 pub struct Closure {
@@ -136,11 +148,18 @@ pub struct ClosureOverMap {
 pub fn closure_over_map_admits(e: &Entity, workspace: &str) -> bool {
     let a = &e.attributes;
     let text = |k: &str| a.get(k).and_then(Value::as_str);
-    let has = |t: &str| a.get("tags").and_then(Value::as_array).is_some_and(|xs| xs.iter().any(|x| x.as_str() == Some(t)));
+    let has = |t: &str| {
+        a.get("tags")
+            .and_then(Value::as_array)
+            .is_some_and(|xs| xs.iter().any(|x| x.as_str() == Some(t)))
+    };
     let (ty, pt) = (text("type"), text("project_type"));
     e.workspace_id == workspace
         && ((pt == Some("typical") && has("concrete"))
-            || ((ty == Some("concrete") || ty == Some("steel")) && has("reviewed") && has("beam") && pt.is_some_and(|p| p != "project")))
+            || ((ty == Some("concrete") || ty == Some("steel"))
+                && has("reviewed")
+                && has("beam")
+                && pt.is_some_and(|p| p != "project")))
 }
 
 impl ClosureOverMap {
@@ -185,25 +204,29 @@ impl Portcullis {
         }
         let report = store.put_key(w.key.clone());
         assert!(report.valid, "the key's grants are not valid: {:?}", report.errors);
-        let rows: Vec<Row> = w.entities.iter().map(|e| Row::new(store.schema(), e).expect("a detail")).collect();
+        let rows: Vec<Row> =
+            w.entities.iter().map(|e| Row::new(store.schema(), e).expect("a detail")).collect();
         let req = |v: Value| -> Request { serde_json::from_value(v).unwrap() };
         let gets = w
             .entities
             .iter()
             .map(|e| req(json!({"operation": "get", "workspace_id": w.workspace, "entity_type": "detail", "id": e.id})))
             .collect();
-        let list = req(json!({"operation": "list", "workspace_id": w.workspace, "entity_type": "detail"}));
+        let list =
+            req(json!({"operation": "list", "workspace_id": w.workspace, "entity_type": "detail"}));
         Portcullis { store, rows, gets, list, key: w.key.id.clone() }
     }
     /// Task A: the policy store's get decision.
     pub fn admits_one(&self, i: usize) -> bool {
-        self.store.decide(Some(&self.key), &self.gets[i], Data::One(Some(&self.rows[i]))).status == 200
+        self.store.decide(Some(&self.key), &self.gets[i], Data::One(Some(&self.rows[i]))).status
+            == 200
     }
     /// Not a task: the part of Task A that is filter evaluation, for the profile. The scope
     /// (the eligible compiled filters) is resolved once, outside the timing; each call checks
     /// the row's workspace and runs the filters.
     pub fn scope(&self) -> (Option<u128>, portcullis::Scope) {
-        let auth = self.store.authorize_list(Some(&self.key), &self.list).expect("the list is authorized");
+        let auth =
+            self.store.authorize_list(Some(&self.key), &self.list).expect("the list is authorized");
         (portcullis::value::parse_uuid(&self.list.workspace_id), auth.scope)
     }
     #[inline]
@@ -220,7 +243,8 @@ impl Portcullis {
     /// Task B, list filtering as a data layer does it: authorize the list once, then run the
     /// scope over the rows of W.
     pub fn count_scope(&self) -> usize {
-        let auth = self.store.authorize_list(Some(&self.key), &self.list).expect("the list is authorized");
+        let auth =
+            self.store.authorize_list(Some(&self.key), &self.list).expect("the list is authorized");
         let ws = portcullis::value::parse_uuid(&self.list.workspace_id);
         self.rows.iter().filter(|r| r.workspace == ws && auth.scope.matches(&r.entity)).count()
     }
@@ -281,8 +305,11 @@ impl Cedar {
             attrs.insert("workspace_id".into(), Value::String(e.workspace_id.clone()));
             json!({"uid": {"type": "Detail", "id": e.id}, "attrs": attrs, "parents": [{"type": "Workspace", "id": e.workspace_id}]})
         }));
-        let entities = Entities::from_json_value(Value::Array(json_entities), None).expect("the Cedar entities parse");
-        let uid = |t: &str, id: &str| EntityUid::from_type_name_and_id(t.parse().unwrap(), cedar_policy::EntityId::new(id));
+        let entities = Entities::from_json_value(Value::Array(json_entities), None)
+            .expect("the Cedar entities parse");
+        let uid = |t: &str, id: &str| {
+            EntityUid::from_type_name_and_id(t.parse().unwrap(), cedar_policy::EntityId::new(id))
+        };
         Cedar {
             authorizer: Authorizer::new(),
             policies,
@@ -290,11 +317,22 @@ impl Cedar {
             principal: uid("Key", &w.key.id),
             action: uid("Action", "read"),
             resources: w.entities.iter().map(|e| uid("Detail", &e.id)).collect(),
-            context: CedarContext::from_pairs([("workspace".to_string(), RestrictedExpression::new_string(w.workspace.clone()))]).unwrap(),
+            context: CedarContext::from_pairs([(
+                "workspace".to_string(),
+                RestrictedExpression::new_string(w.workspace.clone()),
+            )])
+            .unwrap(),
         }
     }
     pub fn admits_one(&self, i: usize) -> bool {
-        let r = CedarRequest::new(self.principal.clone(), self.action.clone(), self.resources[i].clone(), self.context.clone(), None).unwrap();
+        let r = CedarRequest::new(
+            self.principal.clone(),
+            self.action.clone(),
+            self.resources[i].clone(),
+            self.context.clone(),
+            None,
+        )
+        .unwrap();
         let response = self.authorizer.is_authorized(&r, &self.policies, &self.entities);
         response.decision() == CedarDecision::Allow
     }
@@ -318,18 +356,21 @@ pub struct Cel {
 
 impl Cel {
     pub fn new(w: &Workload) -> Cel {
-        let by_id: HashMap<&str, &WorkloadFilter> = w.filters.iter().map(|f| (f.id.as_str(), f)).collect();
+        let by_id: HashMap<&str, &WorkloadFilter> =
+            w.filters.iter().map(|f| (f.id.as_str(), f)).collect();
         let grants = w
             .key
             .grants
             .iter()
             .map(|g| {
                 let f = by_id[g.filter.as_str()];
-                let p = Program::compile(&f.cel).unwrap_or_else(|e| panic!("CEL for {}: {e}", f.id));
+                let p =
+                    Program::compile(&f.cel).unwrap_or_else(|e| panic!("CEL for {}: {e}", f.id));
                 (g.workspace_id.clone().unwrap(), g.actions.clone(), p)
             })
             .collect();
-        let values = w.entities.iter().map(|e| cel_value(&Value::Object(e.attributes.clone()))).collect();
+        let values =
+            w.entities.iter().map(|e| cel_value(&Value::Object(e.attributes.clone()))).collect();
         Cel {
             root: CelContext::default(),
             grants,
@@ -359,11 +400,14 @@ fn cel_value(v: &Value) -> CelValue {
     match v {
         Value::Null => CelValue::Null,
         Value::Bool(b) => CelValue::Bool(*b),
-        Value::Number(n) => n.as_i64().map_or_else(|| CelValue::Float(n.as_f64().unwrap()), CelValue::Int),
+        Value::Number(n) => {
+            n.as_i64().map_or_else(|| CelValue::Float(n.as_f64().unwrap()), CelValue::Int)
+        }
         Value::String(s) => CelValue::String(Arc::new(s.clone())),
         Value::Array(xs) => CelValue::List(Arc::new(xs.iter().map(cel_value).collect())),
         Value::Object(m) => {
-            let map: HashMap<String, CelValue> = m.iter().map(|(k, v)| (k.clone(), cel_value(v))).collect();
+            let map: HashMap<String, CelValue> =
+                m.iter().map(|(k, v)| (k.clone(), cel_value(v))).collect();
             map.into()
         }
     }
@@ -422,7 +466,11 @@ pub fn check(e: &Engines) -> Agreement {
         ("cel-interpreter", e.cel.admits_one(i)),
     ];
     for (name, got) in &task_a {
-        assert_eq!(*got, w.task_a.expected, "DISAGREEMENT: Task A: {name} answers {got}, the workload expects {}", w.task_a.expected);
+        assert_eq!(
+            *got, w.task_a.expected,
+            "DISAGREEMENT: Task A: {name} answers {got}, the workload expects {}",
+            w.task_a.expected
+        );
     }
     let mut sampled = 0;
     for j in (0..w.entities.len()).step_by(25) {
@@ -434,7 +482,11 @@ pub fn check(e: &Engines) -> Agreement {
             ("cedar-policy", e.cedar.admits_one(j)),
             ("cel-interpreter", e.cel.admits_one(j)),
         ] {
-            assert_eq!(got, want, "DISAGREEMENT: entity #{j} ({}): {name} answers {got}, the closure {want}", w.entities[j].id);
+            assert_eq!(
+                got, want,
+                "DISAGREEMENT: entity #{j} ({}): {name} answers {got}, the closure {want}",
+                w.entities[j].id
+            );
         }
         sampled += 1;
     }
@@ -449,7 +501,11 @@ pub fn check(e: &Engines) -> Agreement {
         ("cel-interpreter", e.cel.count_all()),
     ];
     for (name, got) in &task_b {
-        assert_eq!(*got, w.expected.task_b_count, "DISAGREEMENT: Task B: {name} counts {got}, the workload expects {}", w.expected.task_b_count);
+        assert_eq!(
+            *got, w.expected.task_b_count,
+            "DISAGREEMENT: Task B: {name} counts {got}, the workload expects {}",
+            w.expected.task_b_count
+        );
     }
     Agreement { task_a, task_b, sampled }
 }
