@@ -252,8 +252,7 @@ mod server {
         }
 
         for n in 0..size {
-            let name =
-                if n < TAG_WORDS.len() { TAG_WORDS[n].to_string() } else { format!("tag-{n:05}") };
+            let name = TAG_WORDS.get(n).map_or_else(|| format!("tag-{n:05}"), |w| w.to_string());
             out.push(entity(&rng.uuid(), ws, "tag", attrs(json!({ "name": name }))));
         }
         const PROJECT_NAMES: [&str; 5] = [
@@ -344,15 +343,20 @@ mod server {
         (status, Json(json!({"error": {"code": code, "message": message.into()}}))).into_response()
     }
 
+    /// An error answer as a check's `Err`: boxed, as a response is large.
+    fn refusal(status: StatusCode, code: &str, message: impl Into<String>) -> Box<Response> {
+        Box::new(error(status, code, message))
+    }
+
     fn not_found() -> Response {
         error(StatusCode::NOT_FOUND, "not_found", "No such entity.")
     }
 
-    fn check_type(ty: &str) -> Result<(), Response> {
+    fn check_type(ty: &str) -> Result<(), Box<Response>> {
         if TYPES.contains(&ty) {
             Ok(())
         } else {
-            Err(error(
+            Err(refusal(
                 StatusCode::NOT_FOUND,
                 "unknown_entity_type",
                 format!("unknown entity type {ty:?}"),
@@ -373,7 +377,7 @@ mod server {
         Path((ws, ty, id)): Path<(String, String, String)>,
     ) -> Response {
         if let Err(r) = check_type(&ty) {
-            return r;
+            return *r;
         }
         let db = db.read().unwrap();
         match db.collection(&ws, &ty).and_then(|c| c.get(&id.to_ascii_lowercase())) {
@@ -387,7 +391,7 @@ mod server {
         Path((ws, ty)): Path<(String, String)>,
     ) -> Response {
         if let Err(r) = check_type(&ty) {
-            return r;
+            return *r;
         }
         let db = db.read().unwrap();
         let items: Vec<&Entity> = db
@@ -418,7 +422,7 @@ mod server {
         schema: &Schema,
         ty: &str,
         search: &Map<String, Value>,
-    ) -> Result<(Option<Scope>, Option<String>), Response> {
+    ) -> Result<(Option<Scope>, Option<String>), Box<Response>> {
         let indexed: &[(&str, &str)] = match ty {
             "family" => &[
                 ("name", "text"),
@@ -435,7 +439,7 @@ mod server {
         let mut q = None;
         for (k, v) in search {
             let Some(s) = v.as_str() else {
-                return Err(error(
+                return Err(refusal(
                     StatusCode::BAD_REQUEST,
                     "invalid_search",
                     format!("search parameter {k:?} must be a string"),
@@ -447,7 +451,7 @@ mod server {
             }
             let Some((_, kind)) = indexed.iter().find(|(a, _)| a == k) else {
                 let names: Vec<&str> = indexed.iter().map(|(a, _)| *a).collect();
-                return Err(error(
+                return Err(refusal(
                     StatusCode::BAD_REQUEST,
                     "unsupported_search_parameter",
                     format!(
@@ -462,7 +466,7 @@ mod server {
                     "true" => json!({"attr": k, "op": "eq", "value": true}),
                     "false" => json!({"attr": k, "op": "eq", "value": false}),
                     _ => {
-                        return Err(error(
+                        return Err(refusal(
                             StatusCode::BAD_REQUEST,
                             "invalid_search",
                             format!("{k} must be true or false"),
@@ -503,7 +507,7 @@ mod server {
         body: Option<Json<Query>>,
     ) -> Response {
         if let Err(r) = check_type(&ty) {
-            return r;
+            return *r;
         }
         let Some(Json(req)) = body else {
             return error(
@@ -525,7 +529,7 @@ mod server {
         };
         let (search, q) = match search_scope(&db.schema, &ty, &req.search) {
             Ok(s) => s,
-            Err(r) => return r,
+            Err(r) => return *r,
         };
         let limit = req.limit.clamp(1, MAX_LIMIT);
         let empty = BTreeMap::new();
@@ -544,7 +548,7 @@ mod server {
         let mut next_cursor = None;
         for (id, r) in coll.range((start, std::ops::Bound::Unbounded)) {
             if !scope.matches(&r.prepared)
-                || !search.as_ref().map_or(true, |s| s.matches(&r.prepared))
+                || !search.as_ref().is_none_or(|s| s.matches(&r.prepared))
                 || !text_match(&r.entity, &q)
             {
                 continue;
@@ -574,7 +578,7 @@ mod server {
         body: Option<Json<Create>>,
     ) -> Response {
         if let Err(r) = check_type(&ty) {
-            return r;
+            return *r;
         }
         let Some(Json(req)) = body else {
             return error(
@@ -608,7 +612,7 @@ mod server {
         body: Option<Json<Replace>>,
     ) -> Response {
         if let Err(r) = check_type(&ty) {
-            return r;
+            return *r;
         }
         let Some(Json(req)) = body else {
             return error(

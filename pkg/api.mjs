@@ -48,8 +48,17 @@ function result(text) {
 
 const encoder = new TextEncoder();
 
-/** Wrap the raw bindings of an initialised module; `exports` are its wasm exports. */
+/** Wrap the raw bindings of an initialised module; `exports` are its wasm exports. The service
+ * module (the `portcullis/service` entry) has bindings the main one does not; a wrapper of one
+ * it lacks throws a TypeError that names the entry to import. */
 export function bind(raw, exports) {
+  // A service binding, or one that says where it is.
+  function service(fn, name) {
+    if (typeof fn === 'function') return fn;
+    return () => {
+      throw misuse(`${name} is in the service module: import it from 'portcullis/service'`);
+    };
+  }
   // Large inputs (entities) go through the engine's input buffer, written with encodeInto:
   // one native copy instead of a string transfer character by character.
   function input(text) {
@@ -140,10 +149,11 @@ export function bind(raw, exports) {
   function decideInWorld(world, key, request, explain) {
     const k = key === null ? null : record(key, 'key');
     const req = record(request, 'request');
+    const explainInSet = explain && service(raw.Store.prototype.explainInSet, 'explain');
     return inWorld(world, (store, set) => {
       if (k !== null) result(store.putKey(k));
       const id = k === null ? undefined : key.id;
-      return result(explain ? store.explainInSet(id, req, set) : store.decideInSet(id, req, set));
+      return result(explain ? explainInSet.call(store, id, req, set) : store.decideInSet(id, req, set));
     });
   }
 
@@ -172,6 +182,7 @@ export function bind(raw, exports) {
   // carry exactly goes as JSON text, which the engine reads as `decide` does.
   const UNKNOWN = 0xffffffff;
   const OTHER = 0xfffffffe;
+  // An entity record's kind, its first word (src/wasm/decider.rs, `kind`).
   const HERE = 0, ELSEWHERE = 1, TEXT = 2, NOTHING = 3;
   const STALE = 1;
   const SPILL = -1; // an encoder's answer: send this entity as JSON text
@@ -570,15 +581,29 @@ export function bind(raw, exports) {
     }
     explain(key, request, data) {
       const req = record(request, 'request');
-      if (request.operation === 'list') return withSet(data, (set) => result(this.#raw.explainInSet(keyId(key), req, set)));
-      return result(this.#raw.explainOne(keyId(key), req, entityText(data)));
+      const raw = this.#raw;
+      if (request.operation === 'list') {
+        const explainInSet = service(raw.explainInSet, 'Store.explain');
+        return withSet(data, (set) => result(explainInSet.call(raw, keyId(key), req, set)));
+      }
+      return result(service(raw.explainOne, 'Store.explain').call(raw, keyId(key), req, entityText(data)));
     }
     authorizeList(key, request) {
-      return result(this.#raw.authorizeList(keyId(key), record(request, 'request')));
+      const raw = this.#raw;
+      return result(service(raw.authorizeList, 'Store.authorizeList').call(raw, keyId(key), record(request, 'request')));
     }
-    filterIds(key, request, entities) {
-      const req = record(request, 'request');
-      return withSet(entities, (set) => result(this.#raw.filterIds(keyId(key), req, set)));
+    acceptsCredentials(key, sourceIp) {
+      if (sourceIp !== undefined && sourceIp !== null) string(sourceIp, 'sourceIp');
+      const raw = this.#raw;
+      return service(raw.acceptsCredentials, 'Store.acceptsCredentials').call(raw, keyId(key), sourceIp ?? undefined);
+    }
+    validateKeyChange(change) {
+      if (!isRecord(change)) throw misuse(`change: expected an object, got ${describe(change)}`);
+      const previous = change.previous === undefined || change.previous === null ? undefined : record(change.previous, 'change: previous');
+      const viewer = change.viewer_firm === undefined || change.viewer_firm === null ? undefined : string(change.viewer_firm, 'change: viewer_firm');
+      const raw = this.#raw;
+      const validate = service(raw.validateKeyChange, 'Store.validateKeyChange');
+      return result(validate.call(raw, record(change.key, 'change: key'), previous, viewer));
     }
   }
 
@@ -592,6 +617,16 @@ export function bind(raw, exports) {
       return withSet(entities, (set) => result(raw.preview(f, set)));
     },
     describeSchema: () => result(raw.describeSchema()),
+    checkAttributes: (entityType, attributes) => {
+      const check = service(raw.checkAttributes, 'checkAttributes');
+      return result(check(string(entityType, 'entityType'), anyJson(attributes, 'attributes')));
+    },
+    systemFilters: (firm) => result(raw.systemFilters(record(firm, 'firm'))),
+    isSystemFilter: (id) => service(raw.isSystemFilter, 'isSystemFilter')(string(id, 'id')),
+    canonicalUuid: (id) => {
+      const canonical = service(raw.canonicalUuid, 'canonicalUuid');
+      return typeof id === 'string' ? canonical(id) ?? null : null;
+    },
     validateGrants: (world, key) => {
       const k = record(key, 'key');
       return inWorld(world, (store) => result(store.validateKey(k)));

@@ -234,14 +234,47 @@ export interface GrantExplanation {
 }
 export interface Explanation {
   decision: Decision;
-  /** Which step of SPEC 4.4 decided. */
-  step: string;
+  /** The step of the decision that settled it. */
+  step: Step;
   action?: Action;
   grants: GrantExplanation[];
   summary: string;
 }
 
+/** The step of a decision that settled it. */
+export type Step =
+  | "unknown_credentials" | "revoked_credentials" | "source_not_allowed"
+  | "no_such_entity_type" | "action_not_on_entity_type" | "no_eligible_grant"
+  | "not_found" | "read_granted" | "list_matches_nothing" | "listed"
+  | "create_outside_scope" | "created" | "no_such_entity" | "visible_but_not_granted"
+  | "not_visible" | "update_leaves_scope" | "granted";
+
 export interface GrantReport { valid: boolean; errors: Diagnostic[] }
+
+/** A change to a key as an admin makes it, for {@link Store.validateKeyChange}. */
+export interface KeyChange {
+  /** The key as the change would leave it. */
+  key: Key;
+  /** The key before the change (absent for a new key). A grant equal to one it had is kept:
+   * a kept grant on a filter archived since is inert, not a reason to refuse the change. */
+  previous?: Key | null;
+  /** The firm of the admin making the change (absent: an operator). To a firm admin another
+   * firm's filter does not exist: naming one is `unknown_filter`. */
+  viewer_firm?: string | null;
+}
+
+/** A system filter of a firm: exists without being stored, cannot be edited or archived. */
+export interface SystemFilter {
+  /** The literal name a grant uses, e.g. "default:details". */
+  id: string;
+  firm_id: string;
+  /** Null for the firm-global "default:any". */
+  workspace_id: string | null;
+  /** Null for "default:any", which matches every type. */
+  entity_type: EntityType | null;
+  firm_global: boolean;
+  description: string;
+}
 export interface EditImpact { keys: number; gained: string[]; lost: string[] }
 
 /** Entity data for previews, list decisions and edit impact: an array of entities, its JSON
@@ -265,6 +298,20 @@ export function validate(filter: FilterInput): ValidationResult;
 export function matches(filter: PredicateInput, attributes: Attributes): MatchResult;
 export function preview(filter: FilterInput, entities: Entities): PreviewResult;
 export function describeSchema(): SchemaDescription;
+/** Check an entity's attributes for a create or an update: unknown attributes, attributes the
+ * data service assigns (`created_at`), and values not of their attribute's type (dates and
+ * UUIDs read as evaluation reads them). `null` is accepted: absent, or removed by a patch. */
+export function checkAttributes(entityType: string, attributes: Attributes):
+  | { ok: true }
+  | { ok: false; errors: Diagnostic[] };
+/** The system filters of a firm with these workspaces: per workspace one per entity type,
+ * then "default:any". */
+export function systemFilters(firm: Firm): SystemFilter[];
+/** Whether a filter id is a system filter's name (the `default:` names are reserved). */
+export function isSystemFilter(id: string): boolean;
+/** An id in canonical form (a lower-case hyphenated UUID), or null when it is not a UUID:
+ * entity, workspace and firm ids that are not UUIDs name nothing. */
+export function canonicalUuid(id: unknown): string | null;
 /** Validate a key's grants against a world (SPEC 4.1). */
 export function validateGrants(world: World, key: Key): GrantReport;
 /** One-shot decision over a world (compiles the world each call: use `Store` in servers). */
@@ -303,8 +350,11 @@ export class Store {
   explain(keyId: string | null, request: Request, data?: Entity | string | Entities | null): Explanation;
   /** First half of a list decision, for callers that push the scope down to their data. */
   authorizeList(keyId: string | null, request: Request): ListAuthorization;
-  /** Bulk filter: the ids, in input order, of the entities the key's list scope admits. */
-  filterIds(keyId: string | null, request: Request, entities: Entities): string[];
+  /** SPEC 4.4 step 1 alone: whether the key's credentials are accepted from this source
+   * address (absent: unknown), whatever the request. */
+  acceptsCredentials(keyId: string | null, sourceIp?: string | null): boolean;
+  /** Validate a change to a key as an admin makes it (see {@link KeyChange}). */
+  validateKeyChange(change: KeyChange): GrantReport;
   /** Prepare a request for a key once, for many decisions (see {@link Decider}). A create or an
    * update cannot be prepared (TypeError): their attributes are part of the request. */
   prepare(keyId: string | null, request: PreparedRequest & { operation: "list" }): ListDecider;

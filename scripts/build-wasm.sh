@@ -24,27 +24,45 @@ WASM_OPT=tools/node_modules/.bin/wasm-opt
 # RUSTC_BOOTSTRAP, and they need the rust-src component; where it cannot be installed, the
 # plain build is used (the same behaviour, a larger module). Its own target dir, so the flags
 # do not invalidate the rest of the build.
+# Two modules: the main one (pkg/gen/), which every entry of the package loads and which a page
+# downloads, and the service one (pkg/gen/service/, the `portcullis/service` entry), the same
+# engine with the bindings only a service in front of the data needs (the `service` feature).
 if rustup component list --installed 2>/dev/null | grep -q '^rust-src' || timeout 180 rustup component add rust-src >/dev/null 2>&1; then
-  RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
-    cargo build --lib --target wasm32-unknown-unknown --profile wasm --target-dir target/wasm-std \
-    -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size
-  module=target/wasm-std/wasm32-unknown-unknown/wasm/portcullis.wasm
+  build() {
+    RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+      cargo build --lib --target wasm32-unknown-unknown --profile wasm --target-dir "target/wasm-std$2" \
+      -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size $1
+    module="target/wasm-std$2/wasm32-unknown-unknown/wasm/portcullis.wasm"
+  }
 else
   echo "note: rust-src is not available; building the module without rebuilding std" >&2
-  cargo build --lib --target wasm32-unknown-unknown --profile wasm
-  module=target/wasm32-unknown-unknown/wasm/portcullis.wasm
+  build() {
+    cargo build --lib --target wasm32-unknown-unknown --profile wasm --target-dir "target/wasm$2" $1
+    module="target/wasm$2/wasm32-unknown-unknown/wasm/portcullis.wasm"
+  }
 fi
-rm -rf pkg/gen
-wasm-bindgen --target web --no-typescript --out-dir pkg/gen --out-name portcullis "$module"
-if [ -x "$WASM_OPT" ]; then
-  # --converge: -Oz again until the module stops shrinking (a few hundred bytes more).
-  "$WASM_OPT" -Oz --converge --strip-debug --strip-producers \
-    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-    --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    pkg/gen/portcullis_bg.wasm -o pkg/gen/portcullis_bg.wasm
-else
-  echo "warning: wasm-opt not found; the package is built but not size-optimised" >&2
-fi
-raw=$(stat -c %s pkg/gen/portcullis_bg.wasm)
-gz=$(gzip -9c pkg/gen/portcullis_bg.wasm | wc -c)
-echo "pkg/gen/portcullis_bg.wasm: $raw bytes raw, $gz bytes gzipped"
+
+# emit OUT_DIR: the module built last, bound for JavaScript and size-optimised into OUT_DIR.
+emit() {
+  rm -rf "$1"
+  wasm-bindgen --target web --no-typescript --out-dir "$1" --out-name portcullis "$module"
+  if [ -x "$WASM_OPT" ]; then
+    # --converge: -Oz again until the module stops shrinking (a few hundred bytes more).
+    "$WASM_OPT" -Oz --converge --strip-debug --strip-producers \
+      --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+      --enable-mutable-globals --enable-reference-types --enable-multivalue \
+      "$1/portcullis_bg.wasm" -o "$1/portcullis_bg.wasm"
+  else
+    echo "warning: wasm-opt not found; the package is built but not size-optimised" >&2
+  fi
+  raw=$(stat -c %s "$1/portcullis_bg.wasm")
+  gz=$(gzip -9c "$1/portcullis_bg.wasm" | wc -c)
+  echo "$1/portcullis_bg.wasm: $raw bytes raw, $gz bytes gzipped"
+}
+
+# The service module first: pkg/gen/ is emitted whole, with the service module inside it.
+build "--features service" "-service"
+emit pkg/gen-service
+build "" ""
+emit pkg/gen
+mv pkg/gen-service pkg/gen/service

@@ -12,7 +12,8 @@ if [ "${1:-}" = "--browser" ] && { ! command -v chromium >/dev/null || ! command
 fi
 
 # The wasm package (installs the wasm32 target, the pinned wasm-bindgen-cli and wasm-opt).
-if [ ! -f pkg/gen/portcullis_bg.wasm ] || [ -n "$(find src Cargo.toml Cargo.lock -newer pkg/gen/portcullis_bg.wasm -print -quit)" ]; then
+if [ ! -f pkg/gen/portcullis_bg.wasm ] || [ ! -f pkg/gen/service/portcullis_bg.wasm ] \
+  || [ -n "$(find src build.rs Cargo.toml Cargo.lock -newer pkg/gen/portcullis_bg.wasm -print -quit)" ]; then
   echo "== building the wasm package"
   scripts/build-wasm.sh
 fi

@@ -6,8 +6,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --browser
 
+# The main module's budget, which every change shares: under 100 KB gzipped.
+gz=$(gzip -9c pkg/gen/portcullis_bg.wasm | wc -c)
+echo "== the main wasm module: $gz bytes gzipped (budget 100,000)"
+[ "$gz" -lt 100000 ] || { echo "the main wasm module is over its budget" >&2; exit 1; }
+
 echo "== cargo test (unit, integration, property, doc)"
 cargo test --release
+echo "== cargo test, the compact build (the wasm module's evaluator, run natively)"
+cargo test --release --features compact --lib --tests
 
 echo "== wasm-bindgen tests in Node and headless Chromium"
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
@@ -15,8 +22,8 @@ export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 # would make Node reject it, so give it a folder of its own that says CommonJS.
 mkdir -p target/wasm-test-tmp && echo '{"type": "commonjs"}' > target/wasm-test-tmp/package.json
 export TMPDIR="$PWD/target/wasm-test-tmp"
-cargo test --target wasm32-unknown-unknown --test wasm_node
-CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --test wasm_browser
+cargo test --target wasm32-unknown-unknown --features service --test wasm_node
+CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --features service --test wasm_browser
 unset CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER TMPDIR
 
 echo "== the package's JavaScript API in Node"

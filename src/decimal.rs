@@ -207,7 +207,7 @@ impl Big {
             }
         }
         if limbs != 0 && !self.is_zero() {
-            self.0.splice(0..0, std::iter::repeat(0).take(limbs));
+            self.0.splice(0..0, std::iter::repeat_n(0, limbs));
         }
     }
 

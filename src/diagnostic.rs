@@ -11,42 +11,77 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Code {
     // Language and validation (SPEC 2.4).
+    /// The text form does not parse.
     SyntaxError,
+    /// `AND` and `OR` mixed in one group without parentheses.
     MixedAndOr,
+    /// A predicate of the wrong shape (the JSON form, or both or neither forms given).
     InvalidPredicate,
+    /// A filter without a name.
     NameRequired,
+    /// A filter name past the length limit.
     NameTooLong,
+    /// A description past the length limit.
     DescriptionTooLong,
+    /// An entity type the schema does not have.
     UnknownEntityType,
+    /// An attribute the entity type does not have.
     UnknownAttribute,
+    /// An attribute the entity type has but does not filter on.
     AttributeNotSupported,
+    /// An operator the attribute's type does not take.
     OperatorNotAllowed,
+    /// A value of the wrong type for the attribute or operator.
     InvalidValue,
+    /// A value that is not a UUID.
     InvalidUuid,
+    /// A value that is not a date or date-time.
     InvalidDate,
+    /// A group with no conditions.
     EmptyGroup,
+    /// More conditions than the limit.
     TooManyConditions,
+    /// Nesting deeper than the limit.
     MaxDepthExceeded,
+    /// An input past a size limit (a text, a name, an id).
     InputTooLarge,
     /// Warning: a detail filter the search index cannot run (SPEC 4.3).
     NotSearchable,
     // Preview (SPEC 3).
+    /// Preview asked for an entity type that cannot be previewed.
     PreviewNotSupported,
+    /// Preview asked for a filter that does not validate.
     InvalidFilter,
     // Grants (SPEC 4.1).
+    /// A workspace no firm has.
     UnknownWorkspace,
+    /// A workspace that belongs to another firm, or a grant's workspace that is not its
+    /// filter's.
     WorkspaceMismatch,
+    /// A filter the store does not have.
     UnknownFilter,
+    /// An action name that is not an action.
     InvalidAction,
+    /// An action the entity type does not have.
     ActionNotAllowed,
+    /// An archived filter, which cannot be granted or edited.
     FilterArchived,
+    /// An allowed IP that is not an address or CIDR range.
     InvalidIpRange,
     // Store operations.
+    /// A firm the store does not have.
     UnknownFirm,
+    /// A change to a filter's entity type or workspace, which are fixed.
     FilterImmutable,
+    /// A filter id that names a built-in system filter, which cannot be created or edited.
     SystemFilter,
     /// A schema document that is not a valid schema.
     InvalidSchema,
+    // Entity writes (create, update).
+    /// An attribute value that is not of the attribute's type.
+    InvalidAttribute,
+    /// An attribute the data service assigns, given by a write.
+    ReadOnlyAttribute,
 }
 
 impl Code {
@@ -85,6 +120,8 @@ impl Code {
             FilterImmutable => "filter_immutable",
             SystemFilter => "system_filter",
             InvalidSchema => "invalid_schema",
+            InvalidAttribute => "invalid_attribute",
+            ReadOnlyAttribute => "read_only_attribute",
         }
     }
 }
@@ -105,7 +142,9 @@ impl Serialize for Code {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Blocks saving.
     Error,
+    /// Worth knowing; does not block saving.
     Warning,
 }
 
@@ -114,11 +153,17 @@ pub enum Severity {
 /// same region for JavaScript string indexing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Span {
+    /// First byte.
     pub start: usize,
+    /// Byte past the last.
     pub end: usize,
+    /// Line of the first byte, from 1.
     pub line: usize,
+    /// Column of the first byte, in characters, from 1.
     pub column: usize,
+    /// `start` in UTF-16 code units.
     pub utf16_start: usize,
+    /// `end` in UTF-16 code units.
     pub utf16_end: usize,
 }
 
@@ -175,8 +220,7 @@ impl Mark {
 /// Spans of one source, located many times: what [`Span::locate`] gives, at the cost of a
 /// scan of at most [`SpanIndex::STRIDE`] bytes per span instead of a scan from the start.
 /// Validation locates one diagnostic per failing condition, and a 64 KiB text holds thousands
-/// of conditions: with `Span::locate` each, that was quadratic (0.3 s for 6,500 unknown
-/// attributes, found by the parse_text fuzz target as a slow unit).
+/// of conditions: with `Span::locate` each, validation would be quadratic in the text.
 #[derive(Clone, Debug)]
 pub struct SpanIndex<'a> {
     source: &'a str,
@@ -244,13 +288,19 @@ pub struct Location {
 /// A problem found in an input: stable code, actionable message, optional help and location.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Diagnostic {
+    /// The stable code.
     pub code: Code,
+    /// Whether it blocks saving.
     pub severity: Severity,
+    /// What is wrong, for a person.
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// How to fix it, when there is a suggestion.
     pub help: Option<String>,
+    /// Where the problem is, when it has a place. Boxed: most diagnostics travel in
+    /// `Result`s, and the location is the bulk of one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub location: Option<Location>,
+    pub location: Option<Box<Location>>,
 }
 
 impl Diagnostic {
@@ -284,13 +334,13 @@ impl Diagnostic {
 
     /// Attach a JSON path (keeps a span if there is one).
     pub fn at_path(mut self, path: impl Into<String>) -> Self {
-        self.location.get_or_insert_with(Location::default).path = Some(path.into());
+        self.location.get_or_insert_with(Box::default).path = Some(path.into());
         self
     }
 
     /// Attach a text span.
     pub fn at_span(mut self, span: Span) -> Self {
-        self.location.get_or_insert_with(Location::default).span = Some(span);
+        self.location.get_or_insert_with(Box::default).span = Some(span);
         self
     }
 

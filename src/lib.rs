@@ -17,20 +17,21 @@
 //! ```
 //!
 //! The modules follow the architecture: [`schema`] (entity types as data), [`lang`] (the
-//! predicate tree, its text and JSON forms), [`validate`] (every problem at once, compiled
-//! output), [`eval`] (three-valued evaluation), [`preview`] (match counts), [`grants`] (keys,
-//! grants, decisions, explanations), and `wasm` (the JavaScript bindings, on wasm32 only).
+//! predicate tree, its text and JSON forms), [`mod@validate`] (every problem at once,
+//! compiled output), [`eval`] (three-valued evaluation), [`mod@preview`] (match counts),
+//! [`grants`] (keys, grants, decisions, explanations), [`attributes`] (a write's attributes),
+//! [`json`] (the JSON reader and writer), and `wasm` (the JavaScript bindings, on wasm32 only).
 //! Every failure is a [`Diagnostic`] with a stable [`Code`].
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
-#![allow(missing_docs)] // Field-level docs are on the wire types in pkg/index.d.ts.
 
+pub mod attributes;
 mod decimal;
 pub mod diagnostic;
 pub mod eval;
 pub mod grants;
-mod json_text;
+pub mod json;
 pub mod lang;
 pub mod limits;
 pub mod preview;

@@ -11,7 +11,9 @@ use serde::Serialize;
 /// A preview answer: `count` = min(matches, 10,000), `truncated` when more match.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct PreviewCount {
+    /// How many entities match, at most the cap (10,000).
     pub count: usize,
+    /// Whether more than `count` match.
     pub truncated: bool,
 }
 

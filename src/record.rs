@@ -9,14 +9,91 @@
 //! read as a key that is not revoked). Reading through a tree differs from the derived visitors
 //! in two ways: the whole document, unknown fields included, must be JSON a tree can hold
 //! (numbers in range, no lone surrogates, nesting within serde_json's limit), where they
-//! skipped unknown fields unchecked; and a record must be an object (they also took an array
+//! skip unknown fields unchecked; and a record must be an object (they also take an array
 //! of the fields in order). A repeated key is refused at any depth (the derived visitors
-//! refused it in a record and kept the last one in a map such as `attributes`); the entity
-//! text reader, `eval::scan`, refuses it the same way.
+//! refuse it in a record and keep the last one in a map such as `attributes`); the entity
+//! reader, [`crate::eval::read`], refuses it the same way.
 use serde_json::{Map, Value};
+use std::fmt;
 
-/// What was wrong, with the path of the field.
-pub(crate) type ReadError = String;
+/// A JSON tree that is not the record expected: what was wrong, at which field.
+///
+/// Its text names the field's path: `grants[2].filter: expected a string, found a number`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadError {
+    path: String,
+    kind: ReadErrorKind,
+}
+
+/// What was wrong with a record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ReadErrorKind {
+    /// A value of another JSON type than the field takes.
+    WrongType {
+        /// What the field takes ("a string").
+        expected: &'static str,
+        /// What it held ("a number", "null").
+        found: &'static str,
+    },
+    /// A required field is absent: its name (the error's path is the object's).
+    MissingField(String),
+    /// Anything else the record's reader refuses, in its own words.
+    Custom(String),
+}
+
+impl ReadError {
+    /// An error of `kind` at `path` (empty for the whole document).
+    pub(crate) fn new(path: impl Into<String>, kind: ReadErrorKind) -> ReadError {
+        ReadError { path: path.into(), kind }
+    }
+
+    /// A reader's own refusal at `path`; with an empty path the message stands alone.
+    pub fn custom(path: impl Into<String>, message: impl Into<String>) -> ReadError {
+        ReadError::new(path, ReadErrorKind::Custom(message.into()))
+    }
+
+    /// The path of the field (or, for a missing field, of its object); empty for the
+    /// document itself.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// What was wrong.
+    pub fn kind(&self) -> &ReadErrorKind {
+        &self.kind
+    }
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = if self.path.is_empty() { "the document" } else { &self.path };
+        match &self.kind {
+            ReadErrorKind::WrongType { expected, found } => {
+                write!(f, "{at}: expected {expected}, found {found}")
+            }
+            ReadErrorKind::MissingField(key) => write!(f, "{at}: missing field `{key}`"),
+            ReadErrorKind::Custom(m) if self.path.is_empty() => f.write_str(m),
+            ReadErrorKind::Custom(m) => write!(f, "{at}: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+/// A reader's own refusal of the whole record (see [`ReadError::custom`]).
+impl From<String> for ReadError {
+    fn from(message: String) -> ReadError {
+        ReadError::custom(String::new(), message)
+    }
+}
+
+/// A reader's own refusal of the whole record (see [`ReadError::custom`]).
+impl From<&str> for ReadError {
+    fn from(message: &str) -> ReadError {
+        ReadError::custom(String::new(), message)
+    }
+}
 
 /// An object's fields, with the path of the object for messages.
 pub(crate) struct Fields<'a> {
@@ -42,17 +119,10 @@ impl<'a> Fields<'a> {
         let path = path.into();
         match v {
             Value::Object(map) => Ok(Fields { map, path }),
-            other => {
-                Err(format!("{}: expected an object, found {}", Self::name(&path), kind(other)))
-            }
-        }
-    }
-
-    fn name(path: &str) -> &str {
-        if path.is_empty() {
-            "the document"
-        } else {
-            path
+            other => Err(ReadError::new(
+                path,
+                ReadErrorKind::WrongType { expected: "an object", found: kind(other) },
+            )),
         }
     }
 
@@ -64,8 +134,12 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn wrong(&self, key: &str, expected: &str, found: &Value) -> ReadError {
-        format!("{}: expected {expected}, found {}", self.at(key), kind(found))
+    fn wrong(&self, key: &str, expected: &'static str, found: &Value) -> ReadError {
+        ReadError::new(self.at(key), ReadErrorKind::WrongType { expected, found: kind(found) })
+    }
+
+    fn missing(&self, key: &str) -> ReadError {
+        ReadError::new(self.path.clone(), ReadErrorKind::MissingField(key.to_owned()))
     }
 
     /// A present, non-null value.
@@ -78,7 +152,7 @@ impl<'a> Fields<'a> {
         match self.map.get(key) {
             Some(Value::String(s)) => Ok(s.clone()),
             Some(other) => Err(self.wrong(key, "a string", other)),
-            None => Err(format!("{}: missing field `{key}`", Self::name(&self.path))),
+            None => Err(self.missing(key)),
         }
     }
 
@@ -132,7 +206,7 @@ impl<'a> Fields<'a> {
         read: impl FnMut(&'a Value, String) -> Result<T, ReadError>,
     ) -> Result<Vec<T>, ReadError> {
         match self.map.get(key) {
-            None => Err(format!("{}: missing field `{key}`", Self::name(&self.path))),
+            None => Err(self.missing(key)),
             Some(_) => self.list(key, read),
         }
     }
@@ -163,7 +237,10 @@ impl<'a> Fields<'a> {
 pub(crate) fn string_item(v: &Value, path: String) -> Result<String, ReadError> {
     match v {
         Value::String(s) => Ok(s.clone()),
-        other => Err(format!("{path}: expected a string, found {}", kind(other))),
+        other => Err(ReadError::new(
+            path,
+            ReadErrorKind::WrongType { expected: "a string", found: kind(other) },
+        )),
     }
 }
 
@@ -233,10 +310,11 @@ impl<'de> serde::Deserialize<'de> for StrictValue {
     }
 }
 
-/// A record read from a JSON tree by its reader (what the wasm bindings read records with,
-/// through [`crate::eval::scan::read_tree`], serde's machinery left out).
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+/// A record read from a JSON tree by its reader: what the wasm bindings read records with
+/// (through [`crate::json::scan::read_tree`], serde's machinery left out), and what the
+/// record's `Deserialize` calls.
 pub(crate) trait FromTree: Sized {
+    /// The record `v` holds.
     fn from_tree(v: &Value) -> Result<Self, ReadError>;
 }
 
@@ -257,7 +335,7 @@ macro_rules! deserialize_via_reader {
         impl<'de> serde::Deserialize<'de> for $t {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let $crate::record::StrictValue(v) = $crate::record::StrictValue::deserialize(d)?;
-                $read(&v, String::new()).map_err(serde::de::Error::custom)
+                <$t as $crate::record::FromTree>::from_tree(&v).map_err(serde::de::Error::custom)
             }
         }
         impl $crate::record::FromTree for $t {

@@ -12,7 +12,7 @@
 //! ```
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::json_text::{array, text as out, Obj};
+use crate::json::write::{array, text as out, Obj};
 use crate::limits;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -21,11 +21,17 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ValueType {
+    /// A string.
     Text,
+    /// A JSON number.
     Number,
+    /// A date (`2025-01-31`) or date-time (RFC 3339).
     Date,
+    /// A list of strings.
     List,
+    /// `true` or `false`.
     Bool,
+    /// A UUID (any case).
     Uuid,
 }
 
@@ -75,16 +81,27 @@ impl fmt::Display for ValueType {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Operator {
+    /// `eq`: equal.
     Eq,
+    /// `neq`: not equal.
     Neq,
+    /// `in`: one of a list.
     In,
+    /// `nin`: none of a list.
     Nin,
+    /// `gt`: greater than.
     Gt,
+    /// `gte`: greater than or equal.
     Gte,
+    /// `lt`: less than.
     Lt,
+    /// `lte`: less than or equal.
     Lte,
+    /// `intersects`: the list shares an element with the value.
     Intersects,
+    /// `contains`: the list holds every element of the value.
     Contains,
+    /// `eq_set`: the list holds exactly the value's elements.
     EqSet,
 }
 
@@ -149,8 +166,11 @@ impl fmt::Display for Operator {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
+    /// Read an entity (`get`, `list`).
     Read,
+    /// Create or update an entity.
     Write,
+    /// Download an entity's file.
     Download,
 }
 
@@ -187,12 +207,18 @@ impl fmt::Display for Action {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Attribute {
+    /// The attribute's name, as filters and entities spell it.
     pub name: String,
     #[serde(rename = "type")]
+    /// The type of its values.
     pub value_type: ValueType,
     /// Known but not filterable attributes answer `attribute_not_supported`.
     #[serde(default = "yes")]
     pub filterable: bool,
+    /// Set by the data service when an entity is written (a creation time), never by the
+    /// writer: a create or an update that gives it is refused (`read_only_attribute`).
+    #[serde(default)]
+    pub server_assigned: bool,
 }
 
 fn yes() -> bool {
@@ -215,10 +241,13 @@ pub struct SearchCapability {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EntityType {
+    /// The type's name (`detail`).
     pub name: String,
     /// The REST collection name (`families`).
     pub collection: String,
+    /// The actions it has.
     pub actions: Vec<Action>,
+    /// Its attributes, in slot order.
     pub attributes: Vec<Attribute>,
     /// Present when list/search/preview of this type run on a search index.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -260,6 +289,7 @@ impl EntityType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Schema {
+    /// The entity types.
     pub entity_types: Vec<EntityType>,
 }
 
@@ -290,6 +320,7 @@ impl Schema {
                     .field("name", &a.name)
                     .field("type", &a.value_type)
                     .field("filterable", &a.filterable)
+                    .field("server_assigned", &a.server_assigned)
                     .raw("operators", &names(ops))
                     .field("searchable", &t.searchable(&a.name, None))
                     .end()
@@ -298,6 +329,7 @@ impl Schema {
             Obj::new()
                 .field("name", &t.name)
                 .field("collection", &t.collection)
+                .field("system_filter", &crate::grants::system::system_filter_name(&t.collection))
                 .field("actions", &t.actions)
                 .raw("attributes", &array(attrs))
                 .field("previewable", &t.previewable)
@@ -329,10 +361,12 @@ impl Schema {
     pub fn builtin() -> Schema {
         use Action::*;
         use ValueType::*;
+        // Creation times are stamped by the data service.
         let attr = |name: &str, value_type, filterable| Attribute {
             name: name.into(),
             value_type,
             filterable,
+            server_assigned: name == "created_at",
         };
         Schema {
             entity_types: vec![

@@ -1,8 +1,10 @@
-// Run conformance case files through the wasm package (the native/wasm differential check):
-// same output and exit status as `portcullis conformance`.
+// Run conformance case files through the wasm package (the native/wasm differential check): the
+// main module, and for the kinds only a service asks (a write's attributes, credentials, a key
+// change) the service module. Same output and exit status as `portcullis conformance`.
 //   node tests/conformance.mjs FILE...
 import { readFileSync } from 'node:fs';
-import { parse, validate, matches, preview, decide, validateGrants } from '../pkg/node.mjs';
+import { parse, validate, matches, preview, decide, validateGrants, systemFilters } from '../pkg/node.mjs';
+import { checkAttributes, Store } from '../pkg/service/node.mjs';
 
 const codes = (ds) => [...new Set(ds.map((d) => d.code))].sort();
 
@@ -46,8 +48,36 @@ function run(c, worlds) {
       const r = validateGrants(worlds[c.world], c.key);
       return { valid: r.valid, errors: codes(r.errors) };
     }
+    case 'attributes': {
+      const r = checkAttributes(c.entity_type, c.attributes);
+      return { ok: r.ok, errors: r.ok ? [] : codes(r.errors) };
+    }
+    case 'system_filters':
+      return systemFilters(c.firm).map((f) => f.id);
+    case 'credentials':
+      return inWorld(worlds[c.world], (s) => {
+        if (c.key !== null) s.putKey(c.key);
+        return { accepted: s.acceptsCredentials(c.key?.id ?? null, c.source_ip ?? null) };
+      });
+    case 'key_change':
+      return inWorld(worlds[c.world], (s) => {
+        const r = s.validateKeyChange({ key: c.key, previous: c.previous ?? null, viewer_firm: c.viewer_firm ?? null });
+        return { valid: r.valid, errors: codes(r.errors) };
+      });
     default:
       return undefined;
+  }
+}
+
+// A store holding a world's firms and filters, for the kinds the package has no one-shot for.
+function inWorld(world, fn) {
+  const s = new Store();
+  try {
+    for (const f of world.firms ?? []) s.putFirm(f);
+    for (const f of world.filters ?? []) s.putFilter(f);
+    return fn(s);
+  } finally {
+    s.free();
   }
 }
 
@@ -74,7 +104,7 @@ function agrees(kind, expect, actual) {
   if (kind === 'decide') {
     return expect.status === actual.status && expect.code === actual.code && (expect.ids === undefined || sameSet(expect.ids, actual.ids));
   }
-  if (kind === 'validate' || kind === 'grants') {
+  if (kind === 'validate' || kind === 'grants' || kind === 'attributes' || kind === 'key_change') {
     return Object.keys(expect).length === Object.keys(actual).length &&
       Object.entries(expect).every(([k, v]) => (Array.isArray(v) ? sameSet(v, actual[k]) : v === actual[k]));
   }

@@ -4,17 +4,18 @@
 import { HttpError, fromHttpError, errorResponse, json } from './errors.mjs';
 import { StateStore } from './state.mjs';
 import { Policy } from './policy.mjs';
-import { DataService } from './dataservice.mjs';
+import { DataService } from './data-service-client.mjs';
 import { Idempotency } from './idempotency.mjs';
 import { deriveKeys, fromB64url, sha256, randomId } from './crypto.mjs';
+import { tokenEndpoint } from './tokens.mjs';
+import { dataApi } from './data-api.mjs';
+import { adminApi } from './admin/index.mjs';
+import { unsealBody } from './admin/sealed-replies.mjs';
 
 // Request ids: a random prefix per process (made on first use: workerd allows no randomness at
 // module scope) plus a counter, cheaper than random bytes per request.
 let boot = null;
 let requestCounter = 0;
-import { tokenEndpoint } from './tokens.mjs';
-import { dataApi } from './data-api.mjs';
-import { adminApi, unsealBody } from './admin.mjs';
 
 function int(v, dflt, min, max) {
   if (v === undefined || v === null || v === '') return dflt;

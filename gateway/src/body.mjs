@@ -52,8 +52,3 @@ export function onlyFields(obj, allowed, where = 'body') {
     if (!allowed.includes(k)) throw new HttpError(400, 'unknown_field', `Unknown field "${k}" in the ${where}; allowed: ${allowed.join(', ')}.`);
   }
 }
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export function isUuid(s) {
-  return typeof s === 'string' && UUID_RE.test(s);
-}

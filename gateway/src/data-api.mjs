@@ -2,9 +2,9 @@
 // Every access decision is the engine's (SPEC 4.4); this module moves data and shapes answers.
 import { HttpError, json, notFound, denial, insufficientScope, invalidToken, errorResponse } from './errors.mjs';
 import { authenticate } from './tokens.mjs';
-import { readText, parseJsonObject, onlyFields, isUuid } from './body.mjs';
+import { readText, parseJsonObject, onlyFields } from './body.mjs';
 import { checkAttributes, mergeAttributes } from './attributes.mjs';
-import { spec, toResponse } from './spec.mjs';
+import { reply, toResponse } from './replies.mjs';
 import { record } from './idempotency.mjs';
 import { b64url, fromB64url, sha256 } from './crypto.mjs';
 import { FILES, signUrl, verifyUrl } from './downloads.mjs';
@@ -15,10 +15,10 @@ function encodeCursor(ws, type, after) {
   return b64url(new TextEncoder().encode(JSON.stringify({ w: ws.toLowerCase(), t: type, a: after })));
 }
 
-function decodeCursor(text, ws, type) {
+function decodeCursor(engine, text, ws, type) {
   try {
     const c = JSON.parse(new TextDecoder().decode(fromB64url(text)));
-    if (c && c.w === ws.toLowerCase() && c.t === type && isUuid(c.a)) return c.a;
+    if (c && c.w === ws.toLowerCase() && c.t === type && engine.canonicalUuid(c.a) !== null) return c.a;
   } catch { /* fall through */ }
   throw new HttpError(400, 'invalid_cursor', 'The cursor is malformed or belongs to another listing.');
 }
@@ -105,14 +105,15 @@ const NIL_UUID = '00000000-0000-0000-0000-000000000000';
  * entity) the data service is still asked, for the nil UUID, and its answer is not used.
  */
 async function lookup(app, req) {
-  if (isUuid(req.workspace_id) && isUuid(req.id)) return app.data.get(req.workspace_id, req.entity_type, req.id);
+  const { canonicalUuid } = app.engine;
+  if (canonicalUuid(req.workspace_id) !== null && canonicalUuid(req.id) !== null) return app.data.get(req.workspace_id, req.entity_type, req.id);
   await app.data.get(NIL_UUID, req.entity_type, NIL_UUID);
   return null;
 }
 
 /** INVARIANT: the engine never allows a request in a workspace that is not one of the firm's. */
-function assertUuidWorkspace(ws) {
-  if (!isUuid(ws)) throw new Error(`invariant: the engine allowed a request in workspace ${JSON.stringify(ws)}`);
+function assertUuidWorkspace(app, ws) {
+  if (app.engine.canonicalUuid(ws) === null) throw new Error(`invariant: the engine allowed a request in workspace ${JSON.stringify(ws)}`);
 }
 
 async function getOne(app, key, req) {
@@ -134,7 +135,7 @@ async function list(app, key, base, url) {
       if (!/^\d{1,6}$/.test(v) || Number(v) < 1) throw new HttpError(400, 'invalid_limit', 'limit must be a positive integer.');
       limit = Math.min(Number(v), app.config.maxPageSize); // capped, not refused
     } else if (name === 'cursor') {
-      cursor = decodeCursor(v, base.workspace_id, base.entity_type);
+      cursor = decodeCursor(app.engine, v, base.workspace_id, base.entity_type);
     } else {
       search[name] = v; // the data service's own search parameters, passed through
     }
@@ -142,16 +143,17 @@ async function list(app, key, base, url) {
   const request = { operation: 'list', ...base };
   const auth = app.policy.store.authorizeList(key.id, request);
   if (auth.status !== 200) return denial(auth);
-  assertUuidWorkspace(base.workspace_id);
+  assertUuidWorkspace(app, base.workspace_id);
   const page = await app.data.query(base.workspace_id, base.entity_type, {
     scope: auth.scope, require_match: auth.require_match, limit, cursor, search,
   });
   // Stored filters that together match nothing: 403 whatever the caller searched (SPEC 4.4.3).
   if (auth.require_match && page.scope_matches !== true) return insufficientScope();
   // Defence in depth: the engine re-checks the page the data service sent back.
-  const admitted = app.policy.store.filterIds(key.id, request, page.items);
-  if (admitted.length !== page.items.length) {
-    console.error(`portcullis: data service returned ${page.items.length - admitted.length} entities outside the scope`);
+  const recheck = app.policy.store.decide(key.id, request, page.items);
+  const admitted = recheck.status === 200 ? recheck.ids.length : 0;
+  if (admitted !== page.items.length) {
+    console.error(`portcullis: data service returned ${page.items.length - admitted} entities outside the scope`);
     return errorResponse(502, 'upstream_error', 'The data service failed.');
   }
   return json(200, {
@@ -166,11 +168,12 @@ async function create(request, app, key, base, collection) {
     const body = parseJsonObject(text);
     onlyFields(body, ['attributes']);
     const typeDesc = app.policy.types.get(base.entity_type);
-    const attributes = checkAttributes(typeDesc, body.attributes ?? {});
-    if (typeDesc.attributes.some((a) => a.name === 'created_at')) attributes.created_at = new Date(app.state.now()).toISOString();
+    const attributes = checkAttributes(app.engine, base.entity_type, body.attributes ?? {});
+    // The attributes the data service assigns: the creation time.
+    for (const a of typeDesc.attributes) if (a.server_assigned) attributes[a.name] = new Date(app.state.now()).toISOString();
     const d = app.policy.store.decide(key.id, { operation: 'create', ...base, attributes }, null);
     if (d.status !== 201) return denial(d);
-    assertUuidWorkspace(base.workspace_id);
+    assertUuidWorkspace(app, base.workspace_id);
     const id = ictx ? await idempotentId(ictx, base.workspace_id, base.entity_type) : crypto.randomUUID();
     let res = await app.data.create(base.workspace_id, base.entity_type, id, attributes);
     if (res.conflict) {
@@ -179,7 +182,7 @@ async function create(request, app, key, base, collection) {
       if (!res) throw new HttpError(409, 'conflict', 'The entity could not be created; retry.');
     }
     const location = `/v1/workspaces/${base.workspace_id}/${collection}/${id}`;
-    return record(app.state, ictx, spec(201, { data: res.entity }, { location }));
+    return record(app.state, ictx, reply(201, { data: res.entity }, { location }));
   });
   return result instanceof Response ? result : toResponse(result);
 }
@@ -189,7 +192,7 @@ async function update(request, app, key, req) {
   const result = await app.idempotency.run(request, `key:${key.id}`, text, async (ictx) => {
     const body = parseJsonObject(text);
     onlyFields(body, ['attributes']);
-    const patch = checkAttributes(app.policy.types.get(req.entity_type), body.attributes ?? {}, { keepNulls: true });
+    const patch = checkAttributes(app.engine, req.entity_type, body.attributes ?? {}, { keepNulls: true });
     // Optimistic concurrency: decide on the version read, write only if it is still current.
     for (let attempt = 0; attempt < 5; attempt++) {
       const rec = await lookup(app, req);
@@ -199,7 +202,7 @@ async function update(request, app, key, req) {
       const res = await app.data.replace(req.workspace_id, req.entity_type, req.id, attributes, rec.version);
       if (res === null) return notFound();
       if (res.conflict) continue;
-      return record(app.state, ictx, spec(200, { data: res.entity }));
+      return record(app.state, ictx, reply(200, { data: res.entity }));
     }
     throw new HttpError(409, 'conflict', 'The entity kept changing while it was being updated; retry.');
   });
@@ -229,7 +232,8 @@ async function redeemDownload(request, app, ctx, url, segs) {
     return errorResponse(403, v.error, v.error === 'url_expired' ? 'This download URL has expired; request a new one.' : 'This download URL is not valid.');
   }
   const typeDesc = app.policy.byCollection.get(collection);
-  if (segs.length !== 6 || !typeDesc || !isUuid(ws) || !isUuid(id) || !name) return notFound();
+  const named = app.engine.canonicalUuid(ws) !== null && app.engine.canonicalUuid(id) !== null;
+  if (segs.length !== 6 || !typeDesc || !named || !name) return notFound();
   const rec = await app.data.get(ws, typeDesc.name, id);
   const d = app.policy.store.decide(v.keyId, { operation: 'download', workspace_id: ws, entity_type: typeDesc.name, id, source_ip: ctx.sourceIp }, rec?.entity ?? null);
   if (d.status !== 200) return denial(d);

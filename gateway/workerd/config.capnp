@@ -6,8 +6,8 @@
 #     --socket-addr http=127.0.0.1:8787 --directory-path state=/path/to/state-dir
 #
 # Module names mirror repository paths, so relative imports resolve as they do on disk. The one
-# exception is gateway/src/engine.mjs, which is engine-workerd.mjs here (pkg/workerd.mjs instead
-# of pkg/node.mjs).
+# exception is gateway/src/engine.mjs, which is engine-workerd.mjs here (pkg/service/workerd.mjs
+# instead of pkg/service/node.mjs).
 #
 # State: the STATE_DO binding is a SQLite-backed Durable Object (gateway/src/store/durable-object.mjs)
 # whose storage is the disk directory given on the command line; SQLite commits with fsync and the
@@ -38,27 +38,35 @@ const gateway :Workerd.Worker = (
     (name = "gateway/src/worker.mjs", esModule = embed "../src/worker.mjs"),
     (name = "gateway/src/engine.mjs", esModule = embed "../src/engine-workerd.mjs"),
     (name = "gateway/src/app.mjs", esModule = embed "../src/app.mjs"),
-    (name = "gateway/src/admin.mjs", esModule = embed "../src/admin.mjs"),
+    (name = "gateway/src/admin/index.mjs", esModule = embed "../src/admin/index.mjs"),
+    (name = "gateway/src/admin/scope.mjs", esModule = embed "../src/admin/scope.mjs"),
+    (name = "gateway/src/admin/checks.mjs", esModule = embed "../src/admin/checks.mjs"),
+    (name = "gateway/src/admin/audit.mjs", esModule = embed "../src/admin/audit.mjs"),
+    (name = "gateway/src/admin/sealed-replies.mjs", esModule = embed "../src/admin/sealed-replies.mjs"),
+    (name = "gateway/src/admin/workspaces.mjs", esModule = embed "../src/admin/workspaces.mjs"),
+    (name = "gateway/src/admin/filters.mjs", esModule = embed "../src/admin/filters.mjs"),
+    (name = "gateway/src/admin/keys.mjs", esModule = embed "../src/admin/keys.mjs"),
+    (name = "gateway/src/admin/admins.mjs", esModule = embed "../src/admin/admins.mjs"),
     (name = "gateway/src/attributes.mjs", esModule = embed "../src/attributes.mjs"),
     (name = "gateway/src/body.mjs", esModule = embed "../src/body.mjs"),
     (name = "gateway/src/crypto.mjs", esModule = embed "../src/crypto.mjs"),
     (name = "gateway/src/data-api.mjs", esModule = embed "../src/data-api.mjs"),
-    (name = "gateway/src/dataservice.mjs", esModule = embed "../src/dataservice.mjs"),
+    (name = "gateway/src/data-service-client.mjs", esModule = embed "../src/data-service-client.mjs"),
     (name = "gateway/src/downloads.mjs", esModule = embed "../src/downloads.mjs"),
     (name = "gateway/src/errors.mjs", esModule = embed "../src/errors.mjs"),
     (name = "gateway/src/idempotency.mjs", esModule = embed "../src/idempotency.mjs"),
     (name = "gateway/src/ip.mjs", esModule = embed "../src/ip.mjs"),
     (name = "gateway/src/policy.mjs", esModule = embed "../src/policy.mjs"),
-    (name = "gateway/src/spec.mjs", esModule = embed "../src/spec.mjs"),
+    (name = "gateway/src/replies.mjs", esModule = embed "../src/replies.mjs"),
     (name = "gateway/src/state.mjs", esModule = embed "../src/state.mjs"),
     (name = "gateway/src/tokens.mjs", esModule = embed "../src/tokens.mjs"),
     (name = "gateway/src/store/kv.mjs", esModule = embed "../src/store/kv.mjs"),
     (name = "gateway/src/store/memory.mjs", esModule = embed "../src/store/memory.mjs"),
     (name = "gateway/src/store/durable-object.mjs", esModule = embed "../src/store/durable-object.mjs"),
-    (name = "pkg/workerd.mjs", esModule = embed "../../pkg/workerd.mjs"),
+    (name = "pkg/service/workerd.mjs", esModule = embed "../../pkg/service/workerd.mjs"),
     (name = "pkg/api.mjs", esModule = embed "../../pkg/api.mjs"),
-    (name = "pkg/gen/portcullis.js", esModule = embed "../../pkg/gen/portcullis.js"),
-    (name = "pkg/gen/portcullis_bg.wasm", wasm = embed "../../pkg/gen/portcullis_bg.wasm"),
+    (name = "pkg/gen/service/portcullis.js", esModule = embed "../../pkg/gen/service/portcullis.js"),
+    (name = "pkg/gen/service/portcullis_bg.wasm", wasm = embed "../../pkg/gen/service/portcullis_bg.wasm"),
   ],
   compatibilityDate = "2025-09-01",
   durableObjectNamespaces = [

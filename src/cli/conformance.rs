@@ -1,7 +1,7 @@
 //! `portcullis conformance FILE...`: run case files in the format of
 //! `shared/conformance/README.md` through the native engine.
 
-use portcullis::grants::{Key, LoadedWorld, Request, World};
+use portcullis::grants::{Firm, Key, KeyChange, LoadedWorld, Request, World};
 use portcullis::preview::{check_previewable, count_matches};
 use portcullis::{compile, validate, FilterDraft, PreparedEntity, Schema};
 use serde_json::{json, Map, Value};
@@ -118,13 +118,46 @@ fn run_case(
             let req: Request = serde_json::from_value(field(case, "request")?.clone())
                 .map_err(|e| format!("request: {e}"))?;
             let d = w.decide(key.as_ref(), &req);
-            Ok(serde_json::to_value(&d).map_err(|e| e.to_string())?)
+            serde_json::to_value(&d).map_err(|e| e.to_string())
         })(),
         "grants" => (|| {
             let w = world(worlds, case)?;
             let key: Key = serde_json::from_value(field(case, "key")?.clone())
                 .map_err(|e| format!("key: {e}"))?;
             let r = w.validate_key(&key);
+            Ok(json!({"valid": r.valid, "errors": codes(&r.errors)}))
+        })(),
+        "attributes" => (|| {
+            let t = field(case, "entity_type")?.as_str().ok_or("`entity_type` is not a string")?;
+            let r = portcullis::attributes::check_attributes(schema, t, field(case, "attributes")?);
+            let errors = r.err().unwrap_or_default();
+            Ok(json!({"ok": errors.is_empty(), "errors": codes(&errors)}))
+        })(),
+        "system_filters" => (|| {
+            let firm: Firm = serde_json::from_value(field(case, "firm")?.clone())
+                .map_err(|e| format!("firm: {e}"))?;
+            let workspaces: Vec<&str> = firm.workspaces.iter().map(String::as_str).collect();
+            let names: Vec<String> =
+                schema.system_filters(&firm.id, &workspaces).into_iter().map(|f| f.id).collect();
+            Ok(json!(names))
+        })(),
+        "credentials" => (|| {
+            let w = world(worlds, case)?;
+            let key: Option<Key> = serde_json::from_value(field(case, "key")?.clone())
+                .map_err(|e| format!("key: {e}"))?;
+            let ip = case.get("source_ip").and_then(Value::as_str);
+            Ok(json!({"accepted": w.check_credentials(key.as_ref(), ip).is_ok()}))
+        })(),
+        "key_change" => (|| {
+            let w = world(worlds, case)?;
+            let key: Key = serde_json::from_value(field(case, "key")?.clone())
+                .map_err(|e| format!("key: {e}"))?;
+            let previous: Option<Key> =
+                serde_json::from_value(case.get("previous").cloned().unwrap_or(Value::Null))
+                    .map_err(|e| format!("previous: {e}"))?;
+            let viewer_firm = case.get("viewer_firm").and_then(Value::as_str);
+            let change = KeyChange { key: &key, previous: previous.as_ref(), viewer_firm };
+            let r = w.validate_key_change(&change);
             Ok(json!({"valid": r.valid, "errors": codes(&r.errors)}))
         })(),
         _ => return None,
@@ -184,7 +217,7 @@ fn agrees(kind: &str, expect: &Value, actual: &Value) -> bool {
                 && expect.get("code") == actual.get("code")
                 && (expect.get("ids").is_none() || set(expect.get("ids")) == set(actual.get("ids")))
         }
-        "validate" | "grants" => code_sets_eq(expect, actual),
+        "validate" | "grants" | "attributes" | "key_change" => code_sets_eq(expect, actual),
         _ => json_eq(expect, actual),
     }
 }

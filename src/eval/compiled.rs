@@ -3,17 +3,18 @@
 //! no allocation, in SQL's three-valued logic (SPEC 2.5).
 
 use super::entity::{PreparedEntity, Slot};
-#[cfg(not(target_arch = "wasm32"))]
-use super::program::Program;
-use super::text::{text_cmp, text_eq, Text};
+use super::tuning::{text_cmp, text_eq, Matcher, Text};
 use crate::lang::{GroupKind, Predicate};
 use std::cmp::Ordering;
 
 /// Kleene's three truth values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Truth {
+    /// Does not hold.
     False,
+    /// Cannot be decided: a value absent, null or of another type.
     Unknown,
+    /// Holds.
     True,
 }
 
@@ -107,13 +108,26 @@ impl Cmp {
 pub(crate) enum Test {
     TextEq(Text),
     TextNeq(Text),
-    /// Sorted; `negate` for `nin`.
-    TextIn(Box<[Text]>, bool),
+    /// `in`, or `nin` when `negated`.
+    TextIn {
+        /// Sorted.
+        values: Box<[Text]>,
+        negated: bool,
+    },
     Number(Cmp, f64),
-    NumberIn(Box<[f64]>, bool),
+    /// `in`, or `nin` when `negated`.
+    NumberIn {
+        values: Box<[f64]>,
+        negated: bool,
+    },
     Bool(bool),
     Uuid(Cmp, u128),
-    UuidIn(Box<[u128]>, bool),
+    /// `in`, or `nin` when `negated`.
+    UuidIn {
+        /// Sorted.
+        values: Box<[u128]>,
+        negated: bool,
+    },
     /// A date-only filter value compares calendar days: the day's first instant (UTC).
     Day(Cmp, i128),
     /// A date-time filter value compares instants.
@@ -187,15 +201,17 @@ impl Check<Slot> for Test {
         let b = match self {
             Test::TextEq(v) => on!(Text(x) => text_eq(x, v)),
             Test::TextNeq(v) => on!(Text(x) => !text_eq(x, v)),
-            Test::TextIn(vs, neg) => on!(Text(x) => sorted_holds(vs, x) != *neg),
+            Test::TextIn { values, negated } => on!(Text(x) => sorted_holds(values, x) != *negated),
             Test::Number(c, v) => on!(Number(x) => match x.partial_cmp(v) {
                 Some(o) => c.holds(o),
                 None => return Truth::Unknown,
             }),
-            Test::NumberIn(vs, neg) => on!(Number(x) => vs.contains(x) != *neg),
+            Test::NumberIn { values, negated } => on!(Number(x) => values.contains(x) != *negated),
             Test::Bool(v) => on!(Bool(x) => x == v),
             Test::Uuid(c, v) => on!(Uuid(x) => c.holds(x.cmp(v))),
-            Test::UuidIn(vs, neg) => on!(Uuid(x) => vs.binary_search(x).is_ok() != *neg),
+            Test::UuidIn { values, negated } => {
+                on!(Uuid(x) => values.binary_search(x).is_ok() != *negated)
+            }
             // The instant's day against the filter's, by the day's bounds: no division.
             Test::Day(c, start) => on!(Date(t) => c.holds(if t < start {
                 Ordering::Less
@@ -212,30 +228,6 @@ impl Check<Slot> for Test {
             }
         };
         b.into()
-    }
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-impl super::program::Plan for Test {
-    /// Text equalities of one slot ORed (`a eq "x" OR a eq "y"`) are one `in`; inequalities
-    /// ANDed are one `nin`. On a text both give the same answer, and on anything else both
-    /// are unknown.
-    fn merge(&self, other: &Test, any: bool) -> Option<Test> {
-        // The values of a test that is true exactly when the slot is one of them (`any`), or
-        // exactly when it is none of them.
-        fn values(t: &Test, any: bool) -> Option<&[Text]> {
-            match t {
-                Test::TextEq(v) if any => Some(std::slice::from_ref(v)),
-                Test::TextNeq(v) if !any => Some(std::slice::from_ref(v)),
-                Test::TextIn(vs, negated) if *negated != any => Some(vs),
-                _ => None,
-            }
-        }
-        let mut vs: Vec<Text> =
-            values(self, any)?.iter().chain(values(other, any)?).cloned().collect();
-        vs.sort_unstable();
-        vs.dedup();
-        Some(Test::TextIn(vs.into_boxed_slice(), !any))
     }
 }
 
@@ -279,17 +271,6 @@ impl<T> Node<T> {
             Node::Not(c) => c.eval(slots).not(),
         }
     }
-
-    /// The same tree with every test restated by `f` (given the test's slot).
-    #[cfg_attr(not(any(target_arch = "wasm32", test)), allow(dead_code))]
-    pub(crate) fn map<U>(&self, f: &mut impl FnMut(usize, &T) -> U) -> Node<U> {
-        match self {
-            Node::Cond { slot, test } => Node::Cond { slot: *slot, test: f(*slot, test) },
-            Node::And(ns) => Node::And(ns.iter().map(|n| n.map(f)).collect()),
-            Node::Or(ns) => Node::Or(ns.iter().map(|n| n.map(f)).collect()),
-            Node::Not(n) => Node::Not(Box::new(n.map(f))),
-        }
-    }
 }
 
 /// The first condition that kept an entity from matching (see [`CompiledFilter::explain`]).
@@ -311,7 +292,7 @@ impl serde::Serialize for Truth {
     }
 }
 
-/// A validated filter, ready to evaluate. Built by [`crate::validate`] and
+/// A validated filter, ready to evaluate. Built by [`crate::validate()`] and
 /// [`crate::compile`]; it keeps its source tree for formatting and explanations.
 ///
 /// ```
@@ -329,10 +310,8 @@ pub struct CompiledFilter {
     pub(crate) entity_type: Text,
     pub(crate) predicate: Predicate,
     pub(crate) root: Node,
-    /// The tree as a branching program for [`Self::matches`]; `None` for a tree too large
-    /// for one (see [`Program`]), which is then evaluated as a tree. Native code only.
-    #[cfg(not(target_arch = "wasm32"))]
-    pub(crate) program: Option<Program<Test>>,
+    /// How [`Self::matches`] decides, as the build is tuned (see [`super::tuning`]).
+    pub(crate) matcher: Matcher,
     pub(crate) searchable: bool,
 }
 
@@ -352,11 +331,7 @@ impl CompiledFilter {
         if !self.is_for(e) {
             return false;
         }
-        #[cfg(not(target_arch = "wasm32"))]
-        if let Some(p) = &self.program {
-            return p.matches(&e.slots);
-        }
-        self.root.eval(&e.slots) == Truth::True
+        self.matcher.matches(&self.root, &e.slots)
     }
 
     /// Whether the entity is of the filter's type (by index, and by name against one
@@ -379,31 +354,6 @@ impl CompiledFilter {
     /// Whether the search index can run it (SPEC 4.3).
     pub fn is_searchable(&self) -> bool {
         self.searchable
-    }
-
-    /// Every condition's slot, with the text values it compares against (none for other
-    /// types). Any text outside those values is alike to this filter: the wasm package's
-    /// entity encoding rests on it.
-    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-    pub(crate) fn conditions<'a>(&'a self, f: &mut impl FnMut(usize, &'a [Text])) {
-        fn walk<'a>(n: &'a Node, f: &mut impl FnMut(usize, &'a [Text])) {
-            match n {
-                Node::Cond { slot, test } => f(
-                    *slot,
-                    match test {
-                        Test::TextEq(v) | Test::TextNeq(v) => std::slice::from_ref(v),
-                        Test::TextIn(vs, _)
-                        | Test::Intersects(vs)
-                        | Test::Contains(vs)
-                        | Test::EqSet(vs) => vs,
-                        _ => &[],
-                    },
-                ),
-                Node::And(ns) | Node::Or(ns) => ns.iter().for_each(|c| walk(c, f)),
-                Node::Not(c) => walk(c, f),
-            }
-        }
-        walk(&self.root, f)
     }
 
     /// For an entity that does not match, the first condition (in document order) that was

@@ -1,7 +1,7 @@
 //! Entities, and their prepared form: attribute values parsed once into typed slots, in the
 //! schema's attribute order, so that evaluation does no parsing and no lookups.
 
-use super::text::Text;
+use super::tuning::Text;
 use crate::record::{deserialize_via_reader, Fields, ReadError};
 use crate::schema::{EntityType, Schema, ValueType};
 use crate::value::{parse_date, parse_uuid};
@@ -11,9 +11,13 @@ use serde_json::{Map, Value};
 /// An entity as the data service and the wire carry it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Entity {
+    /// The entity's id.
     pub id: String,
+    /// The workspace it belongs to.
     pub workspace_id: String,
+    /// Its entity type's name.
     pub entity_type: String,
+    /// Its attribute values by name; the schema's types decide how each is read.
     pub attributes: Map<String, Value>,
 }
 

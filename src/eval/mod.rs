@@ -2,14 +2,14 @@
 
 pub mod compiled;
 pub mod entity;
-// Native code only: see the module's note.
-#[cfg(not(target_arch = "wasm32"))]
+// Only the build tuned for speed compiles branching programs (see `tuning`).
+#[cfg(not(compact))]
 pub(crate) mod program;
-pub mod scan;
-pub(crate) mod text;
-// Only the wasm decider restates filters.
+pub(crate) mod read;
+// Only the wasm decider restates filters (and the tests, which hold it to the filters).
 #[cfg(any(target_arch = "wasm32", test))]
 pub(crate) mod symbolic;
+pub(crate) mod tuning;
 
 pub use compiled::{CompiledFilter, FailedCondition, Truth};
 pub use entity::{Entity, PreparedEntity};

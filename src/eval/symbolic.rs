@@ -11,8 +11,7 @@
 
 use super::compiled::{Check, CompiledFilter, Node, Test, Truth};
 use super::entity::Slot;
-use super::text::Text;
-use std::sync::Arc;
+use super::tuning::Text;
 
 /// The index of any text outside the attribute's dictionary.
 pub(crate) const OTHER: u32 = u32::MAX - 1;
@@ -102,10 +101,16 @@ pub(crate) enum SymSlot {
 /// A condition's test, its texts replaced by dictionary indexes.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum SymTest {
-    /// `eq` (or, negated, `neq`) one index.
-    TextEq(u32, bool),
-    /// `in` (or, negated, `nin`) a set.
-    TextIn(Bits, bool),
+    /// `eq` one index, or `neq` when `negated`.
+    TextEq {
+        index: u32,
+        negated: bool,
+    },
+    /// `in` a set, or `nin` when `negated`.
+    TextIn {
+        set: Bits,
+        negated: bool,
+    },
     Intersects(Bits),
     Contains(Bits),
     EqSet(Bits),
@@ -120,8 +125,8 @@ impl Check<SymSlot> for SymTest {
     fn check(&self, slot: &SymSlot) -> Truth {
         let b = match (self, slot) {
             (_, SymSlot::Unknown) | (SymTest::Unknown, _) => return Truth::Unknown,
-            (SymTest::TextEq(v, neg), SymSlot::Text(x)) => (x == v) != *neg,
-            (SymTest::TextIn(vs, neg), SymSlot::Text(x)) => vs.has(*x) != *neg,
+            (SymTest::TextEq { index, negated }, SymSlot::Text(x)) => (x == index) != *negated,
+            (SymTest::TextIn { set, negated }, SymSlot::Text(x)) => set.has(*x) != *negated,
             (SymTest::Intersects(vs), SymSlot::List { bits, .. }) => bits.meets(vs),
             (SymTest::Contains(vs), SymSlot::List { bits, .. }) => bits.covers(vs),
             (SymTest::EqSet(vs), SymSlot::List { bits, other }) => !*other && bits == vs,
@@ -130,6 +135,44 @@ impl Check<SymSlot> for SymTest {
             _ => return Truth::Unknown,
         };
         b.into()
+    }
+}
+
+impl<T> Node<T> {
+    /// The same tree with every test restated by `f` (given the test's slot).
+    pub(crate) fn map<U>(&self, f: &mut impl FnMut(usize, &T) -> U) -> Node<U> {
+        match self {
+            Node::Cond { slot, test } => Node::Cond { slot: *slot, test: f(*slot, test) },
+            Node::And(ns) => Node::And(ns.iter().map(|n| n.map(f)).collect()),
+            Node::Or(ns) => Node::Or(ns.iter().map(|n| n.map(f)).collect()),
+            Node::Not(n) => Node::Not(Box::new(n.map(f))),
+        }
+    }
+}
+
+impl CompiledFilter {
+    /// Every condition's slot, with the text values it compares against (none for other
+    /// types). Any text outside those values is alike to this filter: the wasm package's
+    /// entity encoding rests on it.
+    pub(crate) fn conditions<'a>(&'a self, f: &mut impl FnMut(usize, &'a [Text])) {
+        fn walk<'a>(n: &'a Node, f: &mut impl FnMut(usize, &'a [Text])) {
+            match n {
+                Node::Cond { slot, test } => f(
+                    *slot,
+                    match test {
+                        Test::TextEq(v) | Test::TextNeq(v) => std::slice::from_ref(v),
+                        Test::TextIn { values, .. }
+                        | Test::Intersects(values)
+                        | Test::Contains(values)
+                        | Test::EqSet(values) => values,
+                        _ => &[],
+                    },
+                ),
+                Node::And(ns) | Node::Or(ns) => ns.iter().for_each(|c| walk(c, f)),
+                Node::Not(c) => walk(c, f),
+            }
+        }
+        walk(&self.root, f)
     }
 }
 
@@ -151,9 +194,11 @@ pub(crate) fn restate(
             vs.iter().all(|v| index(v).is_some_and(|i| bits.insert(i))).then_some(bits)
         };
         let restated = match test {
-            Test::TextEq(v) => index(v).map(|i| SymTest::TextEq(i, false)),
-            Test::TextNeq(v) => index(v).map(|i| SymTest::TextEq(i, true)),
-            Test::TextIn(vs, neg) => set(vs).map(|b| SymTest::TextIn(b, *neg)),
+            Test::TextEq(v) => index(v).map(|index| SymTest::TextEq { index, negated: false }),
+            Test::TextNeq(v) => index(v).map(|index| SymTest::TextEq { index, negated: true }),
+            Test::TextIn { values, negated } => {
+                set(values).map(|set| SymTest::TextIn { set, negated: *negated })
+            }
             Test::Intersects(vs) => set(vs).map(SymTest::Intersects),
             Test::Contains(vs) => set(vs).map(SymTest::Contains),
             Test::EqSet(vs) => set(vs).map(SymTest::EqSet),
@@ -166,18 +211,18 @@ pub(crate) fn restate(
 
 /// The eligible grants' filters restated (see [`crate::grants::Scope`]). Only the wasm
 /// decider holds one; tests reach the restated filters directly.
+#[cfg(target_arch = "wasm32")]
 #[derive(Clone, Debug, Default)]
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub(crate) struct SymScope {
     pub(crate) all: bool,
     pub(crate) filters: Vec<Node<SymTest>>,
 }
 
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+#[cfg(target_arch = "wasm32")]
 impl SymScope {
     pub(crate) fn of<'a>(
         all: bool,
-        filters: impl IntoIterator<Item = &'a Arc<CompiledFilter>>,
+        filters: impl IntoIterator<Item = &'a std::sync::Arc<CompiledFilter>>,
         type_index: usize,
         dicts: &[Vec<Box<str>>],
     ) -> SymScope {

@@ -1,7 +1,7 @@
 //! The records of SPEC 4: firms, stored filters, keys and grants, requests and decisions.
 //! Their serde shapes are the wire shapes of the SPEC and the conformance files.
 
-use crate::eval::scan::{read_tree, ScanError};
+use crate::json::scan::{read_tree, ScanError};
 use crate::record::{deserialize_via_reader, string_item, Fields, ReadError};
 use crate::schema::Action;
 use serde::{Deserialize, Serialize};
@@ -11,24 +11,34 @@ use std::fmt;
 /// A firm and its workspaces.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Firm {
+    /// The firm's id (a UUID).
     pub id: String,
+    /// The ids of its workspaces (UUIDs).
     pub workspaces: Vec<String>,
 }
 
 /// A stored filter (SPEC 2.1), with its predicate in either form.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FilterRecord {
+    /// The filter's id: an opaque string, compared exactly; never a `default:` name.
     pub id: String,
+    /// The workspace it lives in, fixed at creation.
     pub workspace_id: String,
+    /// The entity type it filters, fixed at creation.
     pub entity_type: String,
+    /// The name admins and grant pickers see (1 to 255 characters).
     #[serde(default)]
     pub name: String,
+    /// An optional description (at most 500 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The predicate in its JSON form; give this or `predicate_text`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub predicate: Option<Value>,
+    /// The predicate in its text form; give this or `predicate`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub predicate_text: Option<String>,
+    /// An archived filter grants nothing and cannot be edited.
     #[serde(default)]
     pub archived: bool,
 }
@@ -36,9 +46,12 @@ pub struct FilterRecord {
 /// One grant: workspace + filter + actions. `default:any` grants carry no workspace.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Grant {
+    /// The workspace the grant is for; `None` for `default:any`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
+    /// A stored filter's id, or a system filter's name.
     pub filter: String,
+    /// The actions granted: `read`, `write`, `download`.
     #[serde(default)]
     pub actions: Vec<String>,
 }
@@ -46,12 +59,18 @@ pub struct Grant {
 /// An API key and its grants.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Key {
+    /// The key's id.
     pub id: String,
+    /// The firm the key belongs to; its grants reach that firm's workspaces only.
     pub firm_id: String,
+    /// A revoked key's credentials are refused (401).
     #[serde(default)]
     pub revoked: bool,
+    /// The source addresses the key is accepted from (CIDR ranges or single addresses);
+    /// `None`: any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_ips: Option<Vec<String>>,
+    /// The key's grants, combined with OR.
     #[serde(default)]
     pub grants: Vec<Grant>,
 }
@@ -60,10 +79,15 @@ pub struct Key {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Operation {
+    /// Read one entity by id (action `read`).
     Get,
+    /// List or search entities of a type (action `read`).
     List,
+    /// Create an entity (action `write`).
     Create,
+    /// Change an entity (action `write`).
     Update,
+    /// Download an entity's files (action `download`).
     Download,
 }
 
@@ -101,9 +125,13 @@ impl Operation {
 /// A request to decide.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Request {
+    /// What the request does.
     pub operation: Operation,
+    /// The workspace it is in.
     pub workspace_id: String,
+    /// The entity type it is about.
     pub entity_type: String,
+    /// The entity it names (get, update, download).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The entity's full attributes as they would be after a create or an update.
@@ -176,17 +204,17 @@ impl Request {
     /// and `operation` must be a string (serde also takes `{"get": null}`), the request an
     /// object (serde also takes an array of the fields in order).
     ///
-    /// [`MAX_NESTING`]: crate::eval::scan::MAX_NESTING
+    /// [`MAX_NESTING`]: crate::json::MAX_NESTING
     pub fn from_json(text: &str) -> Result<Request, ScanError> {
         let tree = read_tree(text)?;
-        Request::read(&tree).map_err(|message| ScanError { message, offset: 0 })
+        Request::read(&tree).map_err(ScanError::from)
     }
 
     fn read(v: &Value) -> Result<Request, ReadError> {
         let f = Fields::of(v, String::new())?;
         let op = f.string("operation")?;
         let Some(operation) = Operation::ALL.into_iter().find(|o| o.as_str() == op) else {
-            return Err(format!("unknown operation `{op}`, expected one of `get`, `list`, `create`, `update`, `download`"));
+            return Err(format!("unknown operation `{op}`, expected one of `get`, `list`, `create`, `update`, `download`").into());
         };
         let attributes = match f.get("attributes") {
             None => None,
@@ -208,8 +236,11 @@ impl Request {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DenyCode {
+    /// 401: the credentials are refused.
     InvalidToken,
+    /// 403: the key's grants do not cover the request.
     InsufficientScope,
+    /// 404: no such entity, or one the key may not know exists.
     NotFound,
 }
 
@@ -242,7 +273,9 @@ impl fmt::Display for DenyCode {
 /// The answer to a request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Decision {
+    /// The HTTP status: 200, 201, 401, 403 or 404.
     pub status: u16,
+    /// Why the request is refused; `None` when it is allowed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<DenyCode>,
     /// For a 200 list: the ids of the entities the key may see.

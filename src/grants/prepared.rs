@@ -9,12 +9,13 @@
 //! period). Its decisions are [`PolicyStore::decide`]'s for the same request and data; the
 //! tests hold the two to that.
 
-use super::decide::{Row, Scope};
-use super::model::{Decision, DenyCode, Operation, Request};
+use super::model::{Decision, Operation, Request};
+use super::outcome::{self, Ask, Step};
+use super::row::{Place, Row};
+use super::scope::Scope;
 use super::store::PolicyStore;
+use crate::eval::tuning::UnionMatcher;
 use crate::eval::PreparedEntity;
-#[cfg(not(target_arch = "wasm32"))]
-use crate::eval::{compiled::Test, program::Union, text::Text};
 use crate::schema::Action;
 use std::fmt;
 
@@ -40,14 +41,15 @@ use std::fmt;
 ///     id: None, attributes: None, source_ip: None };
 /// let mut prepared = store.prepare(Some("key-1"), &get).unwrap();
 ///
+/// let id = "e0000000-0000-4000-8000-000000000001";
 /// let row = Row::from_json(store.schema(), &format!(
-///     r#"{{"id":"d1","workspace_id":"{ws}","entity_type":"detail","attributes":{{"tags":["concrete"]}}}}"#,
+///     r#"{{"id":"{id}","workspace_id":"{ws}","entity_type":"detail","attributes":{{"tags":["concrete"]}}}}"#,
 /// )).unwrap();
-/// assert_eq!(prepared.decide(&store, Some("d1"), row.as_ref()).status, 200);
+/// assert_eq!(prepared.decide(&store, Some(id), row.as_ref()).status, 200);
 ///
 /// // An edit takes effect on the very next decision.
 /// store.archive_filter("concrete").unwrap();
-/// assert_eq!(prepared.decide(&store, Some("d1"), row.as_ref()).status, 404);
+/// assert_eq!(prepared.decide(&store, Some(id), row.as_ref()).status, 404);
 /// ```
 #[derive(Clone, Debug)]
 pub struct PreparedRequest {
@@ -61,53 +63,30 @@ pub struct PreparedRequest {
 enum State {
     /// Decided before any entity is looked at: credentials (401), an entity type or action
     /// that does not exist (404), or no eligible grant where that alone refuses (403).
-    Refused(Decision),
-    Open(Open),
+    Refused(Step),
+    /// Boxed: a refusal is a word, an open request several scopes.
+    Open(Box<Open>),
 }
 
 /// The part of a decision that does not depend on the entity.
 #[derive(Clone, Debug)]
 pub(crate) struct Open {
-    /// The request's workspace; an entity must be there.
-    pub(crate) workspace: Option<u128>,
-    pub(crate) type_index: usize,
+    /// Where the request is; an entity elsewhere is no entity to it.
+    pub(crate) place: Place,
     /// The eligible grants for the operation's action (for a list, the searchable ones).
     pub(crate) scope: Scope,
     /// For a download, the eligible read grants: they decide between 403 and 404.
-    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     pub(crate) read: Scope,
-    /// Native code only (see [`crate::eval::program`]): the entity type's name, which an
-    /// entity's must be (one prepared by another schema could share the type's index), and
-    /// `scope` and `read` as one program each.
-    #[cfg(not(target_arch = "wasm32"))]
-    unions: (Text, Union<Test>, Union<Test>),
+    /// `scope` and `read` as the build matches them.
+    matchers: [UnionMatcher; 2],
 }
 
 impl Open {
-    /// Whether a row is where the request is: its workspace and type (and id, when the
-    /// request names one; UUIDs compare without case). A row elsewhere is no such entity.
-    pub(crate) fn here(&self, row: &Row, id: Option<&str>) -> bool {
-        self.here_at(row.workspace, row.entity.type_index)
-            && id.is_none_or(|id| id == &*row.id || id.eq_ignore_ascii_case(&row.id))
-    }
-
-    /// Whether an entity where the request is (see [`Self::here`]) is in the operation's
+    /// Whether an entity where the request is (see [`Place::holds`]) is in the operation's
     /// scope or, for `read`, in the read grants'.
     #[inline]
     pub(crate) fn admits(&self, e: &PreparedEntity, read: bool) -> bool {
-        #[cfg(not(target_arch = "wasm32"))]
-        let admitted = {
-            let (type_name, scope, read_scope) = &self.unions;
-            let union = if read { read_scope } else { scope };
-            matches!(union, Union::All) || (e.type_name == *type_name && union.matches(&e.slots))
-        };
-        #[cfg(target_arch = "wasm32")]
-        let admitted = if read { self.read.matches(e) } else { self.scope.matches(e) };
-        admitted
-    }
-
-    pub(crate) fn here_at(&self, workspace: Option<u128>, type_index: usize) -> bool {
-        workspace.is_some() && workspace == self.workspace && type_index == self.type_index
+        self.matchers[usize::from(read)].matches(e)
     }
 }
 
@@ -119,7 +98,7 @@ pub struct UnpreparableOperation(pub Operation);
 impl fmt::Display for UnpreparableOperation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let op = self.0.as_str();
-        write!(f, "a prepared request decides get, list and download; decide a {op} with PolicyStore::decide")
+        write!(f, "a prepared request decides get, list and download, not {op}: decide a {op} with its attributes, unprepared")
     }
 }
 
@@ -141,7 +120,7 @@ impl PolicyStore {
             key_id: key_id.map(str::to_owned),
             request,
             generation: 0,
-            state: State::Refused(Decision::deny(DenyCode::NotFound)),
+            state: State::Refused(Step::UnknownCredentials),
         };
         p.resolve(self);
         Ok(p)
@@ -151,9 +130,9 @@ impl PolicyStore {
 impl PreparedRequest {
     fn resolve(&mut self, store: &PolicyStore) {
         self.generation = store.generation();
-        let key = self.key_id.as_deref().and_then(|id| store.key(id));
-        self.state = match store.context(key, &self.request) {
-            Err((d, _)) => State::Refused(d),
+        let key = store.key_for(self.key_id.as_deref());
+        self.state = match store.resolve(key, &self.request) {
+            Err(step) => State::Refused(step),
             Ok(ctx) => {
                 let op = self.request.operation;
                 let scope = store.scope_of(&ctx, op.action(), op == Operation::List);
@@ -163,38 +142,15 @@ impl PreparedRequest {
                     Scope { all: false, filters: Vec::new() }
                 };
                 if scope.is_empty() && op != Operation::Get {
-                    // SPEC 4.4: a list or a download with no eligible grant is refused
-                    // before the entity is looked at; a get answers 404 whatever the entity.
-                    State::Refused(Decision::deny(DenyCode::InsufficientScope))
+                    // A list or a download with no eligible grant is refused before the
+                    // entity is looked at; a get answers 404 whatever the entity.
+                    State::Refused(Step::NoEligibleGrant)
                 } else {
-                    let type_index = ctx.type_index;
-                    #[cfg(not(target_arch = "wasm32"))]
-                    let unions = {
-                        // A filter of another type matches nothing of this one.
-                        let union = |s: &Scope| {
-                            Union::new(
-                                s.all,
-                                s.filters
-                                    .iter()
-                                    .filter(|f| f.type_index == type_index)
-                                    .map(|f| f.root.clone())
-                                    .collect(),
-                            )
-                        };
-                        (
-                            store.schema().entity_types[type_index].name.as_str().into(),
-                            union(&scope),
-                            union(&read),
-                        )
-                    };
-                    State::Open(Open {
-                        workspace: ctx.request_workspace,
-                        type_index,
-                        scope,
-                        read,
-                        #[cfg(not(target_arch = "wasm32"))]
-                        unions,
-                    })
+                    let t = ctx.place.type_index;
+                    let name = &store.schema().entity_types[t].name;
+                    let matcher = |s: &Scope| UnionMatcher::new(name, t, s.all, &s.filters);
+                    let matchers = [matcher(&scope), matcher(&read)];
+                    State::Open(Box::new(Open { place: ctx.place, scope, read, matchers }))
                 }
             }
         };
@@ -214,6 +170,26 @@ impl PreparedRequest {
         &self.request
     }
 
+    /// The union of the eligible grants for the operation's action (for a list, what to push
+    /// down to the data), as of the last decision or refresh; `None` when the request is
+    /// refused whatever the entity.
+    pub fn scope(&self) -> Option<&Scope> {
+        match &self.state {
+            State::Open(o) => Some(&o.scope),
+            State::Refused(_) => None,
+        }
+    }
+
+    /// For a download, the union of the eligible read grants, which decides between 403 (the
+    /// key can read the entity) and 404; empty for other operations; `None` as for
+    /// [`Self::scope`].
+    pub fn read_scope(&self) -> Option<&Scope> {
+        match &self.state {
+            State::Open(o) => Some(&o.read),
+            State::Refused(_) => None,
+        }
+    }
+
     /// Decide a `get` or a `download` of the entity `row` (`None`: there is no such entity).
     /// When `id` is given, the row must carry it. A prepared `list` decides a list of `row`.
     pub fn decide(&mut self, store: &PolicyStore, id: Option<&str>, row: Option<&Row>) -> Decision {
@@ -222,7 +198,7 @@ impl PreparedRequest {
             return self.list(store, row.map(std::slice::from_ref).unwrap_or(&[]));
         }
         let here = match &self.state {
-            State::Open(o) => row.filter(|r| o.here(r, id)),
+            State::Open(o) => row.filter(|r| o.place.holds(r, id)),
             State::Refused(_) => None,
         };
         self.decide_entity(here.map(|r| &r.entity))
@@ -231,21 +207,24 @@ impl PreparedRequest {
     /// Decide a list over `rows`: the ids of those in scope, in order, or a refusal.
     pub fn list(&mut self, store: &PolicyStore, rows: &[Row]) -> Decision {
         self.refresh(store);
-        let o = match &self.state {
-            State::Refused(d) => return d.clone(),
-            State::Open(o) => o,
+        let ids: Vec<String> = match &self.state {
+            State::Refused(_) => Vec::new(),
+            State::Open(o) => o
+                .place
+                .rows_here(rows)
+                .filter(|r| o.admits(&r.entity, false))
+                .map(|r| r.id.clone())
+                .collect(),
         };
-        let ids: Vec<String> = rows
-            .iter()
-            .filter(|r| o.here(r, None) && o.admits(&r.entity, false))
-            .map(|r| r.id.clone())
-            .collect();
-        self.list_outcome(ids.len()).unwrap_or(Decision { status: 200, code: None, ids: Some(ids) })
+        let mut d = self.list_outcome(ids.len());
+        if d.status == 200 {
+            d.ids = Some(ids);
+        }
+        d
     }
 
     /// The entity-independent part of the decision, once open (the caller has refreshed).
-    // Used by the wasm bindings' `Decider`.
-    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    #[cfg(target_arch = "wasm32")]
     pub(crate) fn open(&self) -> Option<&Open> {
         match &self.state {
             State::Open(o) => Some(o),
@@ -253,44 +232,37 @@ impl PreparedRequest {
         }
     }
 
-    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-    pub(crate) fn operation(&self) -> Operation {
+    /// The operation prepared.
+    pub fn operation(&self) -> Operation {
         self.request.operation
     }
 
     /// A get's or a download's decision for the entity, given only when it is where the
-    /// request is (see [`Open::here`]). The caller has refreshed.
+    /// request is (see [`Place::holds`]). The caller has refreshed.
     pub(crate) fn decide_entity(&self, entity: Option<&PreparedEntity>) -> Decision {
-        self.decide_with(entity.map(|e| move |o: &Open, read: bool| o.admits(e, read)))
-    }
-
-    /// [`Self::decide_entity`] for an entity given by what decides whether it is in the
-    /// operation's scope (`read` false) or, for a download, in the read grants' (`read`
-    /// true). For the wasm decider, whose entities are dictionary indexes.
-    pub(crate) fn decide_with(&self, in_scope: Option<impl Fn(&Open, bool) -> bool>) -> Decision {
-        let o = match &self.state {
-            State::Refused(d) => return d.clone(),
-            State::Open(o) => o,
-        };
-        match (self.request.operation, in_scope) {
-            (Operation::Download, Some(f)) if f(o, false) => Decision::allow(200),
-            (Operation::Download, Some(f)) if f(o, true) => {
-                Decision::deny(DenyCode::InsufficientScope)
-            }
-            (Operation::Get, Some(f)) if f(o, false) => Decision::allow(200),
-            _ => Decision::deny(DenyCode::NotFound),
+        match &self.state {
+            State::Refused(step) => step.decision(),
+            State::Open(o) => self.decide_by(entity.map(|e| move |read: bool| o.admits(e, read))),
         }
     }
 
-    /// A list that matched `matched` rows: its refusal (SPEC 4.4 step 3: only stored filters
-    /// are eligible and together they match nothing), or `None` for a 200.
-    pub(crate) fn list_outcome(&self, matched: usize) -> Option<Decision> {
+    /// [`Self::decide_entity`] for an entity given by what answers whether it is in the
+    /// operation's scope (`false`) or, for a download, in the read grants' (`true`). For the
+    /// wasm decider, whose entities are dictionary indexes.
+    pub(crate) fn decide_by(&self, in_scope: Option<impl Fn(bool) -> bool>) -> Decision {
+        let o = match &self.state {
+            State::Refused(step) => return step.decision(),
+            State::Open(o) => o,
+        };
+        let admits = in_scope.map(|f| move |ask: Ask| f(ask == Ask::Read));
+        outcome::single(self.request.operation, !o.scope.is_empty(), admits).decision()
+    }
+
+    /// A list that matched `matched` rows: its refusal, or a 200 without ids.
+    pub(crate) fn list_outcome(&self, matched: usize) -> Decision {
         match &self.state {
-            State::Refused(d) => Some(d.clone()),
-            State::Open(o) if matched == 0 && !o.scope.all => {
-                Some(Decision::deny(DenyCode::InsufficientScope))
-            }
-            State::Open(_) => None,
+            State::Refused(step) => step.decision(),
+            State::Open(o) => outcome::list(!o.scope.is_empty(), o.scope.all, matched).decision(),
         }
     }
 }

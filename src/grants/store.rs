@@ -1,10 +1,11 @@
 //! The policy store: firms, filters and keys compiled once, grants indexed by
 //! (workspace, entity type, action), and grant validation (SPEC 4.1).
 
-use super::decide::Row;
 use super::fast_hash::FastMap;
 use super::ip::{normalize, IpRange};
 use super::model::{FilterRecord, Firm, Grant, Key};
+use super::row::Row;
+use super::system::{is_system_filter, DEFAULT_ANY};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::eval::{CompiledFilter, Entity};
 use crate::limits::MAX_ID_BYTES;
@@ -16,14 +17,10 @@ use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-/// The prefix of system filter names.
-pub const SYSTEM_PREFIX: &str = "default:";
-/// The firm-global system filter.
-pub const DEFAULT_ANY: &str = "default:any";
-
 /// A filter as the store holds it.
 #[derive(Clone, Debug)]
 pub struct StoredFilter {
+    /// The record, with the predicate in both canonical forms.
     pub record: FilterRecord,
     pub(crate) workspace: u128,
     pub(crate) compiled: Arc<CompiledFilter>,
@@ -58,6 +55,7 @@ pub(crate) struct CompiledGrant {
 /// A key with its grants resolved and indexed.
 #[derive(Clone, Debug)]
 pub struct CompiledKey {
+    /// The key as given.
     pub key: Key,
     pub(crate) firm: Option<u128>,
     pub(crate) allowed_ips: Option<Vec<Option<IpRange>>>,
@@ -67,6 +65,7 @@ pub struct CompiledKey {
     pub(crate) any: [Vec<u32>; 3],
     /// A key-level rule failed (`invalid_ip_range`): no grant is eligible.
     pub(crate) key_invalid: bool,
+    /// What validating the key's grants found (SPEC 4.1).
     pub report: GrantReport,
 }
 
@@ -84,8 +83,35 @@ impl CompiledKey {
 /// The outcome of validating a key's grants (SPEC 4.1).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GrantReport {
+    /// Whether every grant and the allow-list are valid.
     pub valid: bool,
+    /// Every problem, each with its code and path (`$.grants[1].filter`).
     pub errors: Vec<Diagnostic>,
+}
+
+/// A change to a key, as [`PolicyStore::validate_key_change`] judges it.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyChange<'a> {
+    /// The key as the change would leave it.
+    pub key: &'a Key,
+    /// The key as it is before the change; `None` for a new key. A grant equal to one the key
+    /// had is kept: archiving a filter makes the grants that hold it inert (SPEC 2.1), so a
+    /// kept grant on an archived filter does not refuse the change; a grant the change brings
+    /// in must not name one (SPEC 4.1).
+    pub previous: Option<&'a Key>,
+    /// The firm of the admin making the change; `None` for an operator, who sees every firm.
+    /// To a firm admin another firm's filter does not exist: naming one is `unknown_filter`,
+    /// exactly as naming no filter is, so its existence is not told.
+    pub viewer_firm: Option<&'a str>,
+}
+
+/// How a key's grants are judged: by the store itself, or for an admin's change.
+#[derive(Clone, Copy)]
+struct Judging<'a> {
+    /// The firm of the admin judging (see [`KeyChange::viewer_firm`]).
+    viewer: Option<u128>,
+    /// By grant: whether the change keeps it (see [`KeyChange::previous`]).
+    kept: &'a [bool],
 }
 
 /// What an edit to a filter would do.
@@ -102,6 +128,7 @@ pub struct EditImpact {
 /// The result of adding or editing a filter.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PutFilter {
+    /// Validation's warnings (`not_searchable`).
     pub warnings: Vec<Diagnostic>,
     /// Keys that hold this filter (the "This will immediately affect N credentials" count).
     pub keys_affected: usize,
@@ -214,7 +241,7 @@ impl PolicyStore {
     /// the very next decision of every key that holds it.
     pub fn put_filter(&mut self, record: FilterRecord) -> Result<PutFilter, Vec<Diagnostic>> {
         self.generation = next_generation();
-        if record.id.starts_with(SYSTEM_PREFIX) {
+        if is_system_filter(&record.id) {
             return Err(vec![Diagnostic::error(
                 Code::SystemFilter,
                 format!(
@@ -315,7 +342,7 @@ impl PolicyStore {
     /// history resolves. It cannot be undone.
     pub fn archive_filter(&mut self, id: &str) -> Result<(), Diagnostic> {
         self.generation = next_generation();
-        if id.starts_with(SYSTEM_PREFIX) {
+        if is_system_filter(id) {
             return Err(Diagnostic::error(
                 Code::SystemFilter,
                 format!("`{id}` is a system filter: it cannot be archived"),
@@ -389,8 +416,58 @@ impl PolicyStore {
         self.compile_key(key).report
     }
 
+    /// Validate a change to a key (SPEC 4.1) as an admin makes it: see [`KeyChange`].
+    ///
+    /// ```
+    /// use portcullis::grants::{FilterRecord, Firm, Grant, Key, KeyChange, PolicyStore};
+    /// let ws = "a1000000-0000-4000-8000-00000000000a";
+    /// let firm = "f1000000-0000-4000-8000-000000000001";
+    /// let mut store = PolicyStore::new(portcullis::Schema::builtin());
+    /// store.put_firm(&Firm { id: firm.into(), workspaces: vec![ws.into()] }).unwrap();
+    /// store.put_filter(FilterRecord {
+    ///     id: "steel".into(), workspace_id: ws.into(), entity_type: "detail".into(),
+    ///     name: "Steel".into(), description: None, predicate: None,
+    ///     predicate_text: Some(r#"type eq "steel""#.into()), archived: false,
+    /// }).unwrap();
+    /// let grant = Grant { workspace_id: Some(ws.into()), filter: "steel".into(), actions: vec!["read".into()] };
+    /// let before = Key { id: "k".into(), firm_id: firm.into(), revoked: false, allowed_ips: None, grants: vec![grant.clone()] };
+    /// store.archive_filter("steel").unwrap();
+    /// // A grant the change keeps may name a filter archived since: it is inert, not invalid.
+    /// let after = Key { allowed_ips: Some(vec!["10.0.0.0/8".into()]), ..before.clone() };
+    /// assert!(store.validate_key_change(&KeyChange { key: &after, previous: Some(&before), viewer_firm: None }).valid);
+    /// // A grant the change brings in must not.
+    /// let added = Key { grants: vec![grant.clone(), grant], ..before.clone() };
+    /// let report = store.validate_key_change(&KeyChange { key: &added, previous: Some(&before), viewer_firm: None });
+    /// assert_eq!(report.errors[0].code.as_str(), "filter_archived");
+    /// ```
+    pub fn validate_key_change(&self, change: &KeyChange<'_>) -> GrantReport {
+        // A grant is kept when an equal one was on the key before, each earlier grant
+        // answering for one later grant.
+        let mut before: Vec<&Grant> =
+            change.previous.map_or(Vec::new(), |k| k.grants.iter().collect());
+        let kept: Vec<bool> = change
+            .key
+            .grants
+            .iter()
+            .map(|g| match before.iter().position(|b| *b == g) {
+                Some(i) => {
+                    before.swap_remove(i);
+                    true
+                }
+                None => false,
+            })
+            .collect();
+        // A viewer whose firm id names no firm sees no firm's filters.
+        let viewer = change.viewer_firm.map(|f| parse_uuid(f).unwrap_or(0));
+        self.compile_key_as(change.key, Judging { viewer, kept: &kept }).report
+    }
+
     /// Resolve, validate and index a key's grants.
     pub fn compile_key(&self, key: &Key) -> CompiledKey {
+        self.compile_key_as(key, Judging { viewer: None, kept: &[] })
+    }
+
+    fn compile_key_as(&self, key: &Key, judging: Judging<'_>) -> CompiledKey {
         let firm = parse_uuid(&key.firm_id).filter(|f| self.firms.contains_key(f));
         let mut errors = Vec::new();
         if firm.is_none() {
@@ -425,7 +502,9 @@ impl PolicyStore {
         let mut any: [Vec<u32>; 3] = Default::default();
         for (i, g) in key.grants.iter().enumerate() {
             let before = errors.len();
-            let cg = self.compile_grant(firm, g, &format!("$.grants[{i}]"), &mut errors);
+            let kept = judging.kept.get(i).copied().unwrap_or(false);
+            let path = format!("$.grants[{i}]");
+            let cg = self.compile_grant(firm, g, (&path, judging.viewer, kept), &mut errors);
             let invalid = errors.len() > before || cg.target.is_none();
             let cg = CompiledGrant { invalid, ..cg };
             if !invalid {
@@ -449,11 +528,14 @@ impl PolicyStore {
         CompiledKey { key: key.clone(), firm, allowed_ips, grants, index, any, key_invalid, report }
     }
 
+    /// One grant resolved and checked; its problems are added to `errors`. `(path, viewer,
+    /// kept)`: where the grant is in the key, the firm of the admin judging it (another firm's
+    /// filter is, to them, no filter), and whether the change being judged keeps it.
     fn compile_grant(
         &self,
         firm: Option<u128>,
         g: &Grant,
-        path: &str,
+        (path, viewer, kept): (&str, Option<u128>, bool),
         errors: &mut Vec<Diagnostic>,
     ) -> CompiledGrant {
         let err = |errors: &mut Vec<Diagnostic>, code: Code, msg: String, at: &str| {
@@ -500,8 +582,8 @@ impl PolicyStore {
                 }
                 Some((_, Some(ws))) => Some(ws),
             };
-            if let Some(collection) = g.filter.strip_prefix(SYSTEM_PREFIX) {
-                match self.schema.entity_types.iter().position(|t| t.collection == collection) {
+            if is_system_filter(&g.filter) {
+                match self.schema.system_filter_type(&g.filter) {
                     Some(t) => {
                         type_index = Some(t);
                         ws.map(|workspace| Target::SystemType { workspace, type_index: t })
@@ -517,7 +599,9 @@ impl PolicyStore {
                     }
                 }
             } else {
-                match self.filters.get(&g.filter) {
+                let seen =
+                    |f: &&StoredFilter| viewer.is_none_or(|v| self.firm_of(f.workspace) == Some(v));
+                match self.filters.get(&g.filter).filter(seen) {
                     None => {
                         err(
                             errors,
@@ -530,7 +614,9 @@ impl PolicyStore {
                     Some(f) => {
                         let t = f.compiled.type_index;
                         type_index = Some(t);
-                        if f.record.archived {
+                        // A kept grant on a filter archived since is inert, not a reason to
+                        // refuse the change.
+                        if f.record.archived && !kept {
                             err(
                                 errors,
                                 Code::FilterArchived,

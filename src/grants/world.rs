@@ -1,20 +1,24 @@
 //! A world: firms, filters and entities in one document (the conformance format), loaded into
 //! a [`PolicyStore`] plus an in-memory entity table, for one-shot decisions, the CLI and tests.
 
-use super::decide::{Data, Explanation, Row};
+use super::explain::Explanation;
 use super::model::{Decision, FilterRecord, Firm, Key, Request};
-use super::store::{GrantReport, PolicyStore};
+use super::outcome::Step;
+use super::row::{Data, Row};
+use super::store::{GrantReport, KeyChange, PolicyStore};
 use crate::diagnostic::Diagnostic;
 use crate::eval::Entity;
 use crate::record::{deserialize_via_reader, Fields, ReadError};
 use crate::schema::Schema;
-use crate::value::parse_uuid;
 
 /// The document form of a world.
 #[derive(Clone, Debug, Default)]
 pub struct World {
+    /// The firms and their workspaces.
     pub firms: Vec<Firm>,
+    /// The stored filters.
     pub filters: Vec<FilterRecord>,
+    /// The entities.
     pub entities: Vec<Entity>,
 }
 
@@ -38,8 +42,9 @@ deserialize_via_reader!(World, World::read);
 /// single decision would not repay.
 #[derive(Clone, Debug)]
 pub struct LoadedWorld {
+    /// The firms and filters, compiled.
     pub store: PolicyStore,
-    /// The entities of known types whose id and workspace are UUIDs, in document order.
+    /// The entities that are rows (see [`Row`]), in document order.
     rows: Vec<Row>,
     /// Problems met while loading (an invalid filter is left out and so grants nothing).
     pub problems: Vec<Diagnostic>,
@@ -60,12 +65,7 @@ impl World {
                 problems.append(&mut ds);
             }
         }
-        let rows = self
-            .entities
-            .iter()
-            .filter(|e| parse_uuid(&e.workspace_id).is_some() && parse_uuid(&e.id).is_some())
-            .filter_map(|e| Row::new(store.schema(), e))
-            .collect();
+        let rows = self.entities.iter().filter_map(|e| Row::new(store.schema(), e)).collect();
         LoadedWorld { store, rows, problems }
     }
 }
@@ -78,13 +78,28 @@ impl LoadedWorld {
     /// Decide a request for a key given in full (`None`: unknown credentials).
     pub fn decide(&self, key: Option<&Key>, req: &Request) -> Decision {
         let compiled = key.map(|k| self.store.compile_key(k));
-        self.store.decide_for(compiled.as_ref(), req, self.data_for(req)).0
+        self.store.decide_for(compiled.as_ref(), req, self.data_for(req))
     }
 
     /// Decide and explain.
     pub fn explain(&self, key: Option<&Key>, req: &Request) -> Explanation {
         let compiled = key.map(|k| self.store.compile_key(k));
         self.store.explain_for(compiled.as_ref(), req, self.data_for(req))
+    }
+
+    /// SPEC 4.4 step 1 for a key given in full (`None`: unknown credentials).
+    pub fn check_credentials(
+        &self,
+        key: Option<&Key>,
+        source_ip: Option<&str>,
+    ) -> Result<(), Step> {
+        let compiled = key.map(|k| self.store.compile_key(k));
+        self.store.check_credentials_for(compiled.as_ref(), source_ip)
+    }
+
+    /// Validate a change to a key against this world (see [`KeyChange`]).
+    pub fn validate_key_change(&self, change: &KeyChange<'_>) -> GrantReport {
+        self.store.validate_key_change(change)
     }
 
     /// Validate a key's grants against this world.

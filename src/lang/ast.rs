@@ -8,11 +8,14 @@ use serde_json::Value;
 /// A byte range of the text form, end exclusive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct TextRange {
+    /// First byte.
     pub start: usize,
+    /// Byte past the last.
     pub end: usize,
 }
 
 impl TextRange {
+    /// The range from `start` to `end` (exclusive).
     pub fn new(start: usize, end: usize) -> Self {
         TextRange { start, end }
     }
@@ -26,8 +29,11 @@ impl TextRange {
 /// Where a condition's parts are in the text form.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct ConditionRanges {
+    /// The attribute name.
     pub attr: TextRange,
+    /// The operator.
     pub op: TextRange,
+    /// The value literal.
     pub value: TextRange,
 }
 
@@ -35,11 +41,14 @@ pub struct ConditionRanges {
 /// is validation's business, not the parser's.
 #[derive(Clone, Debug)]
 pub struct Condition {
+    /// The attribute name, as written.
     pub attr: String,
+    /// The operator, as written.
     pub op: String,
     /// A JSON literal. Any JSON value can arrive through the JSON form; validation decides
     /// whether it fits.
     pub value: Value,
+    /// Where the parts are, for a condition parsed from text.
     pub ranges: Option<ConditionRanges>,
 }
 
@@ -52,7 +61,9 @@ impl PartialEq for Condition {
 /// Which way a group combines its children.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GroupKind {
+    /// All children must hold.
     And,
+    /// Any child must hold.
     Or,
 }
 
@@ -69,9 +80,24 @@ impl GroupKind {
 /// A node of the predicate tree.
 #[derive(Clone, Debug)]
 pub enum Predicate {
+    /// One `ATTR OP VALUE` test.
     Condition(Condition),
-    Group { kind: GroupKind, children: Vec<Predicate>, range: Option<TextRange> },
-    Not { child: Box<Predicate>, range: Option<TextRange> },
+    /// Children combined by AND or OR.
+    Group {
+        /// AND or OR.
+        kind: GroupKind,
+        /// The children, in order.
+        children: Vec<Predicate>,
+        /// Where the group is, for one parsed from text.
+        range: Option<TextRange>,
+    },
+    /// The negation of its child.
+    Not {
+        /// The negated node.
+        child: Box<Predicate>,
+        /// Where the NOT is, for one parsed from text.
+        range: Option<TextRange>,
+    },
 }
 
 impl PartialEq for Predicate {

@@ -13,10 +13,15 @@ use nom::IResult;
 /// What a token is.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TokenKind {
+    /// `(`
     LParen,
+    /// `)`
     RParen,
+    /// `[`
     LBracket,
+    /// `]`
     RBracket,
+    /// `,`
     Comma,
     /// `[A-Za-z_][A-Za-z0-9_]*`: an identifier, a keyword or `true`/`false`, by position.
     Word,
@@ -24,14 +29,18 @@ pub enum TokenKind {
     String,
     /// A JSON number literal.
     Number,
+    /// The end of the text.
     End,
 }
 
 /// A token and where it is.
 #[derive(Clone, Debug)]
 pub struct Token<'a> {
+    /// What the token is.
     pub kind: TokenKind,
+    /// Its text, as written.
     pub text: &'a str,
+    /// Where it is.
     pub range: TextRange,
 }
 
@@ -50,7 +59,9 @@ impl Token<'_> {
 /// A lexing failure: what was expected, and where.
 #[derive(Debug)]
 pub struct LexError {
+    /// What was expected.
     pub message: String,
+    /// Where.
     pub range: TextRange,
 }
 

@@ -1,5 +1,5 @@
-//! The filter language: the predicate tree ([`ast`]), its text form ([`lex`], [`parse`],
-//! [`format`]) and its JSON form ([`json`]).
+//! The filter language: the predicate tree ([`ast`]), its text form ([`lex`], [`mod@parse`],
+//! [`mod@format`]) and its JSON form ([`json`]).
 
 pub mod ast;
 pub mod format;

@@ -4,7 +4,7 @@
 use super::ast::{Condition, ConditionRanges, GroupKind, Predicate, TextRange};
 use super::lex::{tokenize, Token, TokenKind};
 use crate::diagnostic::{Code, Diagnostic, Span};
-use crate::eval::scan::read_tree;
+use crate::json::scan::read_tree;
 use crate::limits::{MAX_PARSE_NESTING, MAX_TEXT_BYTES};
 use serde_json::Value;
 
@@ -150,10 +150,8 @@ impl<'a> Parser<'a> {
     /// unary := NOT unary | '(' expr ')' | condition
     fn unary(&mut self, nesting: usize) -> Result<Predicate, Diagnostic> {
         let t = self.peek().clone();
-        if t.is_keyword("not") || t.kind == TokenKind::LParen {
-            if nesting >= MAX_PARSE_NESTING {
-                return Err(self.nesting_error(t.range));
-            }
+        if (t.is_keyword("not") || t.kind == TokenKind::LParen) && nesting >= MAX_PARSE_NESTING {
+            return Err(self.nesting_error(t.range));
         }
         if t.is_keyword("not") {
             self.next();
@@ -255,7 +253,7 @@ impl<'a> Parser<'a> {
                 Ok(_) => Err(self.error_at(t.range, "this string is not a valid JSON string")),
                 Err(e) => Err(self.error_at(
                     t.range,
-                    format!("this string is not a valid JSON string: {}", e.message),
+                    format!("this string is not a valid JSON string: {}", e.kind),
                 )),
             },
             TokenKind::Number => {
@@ -408,7 +406,7 @@ mod tests {
         assert!(src.len() <= MAX_TEXT_BYTES);
         assert_eq!(parse(&src).unwrap_err().code, Code::InputTooLarge);
         // Right at the bound in canonical form it parses and round-trips.
-        let items = (MAX_TEXT_BYTES - 7 + 2) / 3;
+        let items = (MAX_TEXT_BYTES - 7).div_ceil(3);
         let src = format!("a eq [{}]", vec!["1"; items].join(","));
         let p = parse(&src).unwrap();
         let canon = p.to_string();

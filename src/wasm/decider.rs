@@ -37,8 +37,9 @@
 use super::{entity_row, remember, Misuse, Store};
 use crate::eval::entity::Slot;
 use crate::eval::symbolic::{Bits, SymScope, SymSlot, OTHER};
+use crate::grants::row::Place;
 use crate::grants::{Operation, PolicyStore, PreparedRequest, Request};
-use crate::json_text::{array, Obj};
+use crate::json::write::{array, Obj};
 use crate::schema::ValueType;
 use crate::value::{format_uuid, parse_date, parse_uuid};
 use std::cell::RefCell;
@@ -46,6 +47,19 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 const UNKNOWN: u32 = u32::MAX;
+
+/// The first word of an entity record: its kind (the wrapper's `HERE`, `ELSEWHERE`, `TEXT`,
+/// `NOTHING`, in pkg/api.mjs).
+mod kind {
+    /// At the request's workspace and type: the plan's attribute values follow.
+    pub(super) const HERE: u32 = 0;
+    /// In another workspace or of another type.
+    pub(super) const ELSEWHERE: u32 = 1;
+    /// Sent as JSON text: its byte offset and length follow.
+    pub(super) const TEXT: u32 = 2;
+    /// No entity.
+    pub(super) const NOTHING: u32 = 3;
+}
 /// The answer when the wrapper encoded with an old plan.
 const STALE: u32 = 1;
 
@@ -70,11 +84,13 @@ struct Plan {
 
 impl Plan {
     fn of(store: &PolicyStore, p: &PreparedRequest) -> Plan {
-        let Some(open) = p.open() else { return Plan::default() };
-        let t = &store.schema().entity_types[open.type_index];
+        let (Some(open), Some(read_scope)) = (p.open(), p.read_scope()) else {
+            return Plan::default();
+        };
+        let t = &store.schema().entity_types[open.place.type_index];
         let mut texts: Vec<Vec<&str>> = vec![Vec::new(); t.attributes.len()];
         let mut read = vec![false; t.attributes.len()];
-        for f in open.scope.filters.iter().chain(&open.read.filters) {
+        for f in open.scope.filters.iter().chain(&read_scope.filters) {
             f.conditions(&mut |slot, values| {
                 if let (Some(r), Some(ts)) = (read.get_mut(slot), texts.get_mut(slot)) {
                     *r = true;
@@ -98,8 +114,9 @@ impl Plan {
             .filter(|(i, _)| read[*i])
             .map(|(slot, a)| PlanAttr { slot, value_type: a.value_type, texts: dicts[slot].len() })
             .collect();
-        let scope = SymScope::of(open.scope.all, &open.scope.filters, open.type_index, &dicts);
-        let read = SymScope::of(open.read.all, &open.read.filters, open.type_index, &dicts);
+        let type_index = open.place.type_index;
+        let scope = SymScope::of(open.scope.all, &open.scope.filters, type_index, &dicts);
+        let read = SymScope::of(read_scope.all, &read_scope.filters, type_index, &dicts);
         Plan { attrs, dicts, scope, read }
     }
 }
@@ -160,8 +177,11 @@ enum Record {
     /// At the request's workspace and type; its attributes are in the scratch slots.
     Here,
     Elsewhere,
-    /// JSON text: the byte offset and length.
-    Text(u32, u32),
+    /// JSON text, at these bytes of the input.
+    Text {
+        at: u32,
+        len: u32,
+    },
     Nothing,
 }
 
@@ -184,8 +204,9 @@ pub struct Decider {
     prepared: PreparedRequest,
     plan: Plan,
     version: u32,
-    /// The request's workspace and type, for `sameWorkspace` and the plan.
-    workspace: Option<u128>,
+    /// Where the request is (`None` for an entity type that does not exist), for
+    /// `sameWorkspace` and the plan.
+    place: Option<Place>,
     entity_type: Option<String>,
     /// An entity's attributes, by slot, reused for every entity (only the plan's slots are
     /// ever written); `None` for an entity type that does not exist.
@@ -218,7 +239,8 @@ impl Decider {
             prepared,
             plan,
             version: 1,
-            workspace: parse_uuid(&req.workspace_id),
+            place: type_index
+                .map(|type_index| Place { workspace: parse_uuid(&req.workspace_id), type_index }),
             entity_type: type_index.map(|_| req.entity_type.clone()),
             scratch,
             words: Vec::new(),
@@ -257,7 +279,7 @@ impl Decider {
             .unwrap_or_default();
         Obj::new()
             .field("version", &self.version)
-            .field("workspace", &self.workspace.map(format_uuid))
+            .field("workspace", &self.place.and_then(|p| p.workspace).map(format_uuid))
             .field("entityType", &self.entity_type)
             .raw("attrs", &array(attrs))
             .end()
@@ -266,7 +288,7 @@ impl Decider {
     /// Whether an entity's `workspace_id` text names the request's workspace.
     #[wasm_bindgen(js_name = sameWorkspace)]
     pub fn same_workspace(&self, workspace_id: &str) -> bool {
-        self.workspace.is_some() && parse_uuid(workspace_id) == self.workspace
+        self.place.is_some_and(|p| p.holds_at(parse_uuid(workspace_id), p.type_index))
     }
 
     /// Make room for the wrapper's words and bytes; their addresses are then `wordsAt` and
@@ -280,11 +302,13 @@ impl Decider {
         }
     }
 
+    /// Where the wrapper writes an entity's words (see `reserve`).
     #[wasm_bindgen(js_name = wordsAt)]
     pub fn words_at(&mut self) -> *mut u32 {
         self.words.as_mut_ptr()
     }
 
+    /// Where the wrapper writes an entity's text bytes (see `reserve`).
     #[wasm_bindgen(js_name = bytesAt)]
     pub fn bytes_at(&mut self) -> *mut u8 {
         self.bytes.as_mut_ptr()
@@ -315,17 +339,19 @@ impl Decider {
             let mut r = Words { words, at: 0 };
             let decision =
                 match (decode(plan, scratch.as_mut(), &mut r, bytes)?, scratch.as_deref()) {
-                    (Record::Here, Some(slots)) => prepared.decide_with(Some(|_: &_, read| {
+                    (Record::Here, Some(slots)) => prepared.decide_by(Some(|read| {
                         if read {
                             plan.read.matches(slots)
                         } else {
                             plan.scope.matches(slots)
                         }
                     })),
-                    (Record::Text(at, len), _) => {
+                    (Record::Text { at, len }, _) => {
                         match text_row(&store.borrow(), bytes, at, len)? {
                             Some(row)
-                                if prepared.open().is_some_and(|o| o.here(&row, id.as_deref())) =>
+                                if prepared
+                                    .open()
+                                    .is_some_and(|o| o.place.holds(&row, id.as_deref())) =>
                             {
                                 prepared.decide_entity(Some(&row.entity))
                             }
@@ -363,28 +389,29 @@ impl Decider {
                     Record::Here => {
                         scratch.as_deref().is_some_and(|slots| plan.scope.matches(slots))
                     }
-                    Record::Text(at, len) => text_row(&store, bytes, at, len)?.is_some_and(|row| {
-                        open.here(&row, None) && open.scope.matches(&row.entity)
-                    }),
+                    Record::Text { at, len } => {
+                        text_row(&store, bytes, at, len)?.is_some_and(|row| {
+                            open.place.holds(&row, None) && open.scope.matches(&row.entity)
+                        })
+                    }
                     _ => false,
                 };
                 if hit {
                     matched.push(i as u32);
                 }
             }
-            Ok(match prepared.list_outcome(matched.len()) {
-                Some(refusal) => super::decision_code(&refusal),
-                None => 200 * 4,
-            })
+            Ok(super::decision_code(&prepared.list_outcome(matched.len())))
         };
         go(self).unwrap_or_else(remember)
     }
 
+    /// Where a 200 list's matching record indexes are.
     #[wasm_bindgen(js_name = matchedAt)]
     pub fn matched_at(&self) -> *const u32 {
         self.matched.as_ptr()
     }
 
+    /// How many records a 200 list matched.
     #[wasm_bindgen(js_name = matchedLength)]
     pub fn matched_length(&self) -> usize {
         self.matched.len()
@@ -425,7 +452,7 @@ fn decode(
     bytes: &[u8],
 ) -> Result<Record, Misuse> {
     match r.next()? {
-        0 => {
+        kind::HERE => {
             // A `Here` record needs a known type, which scratch slots exist for.
             let slots = scratch.ok_or_else(|| {
                 Misuse("decider: an entity of an unknown type encoded as here".into())
@@ -502,9 +529,9 @@ fn decode(
             }
             Ok(Record::Here)
         }
-        1 => Ok(Record::Elsewhere),
-        2 => Ok(Record::Text(r.next()?, r.next()?)),
-        3 => Ok(Record::Nothing),
+        kind::ELSEWHERE => Ok(Record::Elsewhere),
+        kind::TEXT => Ok(Record::Text { at: r.next()?, len: r.next()? }),
+        kind::NOTHING => Ok(Record::Nothing),
         _ => Err(Misuse("decider: an unknown record kind".into())),
     }
 }

@@ -11,10 +11,8 @@
 //! wrapper throws as a `TypeError`; hot paths that answer a number answer 0 instead and leave
 //! the message in [`last_error`].
 
-use crate::eval::scan::read_tree;
-use crate::grants::{
-    Data, DenyCode, FilterRecord, Firm, Key, Operation, PolicyStore, Request, Row,
-};
+use crate::grants::{Data, DenyCode, FilterRecord, Firm, Key, PolicyStore, Request, Row};
+use crate::json::scan::read_tree;
 use crate::lang::{predicate_from_json, predicate_to_json};
 use crate::preview::{check_previewable, count_matches};
 use crate::record::FromTree;
@@ -26,6 +24,10 @@ use std::rc::Rc;
 
 mod decider;
 pub use decider::Decider;
+#[cfg(feature = "service")]
+mod service;
+#[cfg(feature = "service")]
+pub use service::{canonical_uuid, check_attributes, is_system_filter};
 use wasm_bindgen::prelude::*;
 
 /// Why the shape was wrong, for the wrapper's `TypeError`.
@@ -33,7 +35,7 @@ struct Misuse(String);
 
 type Answer = Result<String, Misuse>;
 
-use crate::json_text::{text as out, Obj};
+use crate::json::write::{text as out, Obj};
 
 fn answer(a: Answer) -> String {
     a.unwrap_or_else(|Misuse(m)| Obj::new().field("type_error", &m).end())
@@ -247,6 +249,17 @@ pub fn describe_schema() -> String {
     crate::schema::BUILTIN_DESCRIPTION.to_string()
 }
 
+/// The system filters of a firm (`{id, workspaces}`, as for `putFirm`): see
+/// [`Schema::system_filters`].
+#[wasm_bindgen(js_name = systemFilters)]
+pub fn system_filters(firm: &str) -> String {
+    answer((|| {
+        let f: Firm = read(firm, "firm")?;
+        let workspaces: Vec<&str> = f.workspaces.iter().map(String::as_str).collect();
+        Ok(out(&Schema::builtin().system_filters(&f.id, &workspaces)))
+    })())
+}
+
 /// Entities loaded and prepared once (parsed, typed into slots), for previews, list decisions
 /// and edit impact over the same data without re-sending it.
 #[wasm_bindgen]
@@ -303,18 +316,6 @@ impl Store {
     fn row(&self, text: &str) -> Result<Option<Row>, Misuse> {
         entity_row(self.store().schema(), text)
     }
-
-    fn one(&self, entity: Option<String>) -> Result<Option<Row>, Misuse> {
-        entity.map_or(Ok(None), |text| self.row(&text))
-    }
-
-    fn data_for<'a>(req: &Request, row: &'a Option<Row>) -> Data<'a> {
-        match req.operation {
-            Operation::Create => Data::Nothing,
-            Operation::List => Data::Many(&[]),
-            _ => Data::One(row.as_ref()),
-        }
-    }
 }
 
 /// An entity's JSON text as a row; the text `null` is no entity, as an absent one is.
@@ -339,11 +340,13 @@ fn decision_code(d: &crate::Decision) -> u32 {
 
 #[wasm_bindgen]
 impl Store {
+    /// An empty store over the built-in schema.
     #[wasm_bindgen(constructor)]
     pub fn new() -> Store {
         Store { inner: Rc::new(RefCell::new(PolicyStore::new(Schema::builtin()))) }
     }
 
+    /// Add or replace a firm (`{id, workspaces}`): `{ok}` or `{ok: false, errors}`.
     #[wasm_bindgen(js_name = putFirm)]
     pub fn put_firm(&mut self, firm: &str) -> String {
         answer((|| {
@@ -355,6 +358,7 @@ impl Store {
         })())
     }
 
+    /// Add or edit a filter record: `{ok, warnings, keys_affected}` or `{ok: false, errors}`.
     #[wasm_bindgen(js_name = putFilter)]
     pub fn put_filter(&mut self, record: &str) -> String {
         answer((|| {
@@ -370,6 +374,7 @@ impl Store {
         })())
     }
 
+    /// Archive a filter: `{ok}` or `{ok: false, errors}`.
     #[wasm_bindgen(js_name = archiveFilter)]
     pub fn archive_filter(&mut self, id: &str) -> String {
         match self.store_mut().archive_filter(id) {
@@ -378,11 +383,15 @@ impl Store {
         }
     }
 
+    /// The stored filter record with this id (its predicate in both canonical forms), or
+    /// `null`.
     #[wasm_bindgen(js_name = getFilter)]
     pub fn get_filter(&self, id: &str) -> String {
         self.store().filter(id).map_or_else(|| "null".into(), |f| out(&f.record))
     }
 
+    /// Add or replace a key: its grant report (a key with invalid grants is stored, and
+    /// those grants are never eligible).
     #[wasm_bindgen(js_name = putKey)]
     pub fn put_key(&mut self, key: &str) -> String {
         answer((|| {
@@ -391,11 +400,13 @@ impl Store {
         })())
     }
 
+    /// Remove a key; whether it was there.
     #[wasm_bindgen(js_name = removeKey)]
     pub fn remove_key(&mut self, id: &str) -> bool {
         self.store_mut().remove_key(id)
     }
 
+    /// Validate a key's grants without storing it: its grant report.
     #[wasm_bindgen(js_name = validateKey)]
     pub fn validate_key(&self, key: &str) -> String {
         answer((|| {
@@ -404,11 +415,13 @@ impl Store {
         })())
     }
 
+    /// How many keys hold this filter in a grant.
     #[wasm_bindgen(js_name = keysHolding)]
     pub fn keys_holding(&self, filter_id: &str) -> u32 {
         self.store().keys_holding(filter_id) as u32
     }
 
+    /// What an edit to a filter would do over the entity set: `{ok, keys, gained, lost}`.
     #[wasm_bindgen(js_name = editImpact)]
     pub fn edit_impact(&self, filter_id: &str, edit: &str, entities: &EntitySet) -> String {
         answer((|| {
@@ -439,7 +452,7 @@ impl Store {
             Ok(decision_code(&self.store().decide(
                 key_id.as_deref(),
                 &req,
-                Self::data_for(&req, &row),
+                Data::for_entity(&req, row.as_ref()),
             )))
         };
         go().unwrap_or_else(remember)
@@ -462,87 +475,6 @@ impl Store {
                 &req,
                 Data::for_request(&req, &entities.rows),
             )))
-        })())
-    }
-
-    /// Explain a single-entity request; `entity` is its JSON text, or absent.
-    #[wasm_bindgen(js_name = explainOne)]
-    pub fn explain_one(
-        &self,
-        key_id: Option<String>,
-        request: &str,
-        entity: Option<String>,
-    ) -> String {
-        answer((|| {
-            let req = request_from(request)?;
-            let row = self.one(entity)?;
-            Ok(out(&self.store().explain(key_id.as_deref(), &req, Self::data_for(&req, &row))))
-        })())
-    }
-
-    /// Explain a decision over a loaded entity set (its data picked as for `decideInSet`).
-    #[wasm_bindgen(js_name = explainInSet)]
-    pub fn explain_in_set(
-        &self,
-        key_id: Option<String>,
-        request: &str,
-        entities: &EntitySet,
-    ) -> String {
-        answer((|| {
-            let req = request_from(request)?;
-            Ok(out(&self.store().explain(
-                key_id.as_deref(),
-                &req,
-                Data::for_request(&req, &entities.rows),
-            )))
-        })())
-    }
-
-    #[wasm_bindgen(js_name = authorizeList)]
-    pub fn authorize_list(&self, key_id: Option<String>, request: &str) -> String {
-        answer((|| {
-            let req = request_from(request)?;
-            Ok(match self.store().authorize_list(key_id.as_deref(), &req) {
-                Ok(a) => Obj::new()
-                    .field("status", &200)
-                    .field("scope", &a.scope)
-                    .field("require_match", &a.require_match)
-                    .end(),
-                Err(d) => out(&d),
-            })
-        })())
-    }
-
-    /// The ids, in set order, of the entities of the request's workspace and type that the
-    /// key's list scope admits (none when the list is not authorized).
-    #[wasm_bindgen(js_name = filterIds)]
-    pub fn filter_ids(
-        &self,
-        key_id: Option<String>,
-        request: &str,
-        entities: &EntitySet,
-    ) -> String {
-        answer((|| {
-            let req = request_from(request)?;
-            let Ok(auth) = self.store().authorize_list(key_id.as_deref(), &req) else {
-                return Ok("[]".into());
-            };
-            let Some(t) = self.store().schema().type_index(&req.entity_type) else {
-                return Ok("[]".into());
-            };
-            let ws = crate::value::parse_uuid(&req.workspace_id);
-            let ids: Vec<&str> = entities
-                .rows
-                .iter()
-                .filter(|r| {
-                    r.entity.type_index == t
-                        && r.workspace.is_some()
-                        && r.workspace == ws
-                        && auth.scope.matches(&r.entity)
-                })
-                .map(|r| r.id.as_str())
-                .collect();
-            Ok(out(&ids))
         })())
     }
 }

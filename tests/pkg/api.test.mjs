@@ -1,7 +1,7 @@
 // The package's public JavaScript API in Node, as an integrator imports it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parse, validate, preview, describeSchema, format, decide, explain, validateGrants, EntitySet, Store } from '../../pkg/node.mjs';
+import { parse, validate, preview, describeSchema, format, decide, explain, validateGrants, EntitySet, Store } from '../../pkg/service/node.mjs';
 
 const FIRM = 'f1000000-0000-4000-8000-000000000001';
 const WS = 'a1000000-0000-4000-8000-00000000000a';
@@ -70,7 +70,7 @@ test('an EntitySet is loaded once and serves lists, previews and edit impact', (
   assert.equal(fromSet.status, 200);
   assert.equal(fromSet.ids.length, 25);
   assert.deepEqual(fromSet, fromArray);
-  assert.deepEqual(s.filterIds('k', req, set), fromSet.ids);
+  assert.deepEqual(s.prepare('k', req).list(all), fromSet);
   const filter = { entity_type: 'detail', name: 'p', predicate_text: 'tags intersects ["steel"]' };
   assert.deepEqual(preview(filter, set), { ok: true, count: 75, truncated: false });
   assert.deepEqual(preview(filter, JSON.stringify(all)), preview(filter, all));
@@ -166,4 +166,17 @@ test('one-shot decisions over a world: the named entity by UUID, refused records
   assert.throws(() => decide(world, { id: 5 }, get(1)), TypeError);
   assert.throws(() => decide(world, key, 'get'), TypeError);
   assert.deepEqual(decide({}, null, get(1)), { status: 401, code: 'invalid_token' });
+});
+
+test('the main module leaves the service bindings to portcullis/service, and says so', async () => {
+  const main = await import('../../pkg/node.mjs');
+  const s = new main.Store();
+  const req = { operation: 'get', workspace_id: WS, entity_type: 'detail', id: entity(1, []).id };
+  assert.throws(() => s.explain('k', req, null), /portcullis\/service/);
+  assert.throws(() => s.authorizeList('k', req), /portcullis\/service/);
+  assert.throws(() => main.checkAttributes('detail', {}), TypeError);
+  assert.throws(() => main.canonicalUuid(WS), /portcullis\/service/);
+  assert.deepEqual(s.decide('k', req, null), { status: 401, code: 'invalid_token' });
+  assert.equal(main.systemFilters({ id: FIRM, workspaces: [WS] }).length, 5);
+  s.free();
 });

@@ -41,6 +41,7 @@ fn invalid_filters_are_results_and_misuse_is_reported_as_such() {
 }
 
 const WS: &str = "a1000000-0000-4000-8000-00000000000a";
+const FIRM: &str = "f1000000-0000-4000-8000-000000000001";
 
 fn store() -> wasm::Store {
     let mut s = wasm::Store::new();
@@ -95,14 +96,36 @@ fn lists_and_previews_run_over_a_loaded_entity_set() {
     let d = v(&s.decide_in_set(Some("k".into()), &req, &set));
     assert_eq!(d["status"], json!(200));
     assert_eq!(d["ids"].as_array().unwrap().len(), 10);
-    // A single-entity request over the set is decided on the entity it names (by UUID).
+    // A single-entity request over the set is decided on the entity it names (its id, in any
+    // letter case).
     let get = |id: u32| json!({"operation": "get", "workspace_id": WS, "entity_type": "detail", "id": format!("E0000000-0000-4000-8000-{id:012}")}).to_string();
     assert_eq!(v(&s.decide_in_set(Some("k".into()), &get(5), &set))["status"], json!(200));
     assert_eq!(v(&s.decide_in_set(Some("k".into()), &get(6), &set))["status"], json!(404));
     assert_eq!(v(&s.decide_in_set(Some("k".into()), &get(99), &set))["status"], json!(404));
     assert_eq!(v(&s.explain_in_set(Some("k".into()), &get(5), &set))["decision"]["status"], json!(200));
-    assert_eq!(v(&s.filter_ids(Some("k".into()), &req, &set)).as_array().unwrap().len(), 10);
     let p = v(&wasm::preview(r#"{"entity_type":"detail","name":"n","predicate_text":"tags intersects [\"steel\"]"}"#, &set));
     assert_eq!(p, json!({"ok": true, "count": 40, "truncated": false}));
     assert!(wasm::EntitySet::new("{\"not\": \"an array\"}").is_err());
+}
+
+#[wasm_bindgen_test]
+fn the_rules_consumers_ask_for() {
+    let s = store();
+    let ok = v(&wasm::check_attributes("stash", r#"{"is_permanent": true, "project_id": null}"#));
+    assert_eq!(ok, json!({"ok": true}));
+    let bad = v(&wasm::check_attributes("detail", r#"{"created_at": "2025-01-01", "tags": [1]}"#));
+    let codes: Vec<&str> = bad["errors"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["read_only_attribute", "invalid_attribute"]);
+    let firm = json!({"id": FIRM, "workspaces": [WS]}).to_string();
+    let names: Vec<Value> = v(&wasm::system_filters(&firm)).as_array().unwrap().iter().map(|f| f["id"].clone()).collect();
+    assert_eq!(names.len(), 5);
+    assert_eq!(names[4], json!("default:any"));
+    assert!(wasm::is_system_filter("default:any") && !wasm::is_system_filter("any"));
+    assert_eq!(wasm::canonical_uuid("A1000000-0000-4000-8000-00000000000A").as_deref(), Some(WS));
+    assert_eq!(wasm::canonical_uuid("d1"), None);
+    assert!(s.accepts_credentials(Some("k".into()), None));
+    assert!(!s.accepts_credentials(Some("nobody".into()), None));
+    let key = json!({"id": "k2", "firm_id": FIRM, "grants": [{"workspace_id": WS, "filter": "nothing", "actions": ["read"]}]});
+    let r = v(&s.validate_key_change(&key.to_string(), None, Some(FIRM.into())));
+    assert_eq!(r["errors"][0]["code"], json!("unknown_filter"));
 }

@@ -1,10 +1,12 @@
 // The filters list: stored filters per workspace, plus the system filters, which exist without
 // being stored and can be neither edited nor archived (SPEC 2.1).
 import { h } from './dom.mjs';
-import { schema } from './engine.mjs';
+import { systemFilters } from './engine.mjs';
 
-export function renderFilterList(container, { workspaces, filters, currentId }) {
-  const systemNames = schema.entity_types.map((t) => `default:${t.collection}`);
+export function renderFilterList(container, { firm, workspaces, filters, currentId }) {
+  // The engine names the system filters: per workspace one per entity type, then the firm's.
+  const system = systemFilters({ id: firm.id, workspaces: workspaces.map((ws) => ws.id) });
+  const firmGlobal = system.find((f) => f.firm_global);
   container.replaceChildren(
     h('div', { class: 'list-head' },
       h('h2', { id: 'filters-title' }, 'Resource filters'),
@@ -28,8 +30,9 @@ export function renderFilterList(container, { workspaces, filters, currentId }) 
             h('span', { class: 'filter-name' }, f.name), h('span', { class: 'badge' }, 'archived'))))) : null,
         h('details', { class: 'system' },
           h('summary', {}, 'System filters'),
-          h('ul', { class: 'filters' }, systemNames.map((name) => h('li', { class: 'system-filter' },
-            h('code', {}, name), h('span', { class: 'badge' }, 'read-only'))))));
+          h('ul', { class: 'filters' }, system.filter((f) => f.workspace_id === ws.id.toLowerCase()).map((f) =>
+            h('li', { class: 'system-filter', title: f.description },
+              h('code', {}, f.id), h('span', { class: 'badge' }, 'read-only'))))));
     }),
-    h('p', { class: 'muted small firm-global' }, h('code', {}, 'default:any'), ' (firm-global) matches every entity of every workspace.'));
+    firmGlobal ? h('p', { class: 'muted small firm-global' }, h('code', {}, firmGlobal.id), ` ${firmGlobal.description}.`) : null);
 }

@@ -43,7 +43,7 @@ async function start() {
     const m = /^#\/filters\/(.+)$/.exec(location.hash);
     const id = m ? decodeURIComponent(m[1]) : null;
     const record = id ? filters.find((f) => f.id === id && !f.archived) : null;
-    renderFilterList(listEl, { workspaces: context.workspaces, filters, currentId: record?.id });
+    renderFilterList(listEl, { firm: context.firm, workspaces: context.workspaces, filters, currentId: record?.id });
     editor.open(record ?? null);
     document.body.dataset.ready = 'true'; // for the tests: the first render is done
   }

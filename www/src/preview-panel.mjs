@@ -63,7 +63,7 @@ export class PreviewPanel {
   render() {
     const { filter, validation } = this.current;
     const type = entityType(filter.entity_type);
-    const noun = type?.collection ?? filter.entity_type; // "details", as in default:details
+    const noun = type?.collection ?? filter.entity_type;
     if (!type?.previewable) {
       this.el.replaceChildren(
         h('h3', {}, 'Match count'),
@@ -109,7 +109,7 @@ export class PreviewPanel {
     } else if (result.truncated || result.count === total) {
       const all = !result.truncated && result.count === total;
       verdict = h('p', { class: 'msg warning verdict', dataset: { verdict: 'broad' } },
-        all ? `All ${formatCount(total)} ${noun} in the workspace match: this grants as much as default:${noun}.`
+        all ? `All ${formatCount(total)} ${noun} in the workspace match: this grants as much as ${type.system_filter}.`
           : `More than ${formatCount(result.count)} of the workspace’s ${formatCount(total)} ${noun} match. Is an AND clause missing, or is an OR meant to be an AND?`);
     }
     return h('div', { class: 'preview-out' },

@@ -1,20 +1,16 @@
-//! Reading entities straight from JSON text into prepared rows, without building a JSON tree.
+//! The crate's one JSON reader: a cursor over JSON text (`Scanner`) that callers drive
+//! value by value, keeping what they need and skipping the rest without building a tree, and
+//! `read_tree` for the records that are read as a tree.
 //!
-//! A decision's cost at the JavaScript boundary is dominated by reading the entity: through a
-//! generic JSON tree it allocates every key and value, then copies them again into slots.
-//! This reader walks the text once, keeps only the attributes the schema types, and parses
-//! each value straight into its slot. Its rules are exactly those of the JSON-tree path
-//! (`serde_json` to an [`Entity`](super::Entity), then `Slot::from_json`; checked by the tests
-//! below and in `tests/properties.rs`): a value absent, null or of the wrong type is unknown.
-//! Nesting is bounded as serde_json bounds it ([`MAX_NESTING`]); malformed JSON is an error
-//! with a byte offset.
+//! Its rules are serde_json's (checked by the tests below and in `tests/properties.rs`), on
+//! the strict side: a repeated key in any object is an error, as are numbers out of range,
+//! lone surrogates, text after the document and nesting past [`MAX_NESTING`]. Malformed JSON
+//! is a [`ScanError`]: what was wrong and the byte offset where it was noticed.
 
-use super::entity::{PreparedEntity, Slot};
-use super::text::Text;
 use crate::decimal::parse_f64;
-use crate::schema::{Schema, ValueType};
-use crate::value::{parse_date, parse_uuid};
+use crate::record::ReadError;
 use std::borrow::Cow;
+use std::fmt;
 
 /// Deepest nesting of arrays and objects the reader accepts, counted from the document's
 /// outermost container: serde_json's (it refuses the 128th nested container), so that the two
@@ -24,13 +20,109 @@ pub const MAX_NESTING: usize = 127;
 /// A malformed document: what was wrong and the byte offset where it was noticed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScanError {
-    pub message: String,
+    /// What was wrong.
+    pub kind: ScanErrorKind,
+    /// The byte offset in the text where it was noticed (0 for a [`ScanErrorKind::Record`]).
     pub offset: usize,
 }
 
-impl std::fmt::Display for ScanError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} at byte {}", self.message, self.offset)
+/// What was wrong with a document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ScanErrorKind {
+    /// A particular byte was due (`:`, `,` or a closing bracket).
+    Expected(char),
+    /// No JSON value starts here.
+    ExpectedValue,
+    /// An object's field name is not a string.
+    ExpectedFieldName,
+    /// A value that must be an object is not.
+    ExpectedObject,
+    /// A value that must be an array is not.
+    ExpectedArray,
+    /// Arrays and objects nested past [`MAX_NESTING`].
+    NestedTooDeeply,
+    /// More than whitespace after the document.
+    TextAfterDocument,
+    /// A number not in JSON's grammar (`01`, `1.`, `-`).
+    MalformedNumber,
+    /// A number too large for a 64-bit float.
+    NumberOutOfRange,
+    /// An unescaped control character in a string.
+    ControlCharacter,
+    /// A string without its closing quote.
+    UnterminatedString,
+    /// A `\u` escape of a leading surrogate not followed by another `\u` escape.
+    LoneLeadingSurrogate,
+    /// A leading surrogate followed by an escape that is not a trailing surrogate.
+    InvalidSurrogatePair,
+    /// A trailing surrogate with no leading one.
+    LoneTrailingSurrogate,
+    /// A backslash followed by a byte that begins no escape.
+    InvalidEscape,
+    /// A `\u` not followed by four hexadecimal digits.
+    InvalidUnicodeEscape,
+    /// An object with the same key twice: the key.
+    RepeatedKey(String),
+    /// A field read for a record appears twice: its name.
+    DuplicateField(String),
+    /// A record's required field is absent: its name.
+    MissingField(String),
+    /// A record's field that must be a string is not: its name.
+    FieldNotAString(String),
+    /// A record's field that must be an object is not: its name.
+    FieldNotAnObject(String),
+    /// Well-formed JSON that is not the record expected.
+    Record(ReadError),
+}
+
+impl fmt::Display for ScanErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScanErrorKind::Expected(c) => write!(f, "expected `{c}`"),
+            ScanErrorKind::ExpectedValue => f.write_str("expected a JSON value"),
+            ScanErrorKind::ExpectedFieldName => f.write_str("expected a field name"),
+            ScanErrorKind::ExpectedObject => f.write_str("expected an object"),
+            ScanErrorKind::ExpectedArray => f.write_str("expected an array"),
+            ScanErrorKind::NestedTooDeeply => f.write_str("nested too deeply"),
+            ScanErrorKind::TextAfterDocument => f.write_str("unexpected text after the document"),
+            ScanErrorKind::MalformedNumber => f.write_str("malformed number"),
+            ScanErrorKind::NumberOutOfRange => f.write_str("number out of range"),
+            ScanErrorKind::ControlCharacter => f.write_str("control character in a string"),
+            ScanErrorKind::UnterminatedString => f.write_str("unterminated string"),
+            ScanErrorKind::LoneLeadingSurrogate => {
+                f.write_str("lone leading surrogate in a string")
+            }
+            ScanErrorKind::InvalidSurrogatePair => {
+                f.write_str("invalid surrogate pair in a string")
+            }
+            ScanErrorKind::LoneTrailingSurrogate => {
+                f.write_str("lone trailing surrogate in a string")
+            }
+            ScanErrorKind::InvalidEscape => f.write_str("invalid escape in a string"),
+            ScanErrorKind::InvalidUnicodeEscape => f.write_str("invalid \\u escape in a string"),
+            ScanErrorKind::RepeatedKey(k) => write!(f, "the key `{k}` is repeated"),
+            ScanErrorKind::DuplicateField(k) => write!(f, "duplicate field `{k}`"),
+            ScanErrorKind::MissingField(k) => write!(f, "missing field `{k}`"),
+            ScanErrorKind::FieldNotAString(k) => write!(f, "`{k}` must be a string"),
+            ScanErrorKind::FieldNotAnObject(k) => write!(f, "`{k}` must be an object"),
+            ScanErrorKind::Record(e) => e.fmt(f),
+        }
+    }
+}
+
+impl fmt::Display for ScanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at byte {}", self.kind, self.offset)
+    }
+}
+
+impl std::error::Error for ScanError {}
+
+/// A record's error in a well-formed document, at offset 0 (a JSON tree holds no offsets).
+impl From<ReadError> for ScanError {
+    fn from(e: ReadError) -> ScanError {
+        ScanError { kind: ScanErrorKind::Record(e), offset: 0 }
     }
 }
 
@@ -116,13 +208,24 @@ impl<'a> SeenKeys<'a> {
 }
 
 /// A string value: borrowed when it has no escapes.
-enum Str<'a> {
+pub(crate) enum Str<'a> {
+    /// The text between the quotes, which had no escapes.
     Borrowed(&'a str),
+    /// The string decoded.
     Owned(String),
 }
 
+/// Where a cursor is: its byte offset and how many containers it is inside. A [`Scanner`]
+/// returned to a mark reads on as it did from there.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Mark {
+    pos: usize,
+    depth: usize,
+}
+
 impl Str<'_> {
-    fn as_str(&self) -> &str {
+    /// The string's text.
+    pub(crate) fn as_str(&self) -> &str {
         match self {
             Str::Borrowed(s) => s,
             Str::Owned(s) => s,
@@ -131,12 +234,18 @@ impl Str<'_> {
 }
 
 /// A JSON scalar or the start of a container, as the reader meets it.
-enum Item<'a> {
+pub(crate) enum Item<'a> {
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// A number, as the nearest `f64`.
     Number(f64),
+    /// A string.
     Str(Str<'a>),
+    /// An array's `[`, read: its elements are next.
     Array,
+    /// An object's `{`, read: its fields are next.
     Object,
 }
 
@@ -149,6 +258,7 @@ pub(crate) struct Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
+    /// A cursor at the start of `text`.
     pub(crate) fn new(text: &'a str) -> Self {
         Scanner { text, pos: 0, depth: 0 }
     }
@@ -157,8 +267,9 @@ impl<'a> Scanner<'a> {
         self.text.as_bytes()
     }
 
-    pub(crate) fn error<T>(&self, message: impl Into<String>) -> Result<T, ScanError> {
-        Err(ScanError { message: message.into(), offset: self.pos })
+    /// An error of `kind` at the cursor.
+    pub(crate) fn error<T>(&self, kind: ScanErrorKind) -> Result<T, ScanError> {
+        Err(ScanError { kind, offset: self.pos })
     }
 
     fn ws(&mut self) {
@@ -167,7 +278,8 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    fn peek(&mut self) -> Option<u8> {
+    /// The next byte past whitespace, not consumed.
+    pub(crate) fn peek(&mut self) -> Option<u8> {
         self.ws();
         self.bytes().get(self.pos).copied()
     }
@@ -185,14 +297,14 @@ impl<'a> Scanner<'a> {
         if self.eat(b) {
             Ok(())
         } else {
-            self.error(format!("expected `{}`", b as char))
+            self.error(ScanErrorKind::Expected(b as char))
         }
     }
 
     /// Enter the array or object whose opening byte is at the cursor.
     fn open(&mut self) -> Result<(), ScanError> {
         if self.depth >= MAX_NESTING {
-            return self.error("nested too deeply");
+            return self.error(ScanErrorKind::NestedTooDeeply);
         }
         self.depth += 1;
         self.pos += 1;
@@ -219,7 +331,7 @@ impl<'a> Scanner<'a> {
     pub(crate) fn finish(&mut self) -> Result<(), ScanError> {
         match self.peek() {
             None => Ok(()),
-            Some(_) => self.error("unexpected text after the document"),
+            Some(_) => self.error(ScanErrorKind::TextAfterDocument),
         }
     }
 
@@ -228,11 +340,13 @@ impl<'a> Scanner<'a> {
             self.pos += word.len();
             Ok(())
         } else {
-            self.error("expected a JSON value")
+            self.error(ScanErrorKind::ExpectedValue)
         }
     }
 
-    fn item(&mut self) -> Result<Item<'a>, ScanError> {
+    /// Read a scalar, or the opening bracket of an array or object (whose rest the caller
+    /// reads or skips with [`Self::skip_rest`]).
+    pub(crate) fn item(&mut self) -> Result<Item<'a>, ScanError> {
         match self.peek() {
             Some(b'n') => self.literal("null").map(|_| Item::Null),
             Some(b't') => self.literal("true").map(|_| Item::Bool(true)),
@@ -241,7 +355,7 @@ impl<'a> Scanner<'a> {
             Some(b'[') => self.open().map(|_| Item::Array),
             Some(b'{') => self.open().map(|_| Item::Object),
             Some(b'-' | b'0'..=b'9') => self.number().map(Item::Number),
-            _ => self.error("expected a JSON value"),
+            _ => self.error(ScanErrorKind::ExpectedValue),
         }
     }
 
@@ -264,13 +378,13 @@ impl<'a> Scanner<'a> {
             i += 1;
         } else if !digits(&mut i) {
             self.pos = i;
-            return self.error("malformed number");
+            return self.error(ScanErrorKind::MalformedNumber);
         }
         if b.get(i) == Some(&b'.') {
             i += 1;
             if !digits(&mut i) {
                 self.pos = i;
-                return self.error("malformed number");
+                return self.error(ScanErrorKind::MalformedNumber);
             }
         }
         if let Some(b'e' | b'E') = b.get(i) {
@@ -280,7 +394,7 @@ impl<'a> Scanner<'a> {
             }
             if !digits(&mut i) {
                 self.pos = i;
-                return self.error("malformed number");
+                return self.error(ScanErrorKind::MalformedNumber);
             }
         }
         self.pos = i;
@@ -298,7 +412,7 @@ impl<'a> Scanner<'a> {
             Some(n) => Ok(n),
             None => {
                 self.pos -= text.len();
-                self.error("number out of range")
+                self.error(ScanErrorKind::NumberOutOfRange)
             }
         }
     }
@@ -325,7 +439,8 @@ impl<'a> Scanner<'a> {
             }
         }
         let x = self.float(text)?;
-        serde_json::Number::from_f64(x).map_or_else(|| self.error("number out of range"), Ok)
+        serde_json::Number::from_f64(x)
+            .map_or_else(|| self.error(ScanErrorKind::NumberOutOfRange), Ok)
     }
 
     /// The rest of a JSON tree whose first item was read (the number case is read by the
@@ -357,7 +472,7 @@ impl<'a> Scanner<'a> {
                 let mut map = serde_json::Map::new();
                 self.fields(|s, key| {
                     let v = s.tree()?;
-                    map.insert(key.as_str().to_owned(), v);
+                    map.insert(key.to_owned(), v);
                     Ok(())
                 })?;
                 Value::Object(map)
@@ -389,7 +504,7 @@ impl<'a> Scanner<'a> {
             Some(b'\\') => {}
             Some(_) => {
                 self.pos = stop;
-                return self.error("control character in a string");
+                return self.error(ScanErrorKind::ControlCharacter);
             }
             None => {}
         }
@@ -398,7 +513,7 @@ impl<'a> Scanner<'a> {
         loop {
             let Some(&c) = b.get(i) else {
                 self.pos = i;
-                return self.error("unterminated string");
+                return self.error(ScanErrorKind::UnterminatedString);
             };
             match c {
                 b'"' => {
@@ -423,12 +538,12 @@ impl<'a> Scanner<'a> {
                             let code = if (0xD800..0xDC00).contains(&hi) {
                                 if b.get(i) != Some(&b'\\') || b.get(i + 1) != Some(&b'u') {
                                     self.pos = i;
-                                    return self.error("lone leading surrogate in a string");
+                                    return self.error(ScanErrorKind::LoneLeadingSurrogate);
                                 }
                                 let lo = self.hex4(i + 2)?;
                                 if !(0xDC00..0xE000).contains(&lo) {
                                     self.pos = i;
-                                    return self.error("invalid surrogate pair in a string");
+                                    return self.error(ScanErrorKind::InvalidSurrogatePair);
                                 }
                                 i += 6;
                                 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
@@ -439,20 +554,20 @@ impl<'a> Scanner<'a> {
                                 Some(ch) => ch,
                                 None => {
                                     self.pos = i;
-                                    return self.error("lone trailing surrogate in a string");
+                                    return self.error(ScanErrorKind::LoneTrailingSurrogate);
                                 }
                             }
                         }
                         _ => {
                             self.pos = i - 1;
-                            return self.error("invalid escape in a string");
+                            return self.error(ScanErrorKind::InvalidEscape);
                         }
                     };
                     out.push(ch);
                 }
                 0..=0x1f => {
                     self.pos = i;
-                    return self.error("control character in a string");
+                    return self.error(ScanErrorKind::ControlCharacter);
                 }
                 _ => {
                     // Copy a run of plain bytes at once; runs end on ASCII, so on char boundaries.
@@ -472,14 +587,14 @@ impl<'a> Scanner<'a> {
             Some(v) => Ok(v),
             None => {
                 self.pos = at;
-                self.error("invalid \\u escape in a string")
+                self.error(ScanErrorKind::InvalidUnicodeEscape)
             }
         }
     }
 
     /// Skip the rest of a value whose first item was already read. (Recursion is bounded:
     /// each level entered [`Scanner::open`].)
-    fn skip_rest(&mut self, first: Item<'a>) -> Result<(), ScanError> {
+    pub(crate) fn skip_rest(&mut self, first: Item<'a>) -> Result<(), ScanError> {
         match first {
             Item::Array => {
                 if self.close_if(b']') {
@@ -502,9 +617,9 @@ impl<'a> Scanner<'a> {
     }
 
     /// Visit the fields of an object whose `{` was read; `field` must consume the value.
-    fn fields(
+    pub(crate) fn fields(
         &mut self,
-        mut field: impl FnMut(&mut Self, Str<'a>) -> Result<(), ScanError>,
+        mut field: impl FnMut(&mut Self, &str) -> Result<(), ScanError>,
     ) -> Result<(), ScanError> {
         if self.close_if(b'}') {
             return Ok(());
@@ -512,103 +627,33 @@ impl<'a> Scanner<'a> {
         let mut seen = SeenKeys::new();
         loop {
             if self.peek() != Some(b'"') {
-                return self.error("expected a field name");
+                return self.error(ScanErrorKind::ExpectedFieldName);
             }
             let at = self.pos;
             let key = self.string()?;
             if !seen.insert(&key, at) {
                 self.pos = at;
-                return self.error(format!("the key `{}` is repeated", key.as_str()));
+                return self.error(ScanErrorKind::RepeatedKey(key.as_str().to_owned()));
             }
             self.expect(b':')?;
-            field(self, key)?;
+            field(self, key.as_str())?;
             if !self.eat(b',') {
                 self.close(b'}')?;
                 if let Some((at, key)) = seen.first_repeat() {
                     self.pos = at;
-                    return self.error(format!("the key `{key}` is repeated"));
+                    return self.error(ScanErrorKind::RepeatedKey(key));
                 }
                 return Ok(());
             }
         }
     }
 
-    /// Read a required string field's value.
-    fn string_value(&mut self, name: &str) -> Result<String, ScanError> {
+    /// Read a required string field's value; `name` is the field's, for the error.
+    pub(crate) fn required_string(&mut self, name: &str) -> Result<String, ScanError> {
         match self.item()? {
             Item::Str(s) => Ok(s.as_str().to_owned()),
-            _ => self.error(format!("`{name}` must be a string")),
+            _ => self.error(ScanErrorKind::FieldNotAString(name.to_owned())),
         }
-    }
-
-    /// Read one attribute value into its slot, with [`Slot::from_json`]'s rules.
-    fn slot(&mut self, t: ValueType) -> Result<Slot, ScanError> {
-        let it = self.item()?;
-        Ok(match (t, it) {
-            (ValueType::Text, Item::Str(s)) => Slot::Text(s.as_str().into()),
-            (ValueType::Number, Item::Number(n)) => Slot::Number(n),
-            (ValueType::Bool, Item::Bool(b)) => Slot::Bool(b),
-            (ValueType::Uuid, Item::Str(s)) => {
-                parse_uuid(s.as_str()).map_or(Slot::Unknown, Slot::Uuid)
-            }
-            (ValueType::Date, Item::Str(s)) => {
-                parse_date(s.as_str()).map_or(Slot::Unknown, |d| Slot::Date(d.instant()))
-            }
-            (ValueType::List, Item::Array) => {
-                let mut out: Vec<Text> = Vec::new();
-                let mut typed = true;
-                if !self.close_if(b']') {
-                    loop {
-                        match self.item()? {
-                            Item::Str(s) => out.push(s.as_str().into()),
-                            other => {
-                                typed = false;
-                                self.skip_rest(other)?;
-                            }
-                        }
-                        if !self.eat(b',') {
-                            self.close(b']')?;
-                            break;
-                        }
-                    }
-                }
-                if !typed {
-                    return Ok(Slot::Unknown);
-                }
-                out.sort_unstable();
-                out.dedup();
-                Slot::List(out.into_boxed_slice())
-            }
-            (_, other) => {
-                self.skip_rest(other)?;
-                Slot::Unknown
-            }
-        })
-    }
-
-    /// Read an `attributes` object (its `{` not yet read) into slots for entity type `t`.
-    pub(crate) fn attributes(
-        &mut self,
-        schema: &Schema,
-        type_index: usize,
-    ) -> Result<PreparedEntity, ScanError> {
-        let t = &schema.entity_types[type_index];
-        let mut slots = vec![Slot::Unknown; t.attributes.len()];
-        if !matches!(self.item()?, Item::Object) {
-            return self.error("`attributes` must be an object");
-        }
-        self.fields(|s, key| match t.attributes.iter().position(|a| a.name == key.as_str()) {
-            Some(i) => s.slot(t.attributes[i].value_type).map(|v| slots[i] = v),
-            None => {
-                let it = s.item()?;
-                s.skip_rest(it)
-            }
-        })?;
-        Ok(PreparedEntity {
-            type_index,
-            type_name: t.name.as_str().into(),
-            slots: slots.into_boxed_slice(),
-        })
     }
 
     /// Skip one whole value.
@@ -622,22 +667,28 @@ impl<'a> Scanner<'a> {
         &mut self,
         field: impl FnMut(&mut Self, &str) -> Result<(), ScanError>,
     ) -> Result<(), ScanError> {
-        let mut field = field;
         match self.item()? {
-            Item::Object => self.fields(|s, key| field(s, key.as_str())),
-            _ => self.error("expected an object"),
+            Item::Object => self.fields(field),
+            _ => self.error(ScanErrorKind::ExpectedObject),
         }
     }
 
     /// Visit an array's elements (its `[` not yet read); `element` must consume each.
     pub(crate) fn array(
         &mut self,
-        mut element: impl FnMut(&mut Self) -> Result<(), ScanError>,
+        element: impl FnMut(&mut Self) -> Result<(), ScanError>,
     ) -> Result<(), ScanError> {
         match self.item()? {
-            Item::Array => {}
-            _ => return self.error("expected an array"),
+            Item::Array => self.elements(element),
+            _ => self.error(ScanErrorKind::ExpectedArray),
         }
+    }
+
+    /// Visit the elements of an array whose `[` was read; `element` must consume each.
+    pub(crate) fn elements(
+        &mut self,
+        mut element: impl FnMut(&mut Self) -> Result<(), ScanError>,
+    ) -> Result<(), ScanError> {
         if self.close_if(b']') {
             return Ok(());
         }
@@ -649,102 +700,23 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// The byte offset of the cursor, past whitespace.
-    pub(crate) fn offset(&mut self) -> usize {
+    /// Where the cursor is, past whitespace.
+    pub(crate) fn mark(&mut self) -> Mark {
         self.ws();
-        self.pos
+        Mark { pos: self.pos, depth: self.depth }
     }
 
-    pub(crate) fn seek(&mut self, pos: usize) {
-        self.pos = pos;
+    /// Return the cursor to `mark`; where it was.
+    pub(crate) fn resume(&mut self, mark: Mark) -> Mark {
+        let was = Mark { pos: self.pos, depth: self.depth };
+        (self.pos, self.depth) = (mark.pos, mark.depth);
+        was
     }
-
-    /// Read a required string field's value.
-    pub(crate) fn required_string(&mut self, name: &str) -> Result<String, ScanError> {
-        self.string_value(name)
-    }
-}
-
-/// An entity read from JSON text: `{id, workspace_id, entity_type, attributes}` (other fields
-/// ignored, as in the serde form). `None` for an entity type the schema does not know.
-///
-/// One difference from the serde form, on the safe side: a repeated `id`, `workspace_id`,
-/// `entity_type` or `attributes` is an error here (as serde's derived readers had it), while
-/// the JSON-tree path keeps the last one.
-pub(crate) fn read_entity(
-    s: &mut Scanner<'_>,
-    schema: &Schema,
-) -> Result<Option<(String, String, PreparedEntity)>, ScanError> {
-    let (mut id, mut ws, mut ty) = (None, None, None::<String>);
-    // Attributes are read straight into slots when the type came first (the usual order);
-    // otherwise their offset and depth are kept and they are read once the type is known.
-    let (mut prepared, mut attrs_at) = (None, None);
-    let start = s.offset();
-    let mut seen_attrs = false;
-    s.object(|s, key| {
-        let dup = match key {
-            "id" => id.is_some(),
-            "workspace_id" => ws.is_some(),
-            "entity_type" => ty.is_some(),
-            "attributes" => std::mem::replace(&mut seen_attrs, true),
-            _ => false,
-        };
-        if dup {
-            return s.error(format!("duplicate field `{key}`"));
-        }
-        match key {
-            "id" => s.required_string("id").map(|v| id = Some(v)),
-            "workspace_id" => s.required_string("workspace_id").map(|v| ws = Some(v)),
-            "entity_type" => s.required_string("entity_type").map(|v| ty = Some(v)),
-            "attributes" => match ty.as_deref().map(|t| schema.type_index(t)) {
-                Some(Some(i)) => s.attributes(schema, i).map(|e| prepared = Some(e)),
-                _ => {
-                    // Not an object is an error whatever the type, as in the JSON-tree path.
-                    if s.peek() != Some(b'{') {
-                        return s.error("`attributes` must be an object");
-                    }
-                    attrs_at = Some((s.offset(), s.depth));
-                    s.skip_value()
-                }
-            },
-            _ => s.skip_value(),
-        }
-    })?;
-    let end = s.offset();
-    let missing = |s: &mut Scanner<'_>, f: &str| {
-        s.seek(start);
-        s.error(format!("missing field `{f}`"))
-    };
-    let Some(id) = id else { return missing(s, "id") };
-    let Some(ws) = ws else { return missing(s, "workspace_id") };
-    let Some(ty) = ty else { return missing(s, "entity_type") };
-    let Some(type_index) = schema.type_index(&ty) else { return Ok(None) };
-    let entity = match (prepared, attrs_at) {
-        (Some(e), _) => e,
-        (None, Some((at, depth))) => {
-            let outer = std::mem::replace(&mut s.depth, depth);
-            s.seek(at);
-            let e = s.attributes(schema, type_index)?;
-            s.seek(end);
-            s.depth = outer;
-            e
-        }
-        _ => {
-            let t = &schema.entity_types[type_index];
-            PreparedEntity {
-                type_index,
-                type_name: t.name.as_str().into(),
-                slots: vec![Slot::Unknown; t.attributes.len()].into_boxed_slice(),
-            }
-        }
-    };
-    Ok(Some((id, ws, entity)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Entity;
 
     /// The tree reader reads what serde_json reads (same values, same number kinds, same
     /// refusals), repeated keys aside, which both refuse.
@@ -828,34 +800,6 @@ mod tests {
         );
     }
 
-    fn via_scanner(text: &str) -> Result<Option<PreparedEntity>, ScanError> {
-        let schema = Schema::builtin();
-        let mut s = Scanner::new(text);
-        let r = read_entity(&mut s, &schema)?;
-        s.finish()?;
-        Ok(r.map(|(_, _, e)| e))
-    }
-
-    fn via_serde(text: &str) -> Option<PreparedEntity> {
-        let e: Entity = serde_json::from_str(text).unwrap();
-        Schema::builtin().prepare(&e)
-    }
-
-    #[test]
-    fn agrees_with_the_json_tree_path() {
-        let docs = [
-            r#"{"id":"e","workspace_id":"w","entity_type":"detail","attributes":{"type":"concrete","project_type":"typical","tags":["b","a","b"],"created_at":"2025-01-02"}}"#,
-            r#"{"attributes":{"tags":["x",1],"type":null,"status":{"a":[1,{"b":2}]}},"entity_type":"detail","id":"e","workspace_id":"w","extra":[true,false,null,-1.5e3]}"#,
-            r#"{"id":"e","workspace_id":"w","entity_type":"stash","attributes":{"project_id":"A1000000-0000-4000-8000-00000000000A","is_permanent":true,"tags":[]}}"#,
-            r#"{"id":"e","workspace_id":"w","entity_type":"family","attributes":{"name":"caf\u00e9 \"x\" \ud83d\ude00","tags":["\n"],"note":"not in the schema"}}"#,
-            r#"{"id":"e","workspace_id":"w","entity_type":"detail"}"#,
-            r#" { "id" : "e" , "workspace_id" : "w" , "entity_type" : "tag" , "attributes" : { } } "#,
-        ];
-        for d in docs {
-            assert_eq!(via_scanner(d).unwrap(), via_serde(d), "{d}");
-        }
-    }
-
     #[test]
     fn special_bytes_are_found_at_any_offset() {
         for len in 0..40 {
@@ -866,142 +810,6 @@ mod tests {
             }
             let plain: Vec<u8> = (0..len).map(|i| b" ~\x7f\xc3\xa9Az"[i % 7]).collect();
             assert_eq!(special(&plain, 0), len);
-        }
-    }
-
-    #[test]
-    fn unknown_types_are_none_and_malformed_text_is_an_error() {
-        assert_eq!(
-            via_scanner(r#"{"id":"e","workspace_id":"w","entity_type":"robot","attributes":{}}"#)
-                .unwrap(),
-            None
-        );
-        for bad in [
-            r#"{"id":"e","workspace_id":"w"}"#,
-            r#"{"id":1,"workspace_id":"w","entity_type":"detail"}"#,
-            r#"{"id":"e","workspace_id":"w","entity_type":"detail","attributes":[]}"#,
-            r#"{"id":"e","workspace_id":"w","entity_type":"detail","attributes":{"tags":[01]}}"#,
-            r#"{"id":"e","workspace_id":"w","entity_type":"detail","attributes":{"name":"\ud800"}}"#,
-            r#"{"id":"e","workspace_id":"w","entity_type":"detail"} x"#,
-            r#"{"id":"e","workspace_id":"w","entity_type":"detail","entity_type":"tag"}"#,
-            r#"{"id":"e","workspace_id":"w","entity_type":"detail","attributes":{"type":"a","type":"b"}}"#,
-            r#"{"id":"e","workspace_id":"w","entity_type":"detail","x":1,"x":2}"#,
-            r#"{"id":"e","workspace_id":"w","entity_type":"detail","attributes":{"x":{"k":1,"k":2}}}"#,
-            r#"{"id":"e","workspace_id":"w","entity_type":"detail","attributes":{"x":"a"#,
-            "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]",
-            "",
-        ] {
-            assert!(via_scanner(bad).is_err(), "{bad}");
-        }
-        let deep = format!(
-            r#"{{"id":"e","workspace_id":"w","entity_type":"detail","attributes":{{"x":{}1{}}}}}"#,
-            "[".repeat(100_000),
-            "]".repeat(100_000)
-        );
-        assert!(via_scanner(&deep).is_err());
-    }
-
-    #[test]
-    fn nesting_is_bounded_where_the_json_tree_path_bounds_it() {
-        use crate::grants::{Request, Row};
-        let schema = Schema::builtin();
-        let many_via_scanner = |t: &str| {
-            Row::many_from_json(&schema, t)
-                .ok()
-                .map(|rs| rs.into_iter().map(|r| r.entity).collect::<Vec<_>>())
-        };
-        let many_via_serde = |t: &str| {
-            serde_json::from_str::<Vec<Entity>>(t)
-                .ok()
-                .map(|es| es.iter().filter_map(|e| schema.prepare(e)).collect::<Vec<_>>())
-        };
-        // serde_json refuses the 128th nested container, wherever it is.
-        for d in 120..=130 {
-            let nest = |inner: &str| format!("{}{inner}{}", "[".repeat(d), "]".repeat(d));
-            for doc in [
-                format!(
-                    r#"{{"id":"e","workspace_id":"w","entity_type":"detail","attributes":{{"x":{}}}}}"#,
-                    nest("1")
-                ),
-                format!(
-                    r#"{{"id":"e","workspace_id":"w","entity_type":"detail","attributes":{{"tags":{}}}}}"#,
-                    nest("")
-                ),
-                format!(
-                    r#"{{"attributes":{{"tags":{}}},"id":"e","workspace_id":"w","entity_type":"detail"}}"#,
-                    nest("")
-                ),
-                format!(
-                    r#"{{"attributes":{{"x":{}}},"id":"e","workspace_id":"w","entity_type":"robot"}}"#,
-                    nest("{}")
-                ),
-                format!(
-                    r#"{{"id":"e","workspace_id":"w","entity_type":"detail","x":{}}}"#,
-                    nest("{}")
-                ),
-            ] {
-                let serde = serde_json::from_str::<Entity>(&doc).map(|e| schema.prepare(&e));
-                assert_eq!(via_scanner(&doc).ok(), serde.ok(), "depth {d}: {doc}");
-                let many = format!("[{doc}]");
-                assert_eq!(
-                    many_via_scanner(&many),
-                    many_via_serde(&many),
-                    "depth {d} in an array: {doc}"
-                );
-            }
-            let req = format!(
-                r#"{{"operation":"update","workspace_id":"w","entity_type":"detail","attributes":{{"x":{}}}}}"#,
-                nest("1")
-            );
-            assert_eq!(
-                Request::from_json(&req).ok(),
-                serde_json::from_str::<Request>(&req).ok(),
-                "depth {d}: {req}"
-            );
-            // (An unknown field of a request is bounded here too; the derived reader skips
-            // unknown fields without a bound. See `Request::from_json`.)
-        }
-    }
-
-    #[test]
-    fn attributes_that_are_not_an_object_are_an_error_whatever_the_type() {
-        for doc in [
-            r#"{"id":"e","workspace_id":"w","entity_type":"robot","attributes":null}"#,
-            r#"{"attributes":5,"id":"e","workspace_id":"w","entity_type":"robot"}"#,
-            r#"{"attributes":[],"id":"e","workspace_id":"w","entity_type":"detail"}"#,
-            r#"{"id":"e","workspace_id":"w","entity_type":"detail","attributes":-}"#,
-        ] {
-            assert!(serde_json::from_str::<Entity>(doc).is_err(), "{doc}");
-            assert!(via_scanner(doc).is_err(), "{doc}");
-            let many = format!("[{doc}]");
-            assert!(
-                crate::grants::Row::many_from_json(&Schema::builtin(), &many).is_err(),
-                "{many}"
-            );
-        }
-    }
-
-    #[test]
-    fn requests_read_as_the_serde_form_reads_them() {
-        use crate::grants::Request;
-        for doc in [
-            r#"{"operation":"get","workspace_id":"w","entity_type":"detail","id":"e"}"#,
-            r#"{"operation":"update","workspace_id":"w","entity_type":"detail","id":null,"attributes":{"tags":["a"],"n":1.5},"source_ip":"10.0.0.1","x":[1]}"#,
-            r#"{"entity_type":"tag","operation":"list","workspace_id":"w","source_ip":null,"attributes":null}"#,
-        ] {
-            let serde: Request = serde_json::from_str(doc).unwrap();
-            assert_eq!(Request::from_json(doc).unwrap(), serde, "{doc}");
-        }
-        for bad in [
-            r#"{"operation":"fly","workspace_id":"w","entity_type":"detail"}"#,
-            r#"{"operation":"get","workspace_id":"w"}"#,
-            r#"{"operation":"get","workspace_id":"w","entity_type":"detail","attributes":[1]}"#,
-            r#"{"operation":"get","workspace_id":"w","entity_type":"detail","id":5}"#,
-            r#"{"operation":"get","operation":"get","workspace_id":"w","entity_type":"detail"}"#,
-            r#"[]"#,
-        ] {
-            assert!(serde_json::from_str::<Request>(bad).is_err(), "{bad}");
-            assert!(Request::from_json(bad).is_err(), "{bad}");
         }
     }
 }

@@ -2,10 +2,11 @@
 //! in the same run (these machines are shared and noisy).
 //!   cargo bench --bench engine
 
-use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, Criterion};
 use portcullis::grants::{Data, FilterRecord, Firm, Grant, Key, PolicyStore, Request, Row};
 use portcullis::{compile, parse, Entity, FilterDraft, PredicateSource, PreparedEntity, Schema};
 use serde_json::json;
+use std::hint::black_box;
 
 const F: &str = "f1000000-0000-4000-8000-000000000001";
 const W: &str = "a1000000-0000-4000-8000-00000000000a";

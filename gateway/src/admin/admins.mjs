@@ -1,0 +1,71 @@
+// Admin credentials of a firm. The token is shown once, at creation; only its SHA-256 is stored
+// (it is a password, not a secret an integrator must be able to see again). An operator manages
+// every firm's admins; a firm admin manages its own firm's (seed 000: "ask another firm admin").
+import { HttpError, json } from '../errors.mjs';
+import { onlyFields } from '../body.mjs';
+import { reply } from '../replies.mjs';
+import { randomId, sha256hex } from '../crypto.mjs';
+import { sameId, sees, firmsOf } from './scope.mjs';
+import { charCount, unprocessable } from './checks.mjs';
+import { audit } from './audit.mjs';
+import { sealReply } from './sealed-replies.mjs';
+
+export const ADMIN_TOKEN_PREFIX = 'pcadm_';
+
+function adminView(rec) {
+  return {
+    id: rec.id, name: rec.name, firm_id: rec.firm_id, created_at: rec.created_at, created_by: rec.created_by,
+    revoked: !!rec.revoked, revoked_at: rec.revoked_at ?? null,
+  };
+}
+
+function adminOr404(app, who, id) {
+  const rec = app.state.state.admins[id];
+  if (!rec || !sees(who, rec.firm_id)) throw new HttpError(404, 'not_found', 'No such admin.');
+  return rec;
+}
+
+/** GET /admins/{id}. */
+export function getAdmin(app, who, id) {
+  return json(200, { admin: adminView(adminOr404(app, who, id)) });
+}
+
+export function listAdmins(app, who, url) {
+  const firm = url.searchParams.get('firm_id');
+  const admins = Object.values(app.state.state.admins)
+    .filter((x) => sees(who, x.firm_id) && (!firm || sameId(x.firm_id, firm)))
+    .sort((x, y) => x.created_at.localeCompare(y.created_at) || x.id.localeCompare(y.id))
+    .map(adminView);
+  return json(200, { admins });
+}
+
+export async function createAdmin(app, who, body, ictx) {
+  onlyFields(body, ['name', 'firm_id']);
+  if (typeof body.name !== 'string' || body.name.trim() === '') throw unprocessable('name_required', 'An admin credential needs a descriptive name.');
+  if (charCount(body.name) > 255) throw unprocessable('name_too_long', 'A name is at most 255 characters.');
+  const firm = firmsOf(app, who).find((f) => sameId(f.id, body.firm_id ?? who.firmId));
+  if (!firm) throw unprocessable('unknown_firm', 'firm_id must name a known firm.');
+  const token = randomId(ADMIN_TOKEN_PREFIX, 32);
+  const rec = {
+    id: randomId('adm_', 12), name: body.name, firm_id: firm.id, token_hash: await sha256hex(token),
+    created_at: new Date().toISOString(), created_by: who.id, revoked: false,
+  };
+  const response = await sealReply(app, reply(201, { admin: adminView(rec), token }));
+  return app.state.mutate((draft) => {
+    draft.admins[rec.id] = rec;
+    audit(draft, who, firm.id, 'admin.create', { type: 'admin', id: rec.id, name: rec.name });
+    return response;
+  }, { idempotency: ictx });
+}
+
+export function revokeAdmin(app, who, id, ictx) {
+  adminOr404(app, who, id);
+  return app.state.mutate((draft) => {
+    const x = draft.admins[id];
+    if (!x.revoked) {
+      Object.assign(x, { revoked: true, revoked_at: new Date().toISOString() });
+      audit(draft, who, x.firm_id, 'admin.revoke', { type: 'admin', id, name: x.name });
+    }
+    return reply(200, { admin: adminView(x) });
+  }, { idempotency: ictx });
+}

@@ -1,0 +1,168 @@
+// Filters: a firm's stored filters (made, edited and archived here, validated by the engine) and
+// the system filters the policy defines, which are listed but never edited.
+import { HttpError, json, errorResponse } from '../errors.mjs';
+import { onlyFields } from '../body.mjs';
+import { reply } from '../replies.mjs';
+import { randomId } from '../crypto.mjs';
+import { sees, filterFirm, visibleWorkspace } from './scope.mjs';
+import { unprocessable } from './checks.mjs';
+import { audit } from './audit.mjs';
+
+function filterView(app, rec) {
+  const live = app.policy.store.getFilter(rec.id);
+  return {
+    id: rec.id, workspace_id: rec.workspace_id, entity_type: rec.entity_type, name: rec.name,
+    description: rec.description ?? null, predicate: live?.predicate ?? rec.predicate,
+    predicate_text: live?.predicate_text ?? rec.predicate_text ?? null, archived: !!rec.archived, system: false,
+    created_at: rec.created_at, created_by: rec.created_by ?? null, updated_at: rec.updated_at, archived_at: rec.archived_at ?? null,
+    keys_holding: app.policy.store.keysHolding(rec.id),
+  };
+}
+
+export function listFilters(app, who, url) {
+  const ws = url.searchParams.get('workspace_id')?.toLowerCase();
+  const type = url.searchParams.get('entity_type');
+  const withArchived = url.searchParams.get('include_archived') === 'true';
+  const stored = Object.values(app.state.state.filters)
+    .filter((f) => sees(who, filterFirm(app, f)))
+    .filter((f) => (!ws || f.workspace_id.toLowerCase() === ws) && (!type || f.entity_type === type) && (withArchived || !f.archived))
+    .sort((x, y) => x.created_at.localeCompare(y.created_at) || x.id.localeCompare(y.id))
+    .map((f) => filterView(app, f));
+  let system = app.policy.systemFilters().filter((s) => sees(who, s.firm_id));
+  if (ws) {
+    const firm = app.policy.firmOfWorkspace(ws);
+    system = system.filter((s) => (s.workspace_id ? s.workspace_id.toLowerCase() === ws : s.firm_id === firm?.id));
+  }
+  if (type) system = system.filter((s) => s.entity_type === type || s.firm_global);
+  return json(200, { filters: [...system, ...stored] });
+}
+
+export function getFilter(app, who, id, url) {
+  if (app.engine.isSystemFilter(id)) {
+    const ws = url.searchParams.get('workspace_id')?.toLowerCase();
+    const found = app.policy.systemFilters().filter((s) => sees(who, s.firm_id))
+      .find((s) => s.id === id && (!ws || s.workspace_id?.toLowerCase() === ws || (s.firm_global && app.policy.firmOfWorkspace(ws)?.id === s.firm_id)));
+    if (!found) return errorResponse(404, 'not_found', 'No such filter.');
+    return json(200, { filter: found });
+  }
+  const rec = app.state.state.filters[id];
+  if (!rec || !sees(who, filterFirm(app, rec))) return errorResponse(404, 'not_found', 'No such filter.');
+  return json(200, { filter: filterView(app, rec) });
+}
+
+function predicateInput(body) {
+  const out = {};
+  if (body.predicate !== undefined) out.predicate = body.predicate;
+  if (body.predicate_text !== undefined) out.predicate_text = body.predicate_text;
+  if (out.predicate !== undefined && out.predicate_text !== undefined) {
+    throw new HttpError(400, 'invalid_body', 'Send either "predicate" (JSON form) or "predicate_text" (text form), not both.');
+  }
+  return out;
+}
+
+function validateFilter(app, input) {
+  const v = app.engine.validate(input);
+  if (!v.valid) throw unprocessable('invalid_filter', 'The filter is not valid.', [...v.errors, ...v.warnings]);
+  return v;
+}
+
+export async function createFilter(app, who, body, ictx) {
+  onlyFields(body, ['workspace_id', 'entity_type', 'name', 'description', 'predicate', 'predicate_text']);
+  const firm = visibleWorkspace(app, who, body.workspace_id);
+  if (!firm) throw unprocessable('unknown_workspace', 'workspace_id must be one of the firm\'s workspaces.');
+  const pred = predicateInput(body);
+  if (pred.predicate === undefined && pred.predicate_text === undefined) throw new HttpError(400, 'invalid_body', 'A filter needs "predicate" or "predicate_text".');
+  const v = validateFilter(app, { entity_type: body.entity_type, name: body.name ?? '', description: body.description ?? null, ...pred });
+  return app.state.mutate((draft) => {
+    const now = new Date().toISOString();
+    const rec = {
+      id: randomId('flt_', 12), workspace_id: body.workspace_id.toLowerCase(), entity_type: body.entity_type,
+      name: body.name, description: body.description ?? null, predicate: v.predicate, predicate_text: v.text,
+      archived: false, created_at: now, updated_at: now, created_by: who.id,
+    };
+    draft.filters[rec.id] = rec;
+    audit(draft, who, firm.id, 'filter.create', { type: 'filter', id: rec.id, name: rec.name });
+    return reply(201, { filter: { ...rec, system: false, keys_holding: 0, archived_at: null }, warnings: v.warnings });
+  }, { idempotency: ictx });
+}
+
+function editable(app, who, id) {
+  if (app.engine.isSystemFilter(id)) throw unprocessable('system_filter', 'System filters cannot be edited or archived.');
+  const rec = app.state.state.filters[id];
+  if (!rec || !sees(who, filterFirm(app, rec))) throw new HttpError(404, 'not_found', 'No such filter.');
+  return rec;
+}
+
+function editedFilter(app, rec, body) {
+  onlyFields(body, ['workspace_id', 'entity_type', 'name', 'description', 'predicate', 'predicate_text']);
+  if (body.workspace_id !== undefined && String(body.workspace_id).toLowerCase() !== rec.workspace_id.toLowerCase()) {
+    throw unprocessable('filter_immutable', 'A filter\'s workspace is fixed at creation; create a new filter instead.');
+  }
+  if (body.entity_type !== undefined && body.entity_type !== rec.entity_type) {
+    throw unprocessable('filter_immutable', 'A filter\'s entity type is fixed at creation; create a new filter instead.');
+  }
+  const pred = predicateInput(body);
+  const input = {
+    entity_type: rec.entity_type,
+    name: body.name !== undefined ? body.name : rec.name,
+    description: body.description !== undefined ? body.description : rec.description ?? null,
+    ...(pred.predicate === undefined && pred.predicate_text === undefined ? { predicate: rec.predicate } : pred),
+  };
+  return input;
+}
+
+export async function dryRunFilterEdit(app, who, id, body) {
+  const rec = editable(app, who, id);
+  const input = editedFilter(app, rec, body);
+  const v = app.engine.validate(input);
+  const out = { keys_affected: app.policy.store.keysHolding(id), valid: v.valid, errors: v.errors, warnings: v.warnings, predicate_text: v.text ?? null };
+  if (v.valid && app.policy.types.get(rec.entity_type)?.previewable) {
+    // Which entities the edit would give or take away, from the engine over the workspace's data.
+    const entities = await app.data.all(rec.workspace_id, rec.entity_type);
+    const impact = app.policy.store.editImpact(id, { entity_type: rec.entity_type, predicate: v.predicate }, entities);
+    if (impact.ok) out.impact = { gained: impact.gained.length, lost: impact.lost.length, gained_sample: impact.gained.slice(0, 20), lost_sample: impact.lost.slice(0, 20) };
+  }
+  return json(200, out);
+}
+
+export async function editFilter(app, who, id, body, ictx) {
+  const rec = editable(app, who, id);
+  if (rec.archived) throw unprocessable('filter_archived', 'An archived filter cannot be edited.');
+  const input = editedFilter(app, rec, body);
+  const v = validateFilter(app, input);
+  return app.state.mutate((draft) => {
+    const cur = draft.filters[id];
+    if (cur.archived) throw unprocessable('filter_archived', 'An archived filter cannot be edited.');
+    Object.assign(cur, { name: input.name, description: input.description, predicate: v.predicate, predicate_text: v.text, updated_at: new Date().toISOString() });
+    const affected = app.policy.store.keysHolding(id);
+    audit(draft, who, filterFirm(app, cur), 'filter.edit', { type: 'filter', id, name: cur.name }, { keys_affected: affected, predicate_text: v.text });
+    return reply(200, { filter: { ...cur, system: false, keys_holding: affected, archived_at: null }, keys_affected: affected, warnings: v.warnings });
+  }, { idempotency: ictx });
+}
+
+export async function archiveFilter(app, who, id, ictx) {
+  editable(app, who, id);
+  return app.state.mutate((draft) => {
+    const cur = draft.filters[id];
+    if (!cur.archived) {
+      cur.archived = true;
+      cur.archived_at = new Date().toISOString();
+      audit(draft, who, filterFirm(app, cur), 'filter.archive', { type: 'filter', id, name: cur.name }, { keys_affected: app.policy.store.keysHolding(id) });
+    }
+    return reply(200, { filter: { ...cur, system: false, keys_holding: app.policy.store.keysHolding(id) } });
+  }, { idempotency: ictx });
+}
+
+export async function previewFilter(app, who, body) {
+  onlyFields(body, ['workspace_id', 'entity_type', 'name', 'description', 'predicate', 'predicate_text']);
+  if (!visibleWorkspace(app, who, body.workspace_id)) {
+    throw unprocessable('unknown_workspace', 'workspace_id must be one of the firm\'s workspaces.');
+  }
+  const input = { entity_type: body.entity_type, name: body.name ?? 'preview', description: body.description ?? null, ...predicateInput(body) };
+  // Entities are only fetched for a type the engine can preview; the engine gives the verdict.
+  const desc = app.policy.types.get(body.entity_type);
+  const entities = desc?.previewable ? await app.data.all(body.workspace_id, body.entity_type) : [];
+  const r = app.engine.preview(input, entities);
+  if (!r.ok) return errorResponse(422, r.error, `Preview refused: ${r.error}.`, { diagnostics: r.errors });
+  return json(200, { count: r.count, truncated: r.truncated, display: r.truncated ? `${r.count.toLocaleString('en-US')}+` : r.count.toLocaleString('en-US') });
+}

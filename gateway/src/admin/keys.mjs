@@ -1,0 +1,195 @@
+// Integration keys: a firm's API credentials (client id and secret) and their grants and IP
+// allowlist. The secret is stored encrypted, shown on creation, reveal and regeneration; grants are
+// validated by the engine against the current filters.
+import { HttpError, json } from '../errors.mjs';
+import { onlyFields } from '../body.mjs';
+import { reply, textReply } from '../replies.mjs';
+import { randomId, sha256, b64url, encrypt, decrypt } from '../crypto.mjs';
+import { engineKey, engineGrant } from '../policy.mjs';
+import { sameId, sees, firmsOf } from './scope.mjs';
+import { charCount, unprocessable } from './checks.mjs';
+import { audit } from './audit.mjs';
+import { sealReply } from './sealed-replies.mjs';
+
+function keyOr404(app, who, id) {
+  const rec = app.state.state.keys[id];
+  if (!rec || !sees(who, rec.firm_id)) throw new HttpError(404, 'not_found', 'No such key.');
+  return rec;
+}
+
+function keyView(app, rec) {
+  const filters = app.state.state.filters;
+  return {
+    id: rec.id, name: rec.name, firm_id: rec.firm_id, environment: rec.environment, client_id: rec.client_id,
+    created_at: rec.created_at, created_by: rec.created_by, revoked: !!rec.revoked, revoked_at: rec.revoked_at ?? null,
+    secret_regenerated_at: rec.secret_regenerated_at ?? null, allowed_ips: rec.allowed_ips ?? null,
+    last_used_at: app.state.lastUsedOf(rec.id),
+    grants: rec.grants.map((g) => ({ ...g, workspace_id: g.workspace_id ?? null, filter_name: filters[g.filter]?.name ?? g.filter })),
+  };
+}
+
+/** GET /keys/{id}. */
+export function getKey(app, who, id) {
+  return json(200, { key: keyView(app, keyOr404(app, who, id)) });
+}
+
+export function listKeys(app, who, url) {
+  const firm = url.searchParams.get('firm_id');
+  const withRevoked = url.searchParams.get('include_revoked') !== 'false';
+  const keys = Object.values(app.state.state.keys)
+    .filter((k) => sees(who, k.firm_id) && (!firm || sameId(k.firm_id, firm)) && (withRevoked || !k.revoked))
+    .sort((x, y) => x.created_at.localeCompare(y.created_at) || x.id.localeCompare(y.id))
+    .map((k) => keyView(app, k));
+  return json(200, { keys });
+}
+
+function checkGrantShape(g, i) {
+  if (!g || typeof g !== 'object' || Array.isArray(g)) throw new HttpError(400, 'invalid_body', `grants[${i}] must be an object.`);
+  onlyFields(g, ['workspace_id', 'filter', 'actions'], `grants[${i}]`);
+  if (typeof g.filter !== 'string') throw new HttpError(400, 'invalid_body', `grants[${i}].filter must be a string.`);
+  if (!Array.isArray(g.actions)) throw new HttpError(400, 'invalid_body', `grants[${i}].actions must be an array.`);
+  if (g.workspace_id !== undefined && g.workspace_id !== null && typeof g.workspace_id !== 'string') throw new HttpError(400, 'invalid_body', `grants[${i}].workspace_id must be a string.`);
+  return { id: randomId('grt_', 9), ...(g.workspace_id ? { workspace_id: g.workspace_id.toLowerCase() } : {}), filter: g.filter, actions: g.actions };
+}
+
+/**
+ * The engine validates the key as the change would leave it, against the current filters:
+ * `previous` is the key before the change (its kept grants may name filters archived since),
+ * and the admin's firm makes another firm's filters read as filters that do not exist.
+ */
+function validateKeyRecord(app, who, rec, previous = null) {
+  const report = app.policy.store.validateKeyChange({ key: engineKey(rec), previous, viewer_firm: who.firmId });
+  if (report.valid) return;
+  throw unprocessable('invalid_grants', 'The key\'s grants or IP allowlist are not valid.', report.errors);
+}
+
+function checkAllowedIps(v) {
+  if (v === undefined || v === null) return null;
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new HttpError(400, 'invalid_body', 'allowed_ips must be an array of strings, or null.');
+  return v;
+}
+
+function credentialsReply(status, rec, secret, url, extra = {}) {
+  if (url.searchParams.get('format') === 'env') {
+    const text = `# portcullis API credentials for "${rec.name}" (${rec.environment})\nPORTCULLIS_CLIENT_ID=${rec.client_id}\nPORTCULLIS_CLIENT_SECRET=${secret}\n`;
+    return textReply(status, text, { 'content-disposition': 'attachment; filename="portcullis.env"' });
+  }
+  return reply(status, { ...extra, client_id: rec.client_id, client_secret: secret });
+}
+
+async function newSecret(app, keyId, environment) {
+  const secret = randomId(`pcs_${environment}_`, 32);
+  return {
+    secret,
+    secret_enc: await encrypt(app.keys.secrets, secret, keyId),
+    secret_hash: b64url(await sha256(secret)),
+  };
+}
+
+export async function createKey(app, who, body, url, ictx) {
+  onlyFields(body, ['name', 'firm_id', 'environment', 'grants', 'allowed_ips']);
+  if (typeof body.name !== 'string' || body.name.trim() === '') throw unprocessable('name_required', 'A key needs a descriptive name.');
+  if (charCount(body.name) > 255) throw unprocessable('name_too_long', 'A key name is at most 255 characters.');
+  const environment = body.environment ?? 'live';
+  if (environment !== 'live' && environment !== 'test') throw new HttpError(400, 'invalid_body', 'environment is "live" or "test".');
+  if (!Array.isArray(body.grants ?? [])) throw new HttpError(400, 'invalid_body', 'grants must be an array.');
+  const grants = (body.grants ?? []).map(checkGrantShape);
+  // The firm: as given, else the firm admin's own, else (operator) that of the first grant's workspace.
+  const asked = body.firm_id ?? who.firmId ?? app.policy.firmOfWorkspace(grants.find((g) => g.workspace_id)?.workspace_id ?? '')?.id;
+  const firm = firmsOf(app, who).find((f) => sameId(f.id, asked));
+  if (!firm) throw unprocessable('unknown_firm', 'firm_id must name a known firm.');
+  const id = randomId('key_', 12);
+  const rec = {
+    id, name: body.name, firm_id: firm.id, environment, client_id: randomId(`pcid_${environment}_`, 16),
+    secret_gen: 1, created_at: new Date().toISOString(), created_by: who.id, revoked: false,
+    allowed_ips: checkAllowedIps(body.allowed_ips), grants,
+  };
+  validateKeyRecord(app, who, rec);
+  const s = await newSecret(app, id, environment);
+  Object.assign(rec, { secret_enc: s.secret_enc, secret_hash: s.secret_hash });
+  const response = await sealReply(app, credentialsReply(201, rec, s.secret, url, { key: keyView(app, rec) }));
+  return app.state.mutate((draft) => {
+    draft.keys[id] = rec;
+    audit(draft, who, rec.firm_id, 'key.create', { type: 'key', id, name: rec.name }, { grants: grants.length, environment });
+    return response;
+  }, { idempotency: ictx });
+}
+
+export async function revealSecret(app, who, id, url, ictx) {
+  const rec = keyOr404(app, who, id);
+  if (rec.revoked) throw new HttpError(409, 'key_revoked', 'The key is revoked; its secret can no longer be revealed.');
+  const secret = await decrypt(app.keys.secrets, rec.secret_enc, id);
+  const response = await sealReply(app, credentialsReply(200, rec, secret, url));
+  // The audit entry is durable before the secret leaves the gateway.
+  return app.state.mutate((draft) => {
+    audit(draft, who, rec.firm_id, 'key.reveal', { type: 'key', id, name: rec.name });
+    return response;
+  }, { idempotency: ictx });
+}
+
+export async function regenerateSecret(app, who, id, url, ictx) {
+  const rec = keyOr404(app, who, id);
+  if (rec.revoked) throw new HttpError(409, 'key_revoked', 'A revoked key cannot be regenerated.');
+  const s = await newSecret(app, id, rec.environment);
+  return app.state.mutate(async (draft) => {
+    const k = draft.keys[id];
+    Object.assign(k, { secret_enc: s.secret_enc, secret_hash: s.secret_hash, secret_gen: k.secret_gen + 1, secret_regenerated_at: new Date().toISOString() });
+    // Tokens minted from the old secret die with it (the generation check refuses them too).
+    for (const [sel, t] of Object.entries(draft.tokens)) if (t.key_id === id) delete draft.tokens[sel];
+    audit(draft, who, k.firm_id, 'key.regenerate', { type: 'key', id, name: k.name });
+    return sealReply(app, credentialsReply(200, k, s.secret, url, { key: keyView(app, k) }));
+  }, { idempotency: ictx });
+}
+
+export async function revokeKey(app, who, id, ictx) {
+  keyOr404(app, who, id);
+  return app.state.mutate((draft) => {
+    const k = draft.keys[id];
+    if (!k.revoked) {
+      Object.assign(k, { revoked: true, revoked_at: new Date().toISOString() });
+      for (const [sel, t] of Object.entries(draft.tokens)) if (t.key_id === id) delete draft.tokens[sel];
+      audit(draft, who, k.firm_id, 'key.revoke', { type: 'key', id, name: k.name });
+    }
+    return reply(200, { key: keyView(app, k) });
+  }, { idempotency: ictx });
+}
+
+function changeKey(app, who, id, ictx, action, change) {
+  keyOr404(app, who, id);
+  return app.state.mutate((draft) => {
+    const k = draft.keys[id];
+    if (k.revoked) throw new HttpError(409, 'key_revoked', 'A revoked key cannot be changed.');
+    const previous = engineKey(k);
+    const { status, details } = change(k);
+    // Validated inside the write slot, against exactly the filters this write will see.
+    validateKeyRecord(app, who, k, previous);
+    audit(draft, who, k.firm_id, action, { type: 'key', id, name: k.name }, details);
+    return reply(status, { key: keyView(app, k) });
+  }, { idempotency: ictx });
+}
+
+export function addGrant(app, who, id, body, ictx) {
+  const grant = checkGrantShape(body, 0);
+  return changeKey(app, who, id, ictx, 'key.grant_add', (k) => {
+    k.grants.push(grant);
+    return { status: 201, details: engineGrant(grant) };
+  });
+}
+
+export function removeGrant(app, who, id, grantId, ictx) {
+  return changeKey(app, who, id, ictx, 'key.grant_remove', (k) => {
+    const i = k.grants.findIndex((g) => g.id === grantId);
+    if (i < 0) throw new HttpError(404, 'not_found', 'No such grant on this key.');
+    const [g] = k.grants.splice(i, 1);
+    return { status: 200, details: engineGrant(g) };
+  });
+}
+
+export function setAllowedIps(app, who, id, body, ictx) {
+  onlyFields(body, ['allowed_ips']);
+  const ips = checkAllowedIps(body.allowed_ips);
+  return changeKey(app, who, id, ictx, 'key.allowed_ips', (k) => {
+    k.allowed_ips = ips;
+    return { status: 200, details: { allowed_ips: ips } };
+  });
+}

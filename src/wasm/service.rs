@@ -1,0 +1,129 @@
+//! The bindings a service needs beside the main module's, built with the `service` feature
+//! into the module behind the package's `portcullis/service` entry: a gateway or a data
+//! service in front of the data asks these (the checks of a write, ids, credentials, a key
+//! change as an admin makes it, the scope of a list to push down, explanations for admins and
+//! logs), while a page that authors filters never loads them.
+
+use super::{answer, errors, out, read, request_from, tree, EntitySet, Misuse, Row, Store};
+use crate::grants::{Data, Key, KeyChange};
+use crate::json::write::Obj;
+use crate::Schema;
+use wasm_bindgen::prelude::*;
+
+/// Check an entity's attributes for a create or an update (see
+/// [`crate::attributes::check_attributes`]): `{"ok": true}` or `{"ok": false, "errors"}`.
+#[wasm_bindgen(js_name = checkAttributes)]
+pub fn check_attributes(entity_type: &str, attributes: &str) -> String {
+    answer((|| {
+        let v = tree(attributes, "attributes")?;
+        Ok(match crate::attributes::check_attributes(&Schema::builtin(), entity_type, &v) {
+            Ok(()) => r#"{"ok":true}"#.into(),
+            Err(ds) => errors(&ds),
+        })
+    })())
+}
+
+/// Whether a filter id is a system filter's name.
+#[wasm_bindgen(js_name = isSystemFilter)]
+pub fn is_system_filter(id: &str) -> bool {
+    crate::grants::is_system_filter(id)
+}
+
+/// An id in canonical form (a lower-case hyphenated UUID), or `undefined` when it is not a
+/// UUID: ids that are not UUIDs name nothing (SPEC 1).
+#[wasm_bindgen(js_name = canonicalUuid)]
+pub fn canonical_uuid(id: &str) -> Option<String> {
+    crate::value::parse_uuid(id).map(crate::value::format_uuid)
+}
+
+impl Store {
+    fn one(&self, entity: Option<String>) -> Result<Option<Row>, Misuse> {
+        entity.map_or(Ok(None), |text| self.row(&text))
+    }
+}
+
+#[wasm_bindgen]
+impl Store {
+    /// Explain a single-entity request; `entity` is its JSON text, or absent.
+    #[wasm_bindgen(js_name = explainOne)]
+    pub fn explain_one(
+        &self,
+        key_id: Option<String>,
+        request: &str,
+        entity: Option<String>,
+    ) -> String {
+        answer((|| {
+            let req = request_from(request)?;
+            let row = self.one(entity)?;
+            Ok(out(&self.store().explain(
+                key_id.as_deref(),
+                &req,
+                Data::for_entity(&req, row.as_ref()),
+            )))
+        })())
+    }
+
+    /// Explain a decision over a loaded entity set (its data picked as for `decideInSet`).
+    #[wasm_bindgen(js_name = explainInSet)]
+    pub fn explain_in_set(
+        &self,
+        key_id: Option<String>,
+        request: &str,
+        entities: &EntitySet,
+    ) -> String {
+        answer((|| {
+            let req = request_from(request)?;
+            Ok(out(&self.store().explain(
+                key_id.as_deref(),
+                &req,
+                Data::for_request(&req, &entities.rows),
+            )))
+        })())
+    }
+
+    /// The first half of a list decision: `{status: 200, scope, require_match}`, or the
+    /// refusal.
+    #[wasm_bindgen(js_name = authorizeList)]
+    pub fn authorize_list(&self, key_id: Option<String>, request: &str) -> String {
+        answer((|| {
+            let req = request_from(request)?;
+            Ok(match self.store().authorize_list(key_id.as_deref(), &req) {
+                Ok(a) => Obj::new()
+                    .field("status", &200)
+                    .field("scope", &a.scope)
+                    .field("require_match", &a.require_match)
+                    .end(),
+                Err(d) => out(&d),
+            })
+        })())
+    }
+
+    /// SPEC 4.4 step 1 alone: whether the key's credentials are accepted from this source
+    /// address (absent: unknown), whatever the request.
+    #[wasm_bindgen(js_name = acceptsCredentials)]
+    pub fn accepts_credentials(&self, key_id: Option<String>, source_ip: Option<String>) -> bool {
+        self.store().check_credentials(key_id.as_deref(), source_ip.as_deref()).is_ok()
+    }
+
+    /// Validate a change to a key as an admin makes it (see [`KeyChange`]): the key as the
+    /// change leaves it, the key before it (absent for a new key), and the admin's firm
+    /// (absent for an operator); the answer is a grant report.
+    #[wasm_bindgen(js_name = validateKeyChange)]
+    pub fn validate_key_change(
+        &self,
+        key: &str,
+        previous: Option<String>,
+        viewer_firm: Option<String>,
+    ) -> String {
+        answer((|| {
+            let key: Key = read(key, "key")?;
+            let previous: Option<Key> = previous.map(|p| read(&p, "previous")).transpose()?;
+            let change = KeyChange {
+                key: &key,
+                previous: previous.as_ref(),
+                viewer_firm: viewer_firm.as_deref(),
+            };
+            Ok(out(&self.store().validate_key_change(&change)))
+        })())
+    }
+}
