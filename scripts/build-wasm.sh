@@ -18,7 +18,7 @@ fi
 [ -x tools/node_modules/.bin/wasm-opt ] || (cd tools && npm ci --silent --no-audit --no-fund)
 WASM_OPT=tools/node_modules/.bin/wasm-opt
 
-# Smaller still (about 14 KB gzipped less): rebuild std for the module with its size-optimised
+# Smaller still: rebuild std for the module with its size-optimised
 # algorithms, and panics as bare traps with no formatting machinery (the module never unwinds
 # anyway: panic = "abort"). These are nightly flags, enabled on the pinned stable compiler with
 # RUSTC_BOOTSTRAP, and they need the rust-src component; where it cannot be installed, the

@@ -121,6 +121,7 @@ impl Step {
     }
 
     /// The decision the step makes (a 200 list's ids aside: the list adds them).
+    #[inline(always)]
     pub fn decision(self) -> Decision {
         match self {
             Step::UnknownCredentials | Step::RevokedCredentials | Step::SourceNotAllowed => {
@@ -164,6 +165,7 @@ pub(crate) enum Ask {
 /// type have passed. `granted`: whether any grant is eligible for the operation's action.
 /// `entity`: `None` when the request names no entity where it is (never for a create, whose
 /// entity is the new one); otherwise what answers whether the entity is in a scope.
+#[inline(always)]
 pub(crate) fn single(op: Operation, granted: bool, entity: Option<impl Fn(Ask) -> bool>) -> Step {
     match op {
         // A get answers one 404 whatever the reason: no grant admits nothing.
@@ -201,6 +203,7 @@ pub(crate) fn single(op: Operation, granted: bool, entity: Option<impl Fn(Ask) -
 /// Step 3, a list: `granted` whether any read grant is eligible for a list, `everything`
 /// whether one of them is a system filter, `matched` how many entities of the workspace's
 /// type the eligible grants match together.
+#[inline]
 pub(crate) fn list(granted: bool, everything: bool, matched: usize) -> Step {
     if !granted {
         Step::NoEligibleGrant

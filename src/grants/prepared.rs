@@ -59,14 +59,10 @@ pub struct PreparedRequest {
     state: State,
 }
 
-#[derive(Clone, Debug)]
-enum State {
-    /// Decided before any entity is looked at: credentials (401), an entity type or action
-    /// that does not exist (404), or no eligible grant where that alone refuses (403).
-    Refused(Step),
-    /// Boxed: a refusal is a word, an open request several scopes.
-    Open(Box<Open>),
-}
+/// A prepared request's state: open for entities, or decided before any entity is looked at
+/// (`Err`: credentials (401), an entity type or action that does not exist (404), or no
+/// eligible grant where that alone refuses (403)).
+type State = Result<Open, Step>;
 
 /// The part of a decision that does not depend on the entity.
 #[derive(Clone, Debug)]
@@ -77,16 +73,22 @@ pub(crate) struct Open {
     pub(crate) scope: Scope,
     /// For a download, the eligible read grants: they decide between 403 and 404.
     pub(crate) read: Scope,
-    /// `scope` and `read` as the build matches them.
-    matchers: [UnionMatcher; 2],
+    /// `scope` as the build matches it.
+    scope_matcher: UnionMatcher,
+    /// `read` as the build matches it.
+    read_matcher: UnionMatcher,
 }
 
 impl Open {
     /// Whether an entity where the request is (see [`Place::holds`]) is in the operation's
     /// scope or, for `read`, in the read grants'.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn admits(&self, e: &PreparedEntity, read: bool) -> bool {
-        self.matchers[usize::from(read)].matches(e)
+        if read {
+            self.read_matcher.matches(e)
+        } else {
+            self.scope_matcher.matches(e)
+        }
     }
 }
 
@@ -120,7 +122,7 @@ impl PolicyStore {
             key_id: key_id.map(str::to_owned),
             request,
             generation: 0,
-            state: State::Refused(Step::UnknownCredentials),
+            state: Err(Step::UnknownCredentials),
         };
         p.resolve(self);
         Ok(p)
@@ -131,29 +133,26 @@ impl PreparedRequest {
     fn resolve(&mut self, store: &PolicyStore) {
         self.generation = store.generation();
         let key = store.key_for(self.key_id.as_deref());
-        self.state = match store.resolve(key, &self.request) {
-            Err(step) => State::Refused(step),
-            Ok(ctx) => {
-                let op = self.request.operation;
-                let scope = store.scope_of(&ctx, op.action(), op == Operation::List);
-                let read = if op == Operation::Download {
-                    store.scope_of(&ctx, Action::Read, false)
-                } else {
-                    Scope { all: false, filters: Vec::new() }
-                };
-                if scope.is_empty() && op != Operation::Get {
-                    // A list or a download with no eligible grant is refused before the
-                    // entity is looked at; a get answers 404 whatever the entity.
-                    State::Refused(Step::NoEligibleGrant)
-                } else {
-                    let t = ctx.place.type_index;
-                    let name = &store.schema().entity_types[t].name;
-                    let matcher = |s: &Scope| UnionMatcher::new(name, t, s.all, &s.filters);
-                    let matchers = [matcher(&scope), matcher(&read)];
-                    State::Open(Box::new(Open { place: ctx.place, scope, read, matchers }))
-                }
+        let op = self.request.operation;
+        self.state = store.resolve(key, &self.request).and_then(|ctx| {
+            let scope = store.scope_of(&ctx, op.action(), op == Operation::List);
+            let read = if op == Operation::Download {
+                store.scope_of(&ctx, Action::Read, false)
+            } else {
+                Scope { all: false, filters: Vec::new() }
+            };
+            if scope.is_empty() && op != Operation::Get {
+                // A list or a download with no eligible grant is refused before the
+                // entity is looked at; a get answers 404 whatever the entity.
+                Err(Step::NoEligibleGrant)
+            } else {
+                let t = ctx.place.type_index;
+                let name = &store.schema().entity_types[t].name;
+                let matcher = |s: &Scope| UnionMatcher::new(name, t, s.all, &s.filters);
+                let (scope_matcher, read_matcher) = (matcher(&scope), matcher(&read));
+                Ok(Open { place: ctx.place, scope, read, scope_matcher, read_matcher })
             }
-        };
+        });
     }
 
     /// Resolve again if the store changed since; whether it did.
@@ -174,20 +173,14 @@ impl PreparedRequest {
     /// down to the data), as of the last decision or refresh; `None` when the request is
     /// refused whatever the entity.
     pub fn scope(&self) -> Option<&Scope> {
-        match &self.state {
-            State::Open(o) => Some(&o.scope),
-            State::Refused(_) => None,
-        }
+        self.state.as_ref().ok().map(|o| &o.scope)
     }
 
     /// For a download, the union of the eligible read grants, which decides between 403 (the
     /// key can read the entity) and 404; empty for other operations; `None` as for
     /// [`Self::scope`].
     pub fn read_scope(&self) -> Option<&Scope> {
-        match &self.state {
-            State::Open(o) => Some(&o.read),
-            State::Refused(_) => None,
-        }
+        self.state.as_ref().ok().map(|o| &o.read)
     }
 
     /// Decide a `get` or a `download` of the entity `row` (`None`: there is no such entity).
@@ -197,19 +190,29 @@ impl PreparedRequest {
         if self.request.operation == Operation::List {
             return self.list(store, row.map(std::slice::from_ref).unwrap_or(&[]));
         }
-        let here = match &self.state {
-            State::Open(o) => row.filter(|r| o.place.holds(r, id)),
-            State::Refused(_) => None,
+        let o = match &self.state {
+            Err(step) => return step.decision(),
+            Ok(o) => o,
         };
-        self.decide_entity(here.map(|r| &r.entity))
+        let here = row.filter(|r| o.place.holds(r, id)).map(|r| &r.entity);
+        self.decide_open(o, here.map(|e| move |read: bool| o.admits(e, read)))
+    }
+
+    /// A get's or a download's decision, once open, for an entity given by what answers
+    /// whether it is in the operation's scope (`false`) or, for a download, in the read
+    /// grants' (`true`); `None` when there is no such entity where the request is.
+    #[inline(always)]
+    fn decide_open(&self, o: &Open, in_scope: Option<impl Fn(bool) -> bool>) -> Decision {
+        let admits = in_scope.map(|f| move |ask: Ask| f(ask == Ask::Read));
+        outcome::single(self.request.operation, !o.scope.is_empty(), admits).decision()
     }
 
     /// Decide a list over `rows`: the ids of those in scope, in order, or a refusal.
     pub fn list(&mut self, store: &PolicyStore, rows: &[Row]) -> Decision {
         self.refresh(store);
         let ids: Vec<String> = match &self.state {
-            State::Refused(_) => Vec::new(),
-            State::Open(o) => o
+            Err(_) => Vec::new(),
+            Ok(o) => o
                 .place
                 .rows_here(rows)
                 .filter(|r| o.admits(&r.entity, false))
@@ -226,10 +229,7 @@ impl PreparedRequest {
     /// The entity-independent part of the decision, once open (the caller has refreshed).
     #[cfg(target_arch = "wasm32")]
     pub(crate) fn open(&self) -> Option<&Open> {
-        match &self.state {
-            State::Open(o) => Some(o),
-            State::Refused(_) => None,
-        }
+        self.state.as_ref().ok()
     }
 
     /// The operation prepared.
@@ -238,31 +238,31 @@ impl PreparedRequest {
     }
 
     /// A get's or a download's decision for the entity, given only when it is where the
-    /// request is (see [`Place::holds`]). The caller has refreshed.
+    /// request is (see [`Place::holds`]). The caller has refreshed. For the wasm decider.
+    #[cfg(target_arch = "wasm32")]
     pub(crate) fn decide_entity(&self, entity: Option<&PreparedEntity>) -> Decision {
         match &self.state {
-            State::Refused(step) => step.decision(),
-            State::Open(o) => self.decide_by(entity.map(|e| move |read: bool| o.admits(e, read))),
+            Err(step) => step.decision(),
+            Ok(o) => self.decide_open(o, entity.map(|e| move |read: bool| o.admits(e, read))),
         }
     }
 
     /// [`Self::decide_entity`] for an entity given by what answers whether it is in the
-    /// operation's scope (`false`) or, for a download, in the read grants' (`true`). For the
-    /// wasm decider, whose entities are dictionary indexes.
+    /// operation's scope (`false`) or in the read grants' (`true`): the wasm decider's
+    /// entities are dictionary indexes.
+    #[cfg(target_arch = "wasm32")]
     pub(crate) fn decide_by(&self, in_scope: Option<impl Fn(bool) -> bool>) -> Decision {
-        let o = match &self.state {
-            State::Refused(step) => return step.decision(),
-            State::Open(o) => o,
-        };
-        let admits = in_scope.map(|f| move |ask: Ask| f(ask == Ask::Read));
-        outcome::single(self.request.operation, !o.scope.is_empty(), admits).decision()
+        match &self.state {
+            Err(step) => step.decision(),
+            Ok(o) => self.decide_open(o, in_scope),
+        }
     }
 
     /// A list that matched `matched` rows: its refusal, or a 200 without ids.
     pub(crate) fn list_outcome(&self, matched: usize) -> Decision {
         match &self.state {
-            State::Refused(step) => step.decision(),
-            State::Open(o) => outcome::list(!o.scope.is_empty(), o.scope.all, matched).decision(),
+            Err(step) => step.decision(),
+            Ok(o) => outcome::list(!o.scope.is_empty(), o.scope.all, matched).decision(),
         }
     }
 }

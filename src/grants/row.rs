@@ -79,6 +79,7 @@ impl Row {
 
     /// Whether this row is, to a decision, the entity with the id `id`: its own id is a UUID
     /// and `id` is the same UUID, in any letter case.
+    #[inline(always)]
     pub fn has_id(&self, id: &str) -> bool {
         // A UUID's hyphenated text equals another's, ignoring ASCII case, exactly when the
         // two are one UUID.
@@ -137,7 +138,7 @@ pub(crate) struct Place {
 impl Place {
     /// Whether an entity in `workspace`, of the type at `type_index`, is where the request
     /// is. A workspace that is not a UUID is nowhere.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn holds_at(&self, workspace: Option<u128>, type_index: usize) -> bool {
         workspace.is_some() && workspace == self.workspace && type_index == self.type_index
     }
@@ -145,7 +146,7 @@ impl Place {
     /// Whether a row is the entity a request is about: an entity (its id a UUID) where the
     /// request is and, when the request names an id, carrying it. Any other row is, to the
     /// request, no such entity.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn holds(&self, row: &Row, id: Option<&str>) -> bool {
         self.holds_at(row.workspace, row.entity.type_index)
             && row.id_is_uuid

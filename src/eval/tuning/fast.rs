@@ -173,7 +173,7 @@ impl UnionMatcher {
     }
 
     /// Whether the entity is in the union.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn matches(&self, e: &PreparedEntity) -> bool {
         matches!(self.union, Union::All)
             || (e.type_name == self.type_name && self.union.matches(&e.slots))
