@@ -8,16 +8,16 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 echo "== rustfmt"
-cargo fmt --check
+cargo fmt --all --check
 cargo fmt --check --manifest-path bench/native/Cargo.toml
 cargo fmt --check --manifest-path fuzz/Cargo.toml
 
 echo "== clippy (default build, compact build, wasm32)"
-cargo clippy --all-targets -- -D warnings
+cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy --all-targets --features compact -- -D warnings
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --features service --lib --test wasm_node --test wasm_browser -- -D warnings
 
 echo "== rustdoc"
-RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet

@@ -4,7 +4,7 @@
 # gateway on Node and workerd, and the builder in a real browser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh --browser
+scripts/setup.sh --browser --postgres
 
 # The main module's budget, which every change shares: under 100 KB gzipped.
 gz=$(gzip -9c pkg/gen/portcullis_bg.wasm | wc -c)
@@ -13,6 +13,8 @@ echo "== the main wasm module: $gz bytes gzipped (budget 100,000)"
 
 echo "== cargo test (unit, integration, property, doc)"
 cargo test --release
+echo "== the push-down back ends against the engine (SQLite, and PostgreSQL in throwaway clusters)"
+cargo test --release -p portcullis-backends
 echo "== cargo test, the compact build (the wasm module's evaluator, run natively)"
 cargo test --release --features compact --lib --tests
 

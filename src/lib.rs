@@ -35,6 +35,7 @@ pub mod json;
 pub mod lang;
 pub mod limits;
 pub mod preview;
+pub mod pushdown;
 mod record;
 pub mod schema;
 pub mod validate;

@@ -1,0 +1,318 @@
+//! The SQL compiler: a compiled filter's tree, node by node, as the pair of fragments where it
+//! is definitely true and definitely false (see the module above).
+
+use super::mapping::{quote_identifier as quote, Mapping, Storage, TableMapping};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::eval::compiled::{Cmp, Node, Test};
+use crate::eval::CompiledFilter;
+use crate::grants::Scope;
+use crate::schema::Schema;
+use crate::value::{format_uuid, NANOS_PER_DAY};
+
+/// The SQL dialect to write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// PostgreSQL: `$1` placeholders, arrays as `text[]`, `uuid[]`, `float8[]` parameters.
+    Postgres,
+    /// SQLite: `?1` placeholders, lists as JSON arrays read with `json_each`.
+    Sqlite,
+}
+
+/// A bind parameter, typed as its column is (see [`Storage`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Param {
+    /// A text; an instant as [`encode_instant`] writes it.
+    Text(String),
+    /// A number.
+    Number(f64),
+    /// A boolean (SQLite: 0 or 1).
+    Bool(bool),
+    /// A UUID, canonical (lower-case, hyphenated).
+    Uuid(String),
+    /// Texts: PostgreSQL `text[]`, SQLite the JSON array's text.
+    Texts(Vec<String>),
+    /// Numbers: PostgreSQL `float8[]`, SQLite the JSON array's text.
+    Numbers(Vec<f64>),
+    /// UUIDs, canonical: PostgreSQL `uuid[]`, SQLite the JSON array's text.
+    Uuids(Vec<String>),
+}
+
+/// A compiled `WHERE` fragment and its parameters, in placeholder order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SqlQuery {
+    /// The fragment: true exactly for the rows the filter (or scope) matches.
+    pub sql: String,
+    /// The values of `$1`, `$2`, ... (`?1`, `?2`, ...).
+    pub params: Vec<Param>,
+}
+
+/// An instant (nanoseconds since the epoch) as [`Storage::Instant`] holds it: its distance
+/// from `-10^21` ns in 22 decimal digits, so that byte order is time order over every instant
+/// the engine reads (years 0 to 9999).
+///
+/// ```
+/// use portcullis::pushdown::encode_instant;
+/// assert_eq!(encode_instant(0), "1000000000000000000000");
+/// assert!(encode_instant(-1) < encode_instant(0) && encode_instant(0) < encode_instant(1));
+/// ```
+pub fn encode_instant(nanos: i128) -> String {
+    format!("{:022}", nanos + 1_000_000_000_000_000_000_000)
+}
+
+/// Compile a validated filter for its entity type's table.
+pub fn compile_filter(
+    schema: &Schema,
+    mapping: &Mapping,
+    dialect: Dialect,
+    filter: &CompiledFilter,
+) -> Result<SqlQuery, Diagnostic> {
+    let table = table_of(mapping, filter.entity_type())?;
+    let mut b =
+        Builder { schema, table, type_index: filter.type_index, dialect, params: Vec::new() };
+    let (sql, _) = b.node(&filter.root)?;
+    Ok(SqlQuery { sql, params: b.params })
+}
+
+/// Compile a list's scope for an entity type's table: every row when a system filter is
+/// eligible, otherwise the rows any of the eligible filters matches (none for an empty scope).
+///
+/// ```
+/// use portcullis::pushdown::{compile_scope, Dialect, Mapping};
+/// use portcullis::{Schema, Scope};
+/// let schema = Schema::builtin();
+/// let scope = Scope::from_json(&schema, "detail", &serde_json::json!({"all": false, "any": [
+///     {"attr": "type", "op": "eq", "value": "steel"},
+///     {"attr": "tags", "op": "intersects", "value": ["concrete"]}]})).unwrap();
+/// let q = compile_scope(&schema, &Mapping::builtin(&schema), Dialect::Sqlite, "detail", &scope).unwrap();
+/// assert!(q.sql.starts_with(r#"("type" = ?1 OR ("tags" IS NOT NULL AND EXISTS"#), "{}", q.sql);
+/// assert_eq!(q.params.len(), 2);
+/// ```
+pub fn compile_scope(
+    schema: &Schema,
+    mapping: &Mapping,
+    dialect: Dialect,
+    entity_type: &str,
+    scope: &Scope,
+) -> Result<SqlQuery, Diagnostic> {
+    let table = table_of(mapping, entity_type)?;
+    if scope.all {
+        return Ok(SqlQuery { sql: "TRUE".into(), params: Vec::new() });
+    }
+    let type_index = schema.type_index(entity_type).ok_or_else(|| {
+        Diagnostic::error(Code::UnknownEntityType, format!("`{entity_type}` is not an entity type"))
+    })?;
+    let mut b = Builder { schema, table, type_index, dialect, params: Vec::new() };
+    let mut parts = Vec::new();
+    // A filter of another type matches nothing of this one.
+    for f in scope.filters.iter().filter(|f| f.type_index == type_index) {
+        parts.push(b.node(&f.root)?.0);
+    }
+    let sql = match parts.len() {
+        0 => "FALSE".to_string(),
+        1 => parts.remove(0),
+        _ => format!("({})", parts.join(" OR ")),
+    };
+    Ok(SqlQuery { sql, params: b.params })
+}
+
+fn table_of<'m>(mapping: &'m Mapping, entity_type: &str) -> Result<&'m TableMapping, Diagnostic> {
+    mapping.table(entity_type).ok_or_else(|| {
+        Diagnostic::error(
+            Code::UnknownEntityType,
+            format!("the mapping has no table for the entity type `{entity_type}`"),
+        )
+    })
+}
+
+struct Builder<'a> {
+    schema: &'a Schema,
+    table: &'a TableMapping,
+    type_index: usize,
+    dialect: Dialect,
+    params: Vec<Param>,
+}
+
+/// A node's fragments: where it is definitely true, and where definitely false.
+type Pair = (String, String);
+
+impl Builder<'_> {
+    fn param(&mut self, p: Param) -> String {
+        self.params.push(p);
+        match self.dialect {
+            Dialect::Postgres => format!("${}", self.params.len()),
+            Dialect::Sqlite => format!("?{}", self.params.len()),
+        }
+    }
+
+    fn node(&mut self, n: &Node) -> Result<Pair, Diagnostic> {
+        Ok(match n {
+            Node::Cond { slot, test } => self.condition(*slot, test)?,
+            // AND is definitely true when every child is, definitely false when any is; OR
+            // the other way round; NOT swaps the two.
+            Node::And(cs) => self.group(cs, " AND ", " OR ")?,
+            Node::Or(cs) => self.group(cs, " OR ", " AND ")?,
+            Node::Not(c) => {
+                let (t, f) = self.node(c)?;
+                (f, t)
+            }
+        })
+    }
+
+    fn group(&mut self, children: &[Node], all: &str, any: &str) -> Result<Pair, Diagnostic> {
+        let mut ts = Vec::with_capacity(children.len());
+        let mut fs = Vec::with_capacity(children.len());
+        for c in children {
+            let (t, f) = self.node(c)?;
+            ts.push(t);
+            fs.push(f);
+        }
+        if ts.len() == 1 {
+            return Ok((ts.remove(0), fs.remove(0)));
+        }
+        Ok((format!("({})", ts.join(all)), format!("({})", fs.join(any))))
+    }
+
+    fn condition(&mut self, slot: usize, test: &Test) -> Result<Pair, Diagnostic> {
+        let t = &self.schema.entity_types[self.type_index];
+        let attribute = &t.attributes[slot].name;
+        let column = self.table.column(attribute).ok_or_else(|| {
+            Diagnostic::error(
+                Code::UnknownAttribute,
+                format!("the mapping has no column for the attribute `{attribute}` of {}", t.name),
+            )
+        })?;
+        let value_type = t.attributes[slot].value_type;
+        if column.storage != Storage::of(value_type) {
+            return Err(Diagnostic::error(
+                Code::InvalidPredicate,
+                format!(
+                    "the mapping stores `{attribute}` as {:?}, but it is a {value_type} attribute, stored as {:?}",
+                    column.storage,
+                    Storage::of(value_type)
+                ),
+            ));
+        }
+        let x = quote(&column.column);
+        let pg = self.dialect == Dialect::Postgres;
+        Ok(match test {
+            Test::TextEq(v) => self.compare(&x, Cmp::Eq, Param::Text(v.to_string())),
+            Test::TextNeq(v) => self.compare(&x, Cmp::Neq, Param::Text(v.to_string())),
+            Test::TextIn { values, negated } => {
+                let p = Param::Texts(values.iter().map(|v| v.to_string()).collect());
+                self.member(&x, p, *negated)
+            }
+            Test::Number(c, v) => self.compare(&x, *c, Param::Number(*v)),
+            Test::NumberIn { values, negated } => {
+                self.member(&x, Param::Numbers(values.to_vec()), *negated)
+            }
+            Test::Bool(v) => self.compare(&x, Cmp::Eq, Param::Bool(*v)),
+            Test::Uuid(c, v) => self.compare(&x, *c, Param::Uuid(format_uuid(*v))),
+            Test::UuidIn { values, negated } => {
+                let p = Param::Uuids(values.iter().map(|v| format_uuid(*v)).collect());
+                self.member(&x, p, *negated)
+            }
+            Test::Instant(c, v) => self.compare(&x, *c, Param::Text(encode_instant(*v))),
+            // A date-only value is the whole UTC day [start, end).
+            Test::Day(c, start) => {
+                let (s, e) = (*start, *start + NANOS_PER_DAY);
+                let mut at = |v: i128| self.param(Param::Text(encode_instant(v)));
+                match c {
+                    Cmp::Eq | Cmp::Neq => {
+                        let (ps, pe) = (at(s), at(e));
+                        let inside = format!("({x} >= {ps} AND {x} < {pe})");
+                        let outside = format!("({x} < {ps} OR {x} >= {pe})");
+                        if *c == Cmp::Eq {
+                            (inside, outside)
+                        } else {
+                            (outside, inside)
+                        }
+                    }
+                    Cmp::Gt => self.split(&x, e, true),
+                    Cmp::Gte => self.split(&x, s, true),
+                    Cmp::Lt => self.split(&x, s, false),
+                    Cmp::Lte => self.split(&x, e, false),
+                }
+            }
+            Test::Intersects(vs) => {
+                let p = self.param(Param::Texts(vs.iter().map(|v| v.to_string()).collect()));
+                let any = if pg {
+                    format!("{x} && {p}")
+                } else {
+                    format!("EXISTS (SELECT 1 FROM json_each({x}) AS e WHERE e.value IN (SELECT value FROM json_each({p})))")
+                };
+                self.list(&x, any)
+            }
+            Test::Contains(vs) => {
+                let p = self.param(Param::Texts(vs.iter().map(|v| v.to_string()).collect()));
+                let all = if pg { format!("{x} @> {p}") } else { subset(&p, &x) };
+                self.list(&x, all)
+            }
+            Test::EqSet(vs) => {
+                let p = self.param(Param::Texts(vs.iter().map(|v| v.to_string()).collect()));
+                let same = if pg {
+                    format!("({x} @> {p} AND {x} <@ {p})")
+                } else {
+                    format!("({} AND {})", subset(&p, &x), subset(&x, &p))
+                };
+                self.list(&x, same)
+            }
+        })
+    }
+
+    /// `x op v`, definitely true and definitely false: a NULL `x` is neither.
+    fn compare(&mut self, x: &str, c: Cmp, v: Param) -> Pair {
+        let p = self.param(v);
+        let (op, not) = match c {
+            Cmp::Eq => ("=", "<>"),
+            Cmp::Neq => ("<>", "="),
+            Cmp::Gt => (">", "<="),
+            Cmp::Gte => (">=", "<"),
+            Cmp::Lt => ("<", ">="),
+            Cmp::Lte => ("<=", ">"),
+        };
+        (format!("{x} {op} {p}"), format!("{x} {not} {p}"))
+    }
+
+    /// `x >= v` (`at_or_after`) or `x < v`, and its opposite.
+    fn split(&mut self, x: &str, v: i128, at_or_after: bool) -> Pair {
+        let p = self.param(Param::Text(encode_instant(v)));
+        let (ge, lt) = (format!("{x} >= {p}"), format!("{x} < {p}"));
+        if at_or_after {
+            (ge, lt)
+        } else {
+            (lt, ge)
+        }
+    }
+
+    /// `x` one of the values (`in`), or none of them (`nin` when `negated`).
+    fn member(&mut self, x: &str, values: Param, negated: bool) -> Pair {
+        let p = self.param(values);
+        let (is, not) = match self.dialect {
+            Dialect::Postgres => (format!("{x} = ANY({p})"), format!("{x} <> ALL({p})")),
+            Dialect::Sqlite => (
+                format!("{x} IN (SELECT value FROM json_each({p}))"),
+                format!("{x} NOT IN (SELECT value FROM json_each({p}))"),
+            ),
+        };
+        if negated {
+            (not, is)
+        } else {
+            (is, not)
+        }
+    }
+
+    /// A list test that is two-valued on a present list: definitely false is "present, and
+    /// not the test" (array and JSON operators answer false, not unknown, where the engine's
+    /// list is absent).
+    fn list(&mut self, x: &str, holds: String) -> Pair {
+        let not = format!("({x} IS NOT NULL AND NOT {holds})");
+        (format!("({x} IS NOT NULL AND {holds})"), not)
+    }
+}
+
+/// SQLite: every element of the JSON array `sub` is in the JSON array `sup`.
+fn subset(sub: &str, sup: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM json_each({sub}) AS s WHERE s.value NOT IN (SELECT value FROM json_each({sup})))"
+    )
+}
