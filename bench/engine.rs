@@ -205,5 +205,43 @@ fn bench_decisions(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_eval, bench_parse_validate, bench_decisions);
+/// Push-down: compiling a filter, and a list scope of 20 filters, to SQL (the issue's goal is
+/// well under 20 us for either), beside compiling the worked example itself.
+fn bench_pushdown(c: &mut Criterion) {
+    use portcullis::pushdown::{compile_filter, compile_scope, Dialect, Mapping};
+    let schema = Schema::builtin();
+    let mapping = Mapping::builtin(&schema);
+    let worked = compile(&schema, "detail", WORKED).unwrap();
+    let filters: Vec<String> = (0..20)
+        .map(|i| {
+            format!(
+                r#"{{"or": [{{"attr": "type", "op": "eq", "value": "t{i}"}}, {{"and": [{{"attr": "project_type", "op": "in", "value": ["typical", "p{i}"]}}, {{"not": {{"attr": "tags", "op": "contains", "value": ["draft", "x{i}"]}}}}]}}]}}"#
+            )
+        })
+        .collect();
+    let scope = portcullis::Scope::from_json(
+        &schema,
+        "detail",
+        &serde_json::from_str(&format!(r#"{{"all": false, "any": [{}]}}"#, filters.join(",")))
+            .unwrap(),
+    )
+    .unwrap();
+    let mut g = c.benchmark_group("pushdown");
+    g.bench_function("compile the worked example (engine)", |b| {
+        b.iter(|| compile(&schema, "detail", black_box(WORKED)).unwrap())
+    });
+    for (name, dialect) in [("postgres", Dialect::Postgres), ("sqlite", Dialect::Sqlite)] {
+        g.bench_function(format!("worked example to SQL, {name}"), |b| {
+            b.iter(|| compile_filter(&schema, &mapping, dialect, black_box(&worked)).unwrap())
+        });
+        g.bench_function(format!("20-filter scope to SQL, {name}"), |b| {
+            b.iter(|| {
+                compile_scope(&schema, &mapping, dialect, "detail", black_box(&scope)).unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_eval, bench_parse_validate, bench_decisions, bench_pushdown);
 criterion_main!(benches);

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-cargo build --release
+cargo build --release --workspace
 cargo build --release --example data-service
 echo "== the CLI on the worked example"
 echo 'project_type eq "typical" and tags intersects ["concrete"]' | ./target/release/portcullis check --entity-type detail

@@ -32,7 +32,7 @@ echo "== the package's JavaScript API in Node"
 node --test tests/pkg/
 
 echo "== own conformance cases, native and wasm (the differential check)"
-cargo run --release --quiet -- conformance tests/cases/*.json
+cargo run --release --quiet -p portcullis-backends --bin portcullis -- conformance tests/cases/*.json
 node tests/conformance.mjs tests/cases/*.json
 
 echo "== gateway (Node and workerd)"

@@ -25,5 +25,10 @@
 //! assert_eq!(ids, ["e0000000-0000-4000-8000-000000000000"]);
 //! ```
 
+#![warn(missing_docs)]
+
+mod error;
 pub mod postgres;
 pub mod sqlite;
+
+pub use error::Error;

@@ -5,6 +5,7 @@
 //! type for its attribute is stored as NULL, which the compiled queries, like the engine, read
 //! as unknown. A text PostgreSQL cannot hold (one with U+0000) is refused, never altered.
 
+use crate::Error;
 use portcullis::pushdown::{
     encode_instant, quote_identifier as quote, Dialect, Mapping, Param, SqlQuery, Storage,
     TableMapping,
@@ -14,46 +15,12 @@ use portcullis::{Entity, Schema};
 use postgres::types::ToSql;
 use postgres::{Client, NoTls};
 use serde_json::Value;
-use std::fmt;
 use uuid::Uuid;
-
-/// Why the store refused or failed.
-#[derive(Debug)]
-pub enum Error {
-    /// PostgreSQL's own error, or the connection's.
-    Postgres(postgres::Error),
-    /// The mapping has no table for this entity type.
-    UnmappedEntityType(String),
-    /// An entity id or workspace id that is not a UUID: such an entity is no entity.
-    NotAUuid(String),
-    /// A text with U+0000, which PostgreSQL cannot hold: the attribute it is in.
-    Unstorable(String),
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Postgres(e) => write!(f, "postgres: {e}"),
-            Error::UnmappedEntityType(t) => write!(f, "the mapping has no table for `{t}`"),
-            Error::NotAUuid(id) => write!(f, "`{id}` is not a UUID"),
-            Error::Unstorable(a) => {
-                write!(f, "`{a}` holds a text with U+0000, which PostgreSQL cannot store")
-            }
-        }
-    }
-}
-
-impl std::error::Error for Error {}
-
-impl From<postgres::Error> for Error {
-    fn from(e: postgres::Error) -> Error {
-        Error::Postgres(e)
-    }
-}
 
 /// A PostgreSQL schema holding entities in a mapping's tables.
 pub struct PostgresStore {
     client: Client,
+    schema_name: String,
     mapping: Mapping,
 }
 
@@ -78,12 +45,19 @@ impl PostgresStore {
                 client.batch_execute(&statement)?;
             }
         }
-        Ok(PostgresStore { client, mapping })
+        Ok(PostgresStore { client, schema_name: schema_name.into(), mapping })
     }
 
     /// The mapping the tables follow.
     pub fn mapping(&self) -> &Mapping {
         &self.mapping
+    }
+
+    /// Drop the schema and everything in it (a throwaway schema, once done).
+    pub fn drop_schema(mut self) -> Result<(), Error> {
+        let ns = quote(&self.schema_name);
+        self.client.batch_execute(&format!("DROP SCHEMA {ns} CASCADE"))?;
+        Ok(())
     }
 
     /// Remove every entity.

@@ -4,6 +4,7 @@
 //! type for its attribute (a list holding a number, a date that is no date) is stored as NULL,
 //! which the compiled queries, like the engine, read as unknown.
 
+use crate::Error;
 use portcullis::pushdown::{
     encode_instant, quote_identifier as quote, Dialect, Mapping, Param, SqlQuery, Storage,
     TableMapping,
@@ -13,36 +14,6 @@ use portcullis::{Entity, Schema};
 use rusqlite::types::{ToSqlOutput, Value as SqlValue};
 use rusqlite::{params_from_iter, Connection, ToSql};
 use serde_json::Value;
-use std::fmt;
-
-/// Why the store refused or failed.
-#[derive(Debug)]
-pub enum Error {
-    /// SQLite's own error.
-    Sqlite(rusqlite::Error),
-    /// The mapping has no table for this entity type.
-    UnmappedEntityType(String),
-    /// An entity id or workspace id that is not a UUID: such an entity is no entity.
-    NotAUuid(String),
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Sqlite(e) => write!(f, "sqlite: {e}"),
-            Error::UnmappedEntityType(t) => write!(f, "the mapping has no table for `{t}`"),
-            Error::NotAUuid(id) => write!(f, "`{id}` is not a UUID"),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
-
-impl From<rusqlite::Error> for Error {
-    fn from(e: rusqlite::Error) -> Error {
-        Error::Sqlite(e)
-    }
-}
 
 /// An SQLite database holding entities in a mapping's tables.
 pub struct SqliteStore {

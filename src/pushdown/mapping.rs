@@ -4,10 +4,13 @@
 
 use super::sql::Dialect;
 use crate::schema::{Schema, ValueType};
+use serde::{Deserialize, Serialize};
 
 /// How a column holds an attribute's values. A value of the wrong type for its attribute is
-/// stored as NULL: the engine reads both as unknown.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// stored as NULL: the engine reads both as unknown. In JSON: `"text"`, `"number"`, `"bool"`,
+/// `"uuid"`, `"instant"`, `"text_list"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Storage {
     /// Text, compared byte for byte (PostgreSQL `text COLLATE "C"`, SQLite `TEXT`).
     Text,
@@ -55,7 +58,8 @@ impl Storage {
 }
 
 /// One attribute's column.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ColumnMapping {
     /// The attribute, as the schema names it.
     pub attribute: String,
@@ -66,7 +70,8 @@ pub struct ColumnMapping {
 }
 
 /// One entity type's table.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TableMapping {
     /// The entity type, as the schema names it.
     pub entity_type: String,
@@ -132,8 +137,11 @@ impl TableMapping {
     }
 }
 
-/// Every entity type's table.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Every entity type's table; its JSON form is the CLI's `--mapping` file:
+/// `{"tables": [{"entity_type", "table", "id", "workspace", "columns": [{"attribute",
+/// "column", "storage"}]}]}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Mapping {
     /// The tables, one per entity type that can be pushed down.
     pub tables: Vec<TableMapping>,

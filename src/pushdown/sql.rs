@@ -8,6 +8,7 @@ use crate::eval::CompiledFilter;
 use crate::grants::Scope;
 use crate::schema::Schema;
 use crate::value::{format_uuid, NANOS_PER_DAY};
+use serde::Serialize;
 
 /// The SQL dialect to write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,27 +19,37 @@ pub enum Dialect {
     Sqlite,
 }
 
-/// A bind parameter, typed as its column is (see [`Storage`]).
-#[derive(Clone, Debug, PartialEq)]
+/// A bind parameter, typed as its column is (see [`Storage`]). In JSON: `{"type", "value"}`,
+/// the type one of `text`, `number`, `bool`, `uuid`, `text[]`, `number[]`, `uuid[]`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", content = "value")]
 pub enum Param {
     /// A text; an instant as [`encode_instant`] writes it.
+    #[serde(rename = "text")]
     Text(String),
     /// A number.
+    #[serde(rename = "number")]
     Number(f64),
     /// A boolean (SQLite: 0 or 1).
+    #[serde(rename = "bool")]
     Bool(bool),
     /// A UUID, canonical (lower-case, hyphenated).
+    #[serde(rename = "uuid")]
     Uuid(String),
     /// Texts: PostgreSQL `text[]`, SQLite the JSON array's text.
+    #[serde(rename = "text[]")]
     Texts(Vec<String>),
     /// Numbers: PostgreSQL `float8[]`, SQLite the JSON array's text.
+    #[serde(rename = "number[]")]
     Numbers(Vec<f64>),
     /// UUIDs, canonical: PostgreSQL `uuid[]`, SQLite the JSON array's text.
+    #[serde(rename = "uuid[]")]
     Uuids(Vec<String>),
 }
 
-/// A compiled `WHERE` fragment and its parameters, in placeholder order.
-#[derive(Clone, Debug, PartialEq)]
+/// A compiled `WHERE` fragment and its parameters, in placeholder order. In JSON:
+/// `{"sql", "params"}`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SqlQuery {
     /// The fragment: true exactly for the rows the filter (or scope) matches.
     pub sql: String,
@@ -69,7 +80,7 @@ pub fn compile_filter(
     let table = table_of(mapping, filter.entity_type())?;
     let mut b =
         Builder { schema, table, type_index: filter.type_index, dialect, params: Vec::new() };
-    let (sql, _) = b.node(&filter.root)?;
+    let sql = b.node(&filter.root, true)?;
     Ok(SqlQuery { sql, params: b.params })
 }
 
@@ -105,7 +116,7 @@ pub fn compile_scope(
     let mut parts = Vec::new();
     // A filter of another type matches nothing of this one.
     for f in scope.filters.iter().filter(|f| f.type_index == type_index) {
-        parts.push(b.node(&f.root)?.0);
+        parts.push(b.node(&f.root, true)?);
     }
     let sql = match parts.len() {
         0 => "FALSE".to_string(),
@@ -132,9 +143,6 @@ struct Builder<'a> {
     params: Vec<Param>,
 }
 
-/// A node's fragments: where it is definitely true, and where definitely false.
-type Pair = (String, String);
-
 impl Builder<'_> {
     fn param(&mut self, p: Param) -> String {
         self.params.push(p);
@@ -144,35 +152,46 @@ impl Builder<'_> {
         }
     }
 
-    fn node(&mut self, n: &Node) -> Result<Pair, Diagnostic> {
+    /// Where the node is definitely true (`positive`), or definitely false. Each node is
+    /// written once, in the polarity its parent asks for.
+    fn node(&mut self, n: &Node, positive: bool) -> Result<String, Diagnostic> {
         Ok(match n {
-            Node::Cond { slot, test } => self.condition(*slot, test)?,
+            Node::Cond { slot, test } => self.condition(*slot, test, positive)?,
             // AND is definitely true when every child is, definitely false when any is; OR
             // the other way round; NOT swaps the two.
-            Node::And(cs) => self.group(cs, " AND ", " OR ")?,
-            Node::Or(cs) => self.group(cs, " OR ", " AND ")?,
-            Node::Not(c) => {
-                let (t, f) = self.node(c)?;
-                (f, t)
-            }
+            Node::And(cs) => self.group(cs, positive, if positive { " AND " } else { " OR " })?,
+            Node::Or(cs) => self.group(cs, positive, if positive { " OR " } else { " AND " })?,
+            Node::Not(c) => self.node(c, !positive)?,
         })
     }
 
-    fn group(&mut self, children: &[Node], all: &str, any: &str) -> Result<Pair, Diagnostic> {
-        let mut ts = Vec::with_capacity(children.len());
-        let mut fs = Vec::with_capacity(children.len());
-        for c in children {
-            let (t, f) = self.node(c)?;
-            ts.push(t);
-            fs.push(f);
+    fn group(
+        &mut self,
+        children: &[Node],
+        positive: bool,
+        join: &str,
+    ) -> Result<String, Diagnostic> {
+        if let [only] = children {
+            return self.node(only, positive);
         }
-        if ts.len() == 1 {
-            return Ok((ts.remove(0), fs.remove(0)));
+        let mut out = String::from("(");
+        for (i, c) in children.iter().enumerate() {
+            if i > 0 {
+                out.push_str(join);
+            }
+            out.push_str(&self.node(c, positive)?);
         }
-        Ok((format!("({})", ts.join(all)), format!("({})", fs.join(any))))
+        out.push(')');
+        Ok(out)
     }
 
-    fn condition(&mut self, slot: usize, test: &Test) -> Result<Pair, Diagnostic> {
+    /// A condition where it is definitely true (`positive`), or definitely false.
+    fn condition(
+        &mut self,
+        slot: usize,
+        test: &Test,
+        positive: bool,
+    ) -> Result<String, Diagnostic> {
         let t = &self.schema.entity_types[self.type_index];
         let attribute = &t.attributes[slot].name;
         let column = self.table.column(attribute).ok_or_else(|| {
@@ -195,23 +214,23 @@ impl Builder<'_> {
         let x = quote(&column.column);
         let pg = self.dialect == Dialect::Postgres;
         Ok(match test {
-            Test::TextEq(v) => self.compare(&x, Cmp::Eq, Param::Text(v.to_string())),
-            Test::TextNeq(v) => self.compare(&x, Cmp::Neq, Param::Text(v.to_string())),
+            Test::TextEq(v) => self.compare(&x, Cmp::Eq, Param::Text(v.to_string()), positive),
+            Test::TextNeq(v) => self.compare(&x, Cmp::Neq, Param::Text(v.to_string()), positive),
             Test::TextIn { values, negated } => {
                 let p = Param::Texts(values.iter().map(|v| v.to_string()).collect());
-                self.member(&x, p, *negated)
+                self.member(&x, p, *negated == positive)
             }
-            Test::Number(c, v) => self.compare(&x, *c, Param::Number(*v)),
+            Test::Number(c, v) => self.compare(&x, *c, Param::Number(*v), positive),
             Test::NumberIn { values, negated } => {
-                self.member(&x, Param::Numbers(values.to_vec()), *negated)
+                self.member(&x, Param::Numbers(values.to_vec()), *negated == positive)
             }
-            Test::Bool(v) => self.compare(&x, Cmp::Eq, Param::Bool(*v)),
-            Test::Uuid(c, v) => self.compare(&x, *c, Param::Uuid(format_uuid(*v))),
+            Test::Bool(v) => self.compare(&x, Cmp::Eq, Param::Bool(*v), positive),
+            Test::Uuid(c, v) => self.compare(&x, *c, Param::Uuid(format_uuid(*v)), positive),
             Test::UuidIn { values, negated } => {
                 let p = Param::Uuids(values.iter().map(|v| format_uuid(*v)).collect());
-                self.member(&x, p, *negated)
+                self.member(&x, p, *negated == positive)
             }
-            Test::Instant(c, v) => self.compare(&x, *c, Param::Text(encode_instant(*v))),
+            Test::Instant(c, v) => self.compare(&x, *c, Param::Text(encode_instant(*v)), positive),
             // A date-only value is the whole UTC day [start, end).
             Test::Day(c, start) => {
                 let (s, e) = (*start, *start + NANOS_PER_DAY);
@@ -219,18 +238,16 @@ impl Builder<'_> {
                 match c {
                     Cmp::Eq | Cmp::Neq => {
                         let (ps, pe) = (at(s), at(e));
-                        let inside = format!("({x} >= {ps} AND {x} < {pe})");
-                        let outside = format!("({x} < {ps} OR {x} >= {pe})");
-                        if *c == Cmp::Eq {
-                            (inside, outside)
+                        if (*c == Cmp::Eq) == positive {
+                            format!("({x} >= {ps} AND {x} < {pe})")
                         } else {
-                            (outside, inside)
+                            format!("({x} < {ps} OR {x} >= {pe})")
                         }
                     }
-                    Cmp::Gt => self.split(&x, e, true),
-                    Cmp::Gte => self.split(&x, s, true),
-                    Cmp::Lt => self.split(&x, s, false),
-                    Cmp::Lte => self.split(&x, e, false),
+                    Cmp::Gt => self.split(&x, e, positive),
+                    Cmp::Gte => self.split(&x, s, positive),
+                    Cmp::Lt => self.split(&x, s, !positive),
+                    Cmp::Lte => self.split(&x, e, !positive),
                 }
             }
             Test::Intersects(vs) => {
@@ -240,12 +257,12 @@ impl Builder<'_> {
                 } else {
                     format!("EXISTS (SELECT 1 FROM json_each({x}) AS e WHERE e.value IN (SELECT value FROM json_each({p})))")
                 };
-                self.list(&x, any)
+                self.list(&x, any, positive)
             }
             Test::Contains(vs) => {
                 let p = self.param(Param::Texts(vs.iter().map(|v| v.to_string()).collect()));
                 let all = if pg { format!("{x} @> {p}") } else { subset(&p, &x) };
-                self.list(&x, all)
+                self.list(&x, all, positive)
             }
             Test::EqSet(vs) => {
                 let p = self.param(Param::Texts(vs.iter().map(|v| v.to_string()).collect()));
@@ -254,13 +271,14 @@ impl Builder<'_> {
                 } else {
                     format!("({} AND {})", subset(&p, &x), subset(&x, &p))
                 };
-                self.list(&x, same)
+                self.list(&x, same, positive)
             }
         })
     }
 
-    /// `x op v`, definitely true and definitely false: a NULL `x` is neither.
-    fn compare(&mut self, x: &str, c: Cmp, v: Param) -> Pair {
+    /// `x op v` where definitely true (`positive`), or the opposite comparison where
+    /// definitely false: a NULL `x` is neither.
+    fn compare(&mut self, x: &str, c: Cmp, v: Param, positive: bool) -> String {
         let p = self.param(v);
         let (op, not) = match c {
             Cmp::Eq => ("=", "<>"),
@@ -270,43 +288,31 @@ impl Builder<'_> {
             Cmp::Lt => ("<", ">="),
             Cmp::Lte => ("<=", ">"),
         };
-        (format!("{x} {op} {p}"), format!("{x} {not} {p}"))
+        format!("{x} {} {p}", if positive { op } else { not })
     }
 
-    /// `x >= v` (`at_or_after`) or `x < v`, and its opposite.
-    fn split(&mut self, x: &str, v: i128, at_or_after: bool) -> Pair {
+    /// `x >= v` (`at_or_after`) or `x < v`.
+    fn split(&mut self, x: &str, v: i128, at_or_after: bool) -> String {
         let p = self.param(Param::Text(encode_instant(v)));
-        let (ge, lt) = (format!("{x} >= {p}"), format!("{x} < {p}"));
-        if at_or_after {
-            (ge, lt)
-        } else {
-            (lt, ge)
-        }
+        format!("{x} {} {p}", if at_or_after { ">=" } else { "<" })
     }
 
-    /// `x` one of the values (`in`), or none of them (`nin` when `negated`).
-    fn member(&mut self, x: &str, values: Param, negated: bool) -> Pair {
+    /// `x` one of the values, or (`none`) none of them: a NULL `x` is neither.
+    fn member(&mut self, x: &str, values: Param, none: bool) -> String {
         let p = self.param(values);
-        let (is, not) = match self.dialect {
-            Dialect::Postgres => (format!("{x} = ANY({p})"), format!("{x} <> ALL({p})")),
-            Dialect::Sqlite => (
-                format!("{x} IN (SELECT value FROM json_each({p}))"),
-                format!("{x} NOT IN (SELECT value FROM json_each({p}))"),
-            ),
-        };
-        if negated {
-            (not, is)
-        } else {
-            (is, not)
+        match (self.dialect, none) {
+            (Dialect::Postgres, false) => format!("{x} = ANY({p})"),
+            (Dialect::Postgres, true) => format!("{x} <> ALL({p})"),
+            (Dialect::Sqlite, false) => format!("{x} IN (SELECT value FROM json_each({p}))"),
+            (Dialect::Sqlite, true) => format!("{x} NOT IN (SELECT value FROM json_each({p}))"),
         }
     }
 
     /// A list test that is two-valued on a present list: definitely false is "present, and
     /// not the test" (array and JSON operators answer false, not unknown, where the engine's
     /// list is absent).
-    fn list(&mut self, x: &str, holds: String) -> Pair {
-        let not = format!("({x} IS NOT NULL AND NOT {holds})");
-        (format!("({x} IS NOT NULL AND {holds})"), not)
+    fn list(&mut self, x: &str, holds: String, positive: bool) -> String {
+        format!("({x} IS NOT NULL AND {}{holds})", if positive { "" } else { "NOT " })
     }
 }
 

@@ -1,11 +1,126 @@
-//! `portcullis conformance FILE...`: run case files in the format of
-//! `shared/conformance/README.md` through the native engine.
+//! `portcullis conformance [--backend B] FILE...`: run case files (the format is in
+//! `tests/cases/README.md`) through the engine in memory, or through a push-down back end: the
+//! cases that read data (`match`, `preview`, list `decide`) load their entities into SQLite or
+//! PostgreSQL and ask the compiled query; the others are counted as not applicable there.
 
 use portcullis::grants::{Firm, Key, KeyChange, LoadedWorld, Request, World};
 use portcullis::preview::{check_previewable, count_matches};
+use portcullis::pushdown::{compile_filter, compile_scope, Dialect, Mapping, SqlQuery};
+use portcullis::value::parse_uuid;
 use portcullis::{compile, validate, FilterDraft, PreparedEntity, Schema};
+use portcullis::{CompiledFilter, Entity};
+use portcullis_backends::{postgres::PostgresStore, sqlite::SqliteStore, Error};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeSet, HashMap};
+
+/// Where the cases' data is: the engine's memory, or a database a compiled query runs in.
+pub enum Backend {
+    /// The engine evaluates in memory.
+    Memory,
+    /// An in-memory SQLite database.
+    Sqlite(Box<SqliteStore>),
+    /// A throwaway schema in a PostgreSQL database, dropped when done.
+    Postgres(Box<PostgresStore>),
+}
+
+/// The workspace a `match` or `preview` case's entities are loaded into.
+const CASE_WORKSPACE: &str = "00000000-0000-4000-8000-00000000000a";
+
+impl Backend {
+    /// The back end named `name` (`memory`, `sqlite`, `postgres`; `postgres` needs a URL).
+    pub fn open(name: &str, database_url: Option<&str>) -> Result<Backend, String> {
+        let schema = Schema::builtin();
+        let mapping = Mapping::builtin(&schema);
+        Ok(match name {
+            "memory" => Backend::Memory,
+            "sqlite" => Backend::Sqlite(Box::new(
+                SqliteStore::in_memory(&schema, mapping).map_err(|e| e.to_string())?,
+            )),
+            "postgres" => {
+                let url = database_url.ok_or("--backend postgres needs --database-url URL")?;
+                let ns = format!("portcullis_conformance_{}", std::process::id());
+                Backend::Postgres(Box::new(
+                    PostgresStore::connect(url, &ns, &schema, mapping)
+                        .map_err(|e| e.to_string())?,
+                ))
+            }
+            other => return Err(format!("unknown back end `{other}`: memory, sqlite or postgres")),
+        })
+    }
+
+    /// The back end's name, for the not-applicable line.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Memory => "memory",
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Done: a PostgreSQL back end's throwaway schema is dropped.
+    pub fn close(self) -> Result<(), String> {
+        match self {
+            Backend::Postgres(pg) => (*pg).drop_schema().map_err(|e| e.to_string()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Replace the stored entities with `entities`.
+    fn load(&mut self, entities: &[Entity]) -> Result<(), Error> {
+        match self {
+            Backend::Memory => Ok(()),
+            Backend::Sqlite(db) => {
+                db.clear()?;
+                entities.iter().try_for_each(|e| db.insert(e))
+            }
+            Backend::Postgres(db) => {
+                db.clear()?;
+                entities.iter().try_for_each(|e| db.insert(e))
+            }
+        }
+    }
+
+    fn dialect(&self) -> Dialect {
+        match self {
+            Backend::Postgres(_) => Dialect::Postgres,
+            _ => Dialect::Sqlite,
+        }
+    }
+
+    fn mapping(&self) -> Option<&Mapping> {
+        match self {
+            Backend::Memory => None,
+            Backend::Sqlite(db) => Some(db.mapping()),
+            Backend::Postgres(db) => Some(db.mapping()),
+        }
+    }
+
+    fn ids(
+        &mut self,
+        entity_type: &str,
+        workspace: &str,
+        q: &SqlQuery,
+    ) -> Result<Vec<String>, Error> {
+        match self {
+            Backend::Memory => Ok(Vec::new()),
+            Backend::Sqlite(db) => db.ids(entity_type, workspace, q),
+            Backend::Postgres(db) => db.ids(entity_type, workspace, q),
+        }
+    }
+
+    /// The ids of `entities` a filter selects, through the database.
+    fn select(
+        &mut self,
+        schema: &Schema,
+        filter: &CompiledFilter,
+        entities: &[Entity],
+    ) -> Result<Vec<String>, String> {
+        self.load(entities).map_err(|e| e.to_string())?;
+        let mapping = self.mapping().ok_or("no database")?;
+        let q = compile_filter(schema, mapping, self.dialect(), filter).map_err(|d| d.message)?;
+        self.ids(filter.entity_type(), CASE_WORKSPACE, &q).map_err(|e| e.to_string())
+    }
+}
 
 /// Totals over all files.
 #[derive(Default)]
@@ -13,10 +128,12 @@ pub struct Tally {
     pub passed: usize,
     pub failed: usize,
     pub skipped: usize,
+    /// Cases the back end does not answer (they read no data, or no data it holds).
+    pub not_applicable: usize,
 }
 
 /// Run every case of one file, printing failures.
-pub fn run_file(path: &str, tally: &mut Tally) -> Result<(), String> {
+pub fn run_file(path: &str, tally: &mut Tally, backend: &mut Backend) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
     let doc: Value = serde_json::from_str(&text).map_err(|e| format!("{path}: not JSON: {e}"))?;
     let cases = doc
@@ -36,7 +153,16 @@ pub fn run_file(path: &str, tally: &mut Tally) -> Result<(), String> {
         let name = case.get("name").and_then(Value::as_str).unwrap_or("(unnamed)");
         let kind = case.get("kind").and_then(Value::as_str).unwrap_or("");
         let expect = case.get("expect").cloned().unwrap_or(Value::Null);
-        let outcome = run_case(&schema, &worlds, kind, case);
+        let outcome = match backend {
+            Backend::Memory => run_case(&schema, &worlds, kind, case),
+            _ => match run_through(backend, &schema, &doc, kind, case) {
+                Some(outcome) => Some(outcome),
+                None => {
+                    tally.not_applicable += 1;
+                    continue;
+                }
+            },
+        };
         match outcome {
             None => {
                 tally.skipped += 1;
@@ -163,6 +289,102 @@ fn run_case(
         _ => return None,
     };
     Some(r)
+}
+
+/// A case through a database back end; `None` when the back end does not answer it.
+fn run_through(
+    backend: &mut Backend,
+    schema: &Schema,
+    doc: &Value,
+    kind: &str,
+    case: &Value,
+) -> Option<Result<Value, String>> {
+    let entity = |i: usize, t: &str, attrs: &Map<String, Value>| Entity {
+        id: format!("e0000000-0000-4000-8000-{i:012}"),
+        workspace_id: CASE_WORKSPACE.into(),
+        entity_type: t.into(),
+        attributes: attrs.clone(),
+    };
+    Some(match kind {
+        "match" => (|| {
+            let t = field(case, "entity_type")?.as_str().ok_or("`entity_type` is not a string")?;
+            let text = field(case, "predicate_text")?
+                .as_str()
+                .ok_or("`predicate_text` is not a string")?;
+            let f = compile(schema, t, text)
+                .map_err(|ds| format!("filter does not compile: {}", codes(&ds)))?;
+            let attrs =
+                field(case, "attributes")?.as_object().ok_or("`attributes` is not an object")?;
+            Ok(json!(!backend.select(schema, &f, &[entity(1, t, attrs)])?.is_empty()))
+        })(),
+        "preview" => (|| {
+            let draft: FilterDraft = serde_json::from_value(field(case, "filter")?.clone())
+                .map_err(|e| e.to_string())?;
+            let v = validate(schema, &draft);
+            let Some(f) = v.filter.filter(|_| v.errors.is_empty()) else {
+                return Ok(json!({"error": "invalid_filter"}));
+            };
+            if let Err(d) = check_previewable(schema, &f) {
+                return Ok(json!({"error": d.code.as_str()}));
+            }
+            let items = field(case, "entities")?.as_array().ok_or("`entities` is not an array")?;
+            let (mut entities, empty) = (Vec::new(), Map::new());
+            for item in items {
+                let attrs = item.get("attributes").and_then(Value::as_object).unwrap_or(&empty);
+                let t =
+                    item.get("entity_type").and_then(Value::as_str).unwrap_or(&draft.entity_type);
+                let n =
+                    item.get("repeat").and_then(Value::as_u64).unwrap_or(1).min(100_000) as usize;
+                for _ in 0..n {
+                    entities.push(entity(entities.len(), t, attrs));
+                }
+            }
+            let matched = backend.select(schema, &f, &entities)?.len();
+            let cap = portcullis::limits::PREVIEW_CAP;
+            Ok(json!({"count": matched.min(cap), "truncated": matched > cap}))
+        })(),
+        "decide" if case.pointer("/request/operation") == Some(&json!("list")) => (|| {
+            let name = field(case, "world")?.as_str().ok_or("`world` is not a string")?;
+            let world: World = serde_json::from_value(doc["worlds"][name].clone())
+                .map_err(|e| format!("world: {e}"))?;
+            let key: Option<Key> = serde_json::from_value(field(case, "key")?.clone())
+                .map_err(|e| format!("key: {e}"))?;
+            let req: Request = serde_json::from_value(field(case, "request")?.clone())
+                .map_err(|e| format!("request: {e}"))?;
+            let mut store = world.load(schema.clone()).store;
+            if let Some(k) = &key {
+                store.put_key(k.clone());
+            }
+            let auth = match store.authorize_list(key.as_ref().map(|k| k.id.as_str()), &req) {
+                Err(refusal) => return serde_json::to_value(&refusal).map_err(|e| e.to_string()),
+                Ok(auth) => auth,
+            };
+            // Only entities (UUID ids and workspaces, known types) are stored.
+            let stored: Vec<Entity> = world
+                .entities
+                .into_iter()
+                .filter(|e| schema.entity_type(&e.entity_type).is_some())
+                .filter(|e| parse_uuid(&e.id).is_some() && parse_uuid(&e.workspace_id).is_some())
+                .collect();
+            backend.load(&stored).map_err(|e| e.to_string())?;
+            let mapping = backend.mapping().ok_or("no database")?;
+            let q =
+                compile_scope(schema, mapping, backend.dialect(), &req.entity_type, &auth.scope)
+                    .map_err(|d| d.message)?;
+            let ids = match parse_uuid(&req.workspace_id) {
+                Some(_) => backend
+                    .ids(&req.entity_type, &req.workspace_id, &q)
+                    .map_err(|e| e.to_string())?,
+                None => Vec::new(),
+            };
+            Ok(if auth.require_match && ids.is_empty() {
+                json!({"status": 403, "code": "insufficient_scope"})
+            } else {
+                json!({"status": 200, "ids": ids})
+            })
+        })(),
+        _ => return None,
+    })
 }
 
 fn world<'a>(

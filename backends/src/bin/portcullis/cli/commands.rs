@@ -1,6 +1,6 @@
 //! The subcommands. Each returns an exit code, or a usage/IO error message (exit status 2).
 
-use super::conformance::{run_file, Tally};
+use super::conformance::{run_file, Backend, Tally};
 use portcullis::grants::{Key, Request, World};
 use portcullis::lang::{predicate_from_json, predicate_to_json};
 use portcullis::{
@@ -210,6 +210,56 @@ pub fn eval(args: &[String]) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `sql`: a predicate or a list scope compiled to a SQL `WHERE` fragment and its parameters.
+pub fn sql(args: &[String]) -> Result<ExitCode, String> {
+    use portcullis::pushdown::{compile_filter, compile_scope, Dialect, Mapping};
+    let known = ["dialect", "entity-type", "predicate", "scope", "mapping"];
+    let a = parse_args(args, &known)?;
+    a.check_known(&known)?;
+    let dialect = match a.value("dialect") {
+        Some("postgres") => Dialect::Postgres,
+        Some("sqlite") => Dialect::Sqlite,
+        _ => return Err("--dialect is postgres or sqlite".into()),
+    };
+    let t = a.value("entity-type").ok_or("--entity-type is required")?;
+    let schema = Schema::builtin();
+    let mapping = match a.value("mapping") {
+        None => Mapping::builtin(&schema),
+        Some(f) => serde_json::from_str(&read_input(Some(&f.to_string()))?)
+            .map_err(|e| format!("{f}: not a mapping: {e}"))?,
+    };
+    let compiled = match (a.value("predicate"), a.value("scope")) {
+        (Some(p), None) => {
+            let src = if p.trim_start().starts_with('{') {
+                PredicateSource::Json(serde_json::from_str(p).map_err(|e| e.to_string())?)
+            } else {
+                PredicateSource::Text(p.into())
+            };
+            match compile_source(&schema, t, &src) {
+                Ok((f, _)) => compile_filter(&schema, &mapping, dialect, &f).map_err(|d| vec![d]),
+                Err(ds) => Err(ds),
+            }
+        }
+        (None, Some(f)) => {
+            let v: Value = serde_json::from_str(&read_input(Some(&f.to_string()))?)
+                .map_err(|e| format!("{f}: {e}"))?;
+            portcullis::Scope::from_json(&schema, t, &v)
+                .and_then(|s| compile_scope(&schema, &mapping, dialect, t, &s).map_err(|d| vec![d]))
+        }
+        _ => return Err("give exactly one of --predicate P or --scope FILE".into()),
+    };
+    match compiled {
+        Ok(q) => {
+            println!("{}", serde_json::to_string(&q).map_err(|e| e.to_string())?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(ds) => {
+            print_diagnostics(&ds, a.value("predicate"));
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
 /// `decide`: a world, a key and a request.
 pub fn decide(args: &[String]) -> Result<ExitCode, String> {
     let a = parse_args(args, &[])?;
@@ -245,12 +295,20 @@ pub fn decide(args: &[String]) -> Result<ExitCode, String> {
 
 /// `conformance`: run case files.
 pub fn conformance(args: &[String]) -> Result<ExitCode, String> {
-    if args.is_empty() {
+    let a = parse_args(args, &["backend", "database-url"])?;
+    a.check_known(&["backend", "database-url"])?;
+    if a.positional.is_empty() {
         return Err("conformance takes one or more case files".into());
     }
+    let mut backend =
+        Backend::open(a.value("backend").unwrap_or("memory"), a.value("database-url"))?;
     let mut tally = Tally::default();
-    for f in args {
-        run_file(f, &mut tally)?;
+    let run = a.positional.iter().try_for_each(|f| run_file(f, &mut tally, &mut backend));
+    let name = backend.name();
+    backend.close()?;
+    run?;
+    if tally.not_applicable > 0 {
+        println!("{} not applicable to the {name} back end", tally.not_applicable);
     }
     let skipped =
         if tally.skipped > 0 { format!(", {} skipped", tally.skipped) } else { String::new() };

@@ -5,7 +5,7 @@ use std::process::Command;
 
 #[test]
 fn own_cases_pass_through_the_cli() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cases");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/cases");
     let mut files: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -59,4 +59,55 @@ fn check_prints_a_caret_under_the_span_and_exits_1() {
     assert_eq!(out.status.code(), Some(1));
     assert!(err.contains("error[unknown_attribute]"), "{err}");
     assert!(err.contains("                ^^^^^^"), "{err}");
+}
+
+mod support;
+
+fn case_files() -> Vec<String> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/cases");
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(|p| p.display().to_string())
+        .collect();
+    files.sort();
+    files
+}
+
+/// The cases through a back end: the data-reading ones pass, the rest are counted apart.
+fn through(backend: &[&str]) {
+    let out = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .arg("conformance")
+        .args(backend)
+        .args(case_files())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<&str> = stdout.lines().collect();
+    let [.., not_applicable, last] = lines[..] else { panic!("{stdout}") };
+    assert!(
+        not_applicable.ends_with(&format!("not applicable to the {} back end", backend[1])),
+        "{stdout}"
+    );
+    assert!(last.ends_with(" passed, 0 failed"), "{stdout}");
+    let passed: usize = last.split(' ').next().unwrap().parse().unwrap();
+    assert!(passed >= 38, "{stdout}");
+}
+
+#[test]
+fn own_cases_pass_through_sqlite() {
+    through(&["--backend", "sqlite"]);
+}
+
+#[test]
+fn own_cases_pass_through_postgres_and_leave_no_schema() {
+    let cluster = support::Cluster::start();
+    through(&["--backend", "postgres", "--database-url", &cluster.url()]);
+    let mut c = postgres::Client::connect(&cluster.url(), postgres::NoTls).unwrap();
+    let left = c
+        .query("SELECT 1 FROM information_schema.schemata WHERE schema_name LIKE 'portcullis_conformance_%'", &[])
+        .unwrap();
+    assert!(left.is_empty(), "the throwaway schema was left behind");
 }
