@@ -78,9 +78,9 @@ pub fn compile_filter(
     filter: &CompiledFilter,
 ) -> Result<SqlQuery, Diagnostic> {
     let table = table_of(mapping, filter.entity_type())?;
-    let mut b =
-        Builder { schema, table, type_index: filter.type_index, dialect, params: Vec::new() };
-    let sql = b.node(&filter.root, true)?;
+    let mut b = Builder::new(schema, table, filter.type_index, dialect);
+    let mut sql = String::new();
+    b.node(&filter.root, true, &mut sql)?;
     Ok(SqlQuery { sql, params: b.params })
 }
 
@@ -112,17 +112,24 @@ pub fn compile_scope(
     let type_index = schema.type_index(entity_type).ok_or_else(|| {
         Diagnostic::error(Code::UnknownEntityType, format!("`{entity_type}` is not an entity type"))
     })?;
-    let mut b = Builder { schema, table, type_index, dialect, params: Vec::new() };
-    let mut parts = Vec::new();
+    let mut b = Builder::new(schema, table, type_index, dialect);
     // A filter of another type matches nothing of this one.
-    for f in scope.filters.iter().filter(|f| f.type_index == type_index) {
-        parts.push(b.node(&f.root, true)?);
+    let filters: Vec<_> = scope.filters.iter().filter(|f| f.type_index == type_index).collect();
+    let mut sql = String::new();
+    match &filters[..] {
+        [] => sql.push_str("FALSE"),
+        [only] => b.node(&only.root, true, &mut sql)?,
+        many => {
+            sql.push('(');
+            for (i, f) in many.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(" OR ");
+                }
+                b.node(&f.root, true, &mut sql)?;
+            }
+            sql.push(')');
+        }
     }
-    let sql = match parts.len() {
-        0 => "FALSE".to_string(),
-        1 => parts.remove(0),
-        _ => format!("({})", parts.join(" OR ")),
-    };
     Ok(SqlQuery { sql, params: b.params })
 }
 
@@ -141,9 +148,11 @@ struct Builder<'a> {
     type_index: usize,
     dialect: Dialect,
     params: Vec<Param>,
+    /// By slot: the column's quoted name, once checked against the attribute's type.
+    columns: Vec<Option<String>>,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
     fn param(&mut self, p: Param) -> String {
         self.params.push(p);
         match self.dialect {
@@ -152,17 +161,38 @@ impl Builder<'_> {
         }
     }
 
-    /// Where the node is definitely true (`positive`), or definitely false. Each node is
-    /// written once, in the polarity its parent asks for.
-    fn node(&mut self, n: &Node, positive: bool) -> Result<String, Diagnostic> {
-        Ok(match n {
-            Node::Cond { slot, test } => self.condition(*slot, test, positive)?,
+    fn new(
+        schema: &'a Schema,
+        table: &'a TableMapping,
+        type_index: usize,
+        dialect: Dialect,
+    ) -> Builder<'a> {
+        let slots = schema.entity_types[type_index].attributes.len();
+        Builder {
+            schema,
+            table,
+            type_index,
+            dialect,
+            params: Vec::new(),
+            columns: vec![None; slots],
+        }
+    }
+
+    /// Write where the node is definitely true (`positive`), or definitely false. Each node
+    /// is written once, in the polarity its parent asks for.
+    fn node(&mut self, n: &Node, positive: bool, out: &mut String) -> Result<(), Diagnostic> {
+        match n {
+            Node::Cond { slot, test } => {
+                let c = self.condition(*slot, test, positive)?;
+                out.push_str(&c);
+                Ok(())
+            }
             // AND is definitely true when every child is, definitely false when any is; OR
             // the other way round; NOT swaps the two.
-            Node::And(cs) => self.group(cs, positive, if positive { " AND " } else { " OR " })?,
-            Node::Or(cs) => self.group(cs, positive, if positive { " OR " } else { " AND " })?,
-            Node::Not(c) => self.node(c, !positive)?,
-        })
+            Node::And(cs) => self.group(cs, positive, if positive { " AND " } else { " OR " }, out),
+            Node::Or(cs) => self.group(cs, positive, if positive { " OR " } else { " AND " }, out),
+            Node::Not(c) => self.node(c, !positive, out),
+        }
     }
 
     fn group(
@@ -170,28 +200,27 @@ impl Builder<'_> {
         children: &[Node],
         positive: bool,
         join: &str,
-    ) -> Result<String, Diagnostic> {
+        out: &mut String,
+    ) -> Result<(), Diagnostic> {
         if let [only] = children {
-            return self.node(only, positive);
+            return self.node(only, positive, out);
         }
-        let mut out = String::from("(");
+        out.push('(');
         for (i, c) in children.iter().enumerate() {
             if i > 0 {
                 out.push_str(join);
             }
-            out.push_str(&self.node(c, positive)?);
+            self.node(c, positive, out)?;
         }
         out.push(')');
-        Ok(out)
+        Ok(())
     }
 
-    /// A condition where it is definitely true (`positive`), or definitely false.
-    fn condition(
-        &mut self,
-        slot: usize,
-        test: &Test,
-        positive: bool,
-    ) -> Result<String, Diagnostic> {
+    /// The quoted column of the attribute in `slot`, checked against its type once.
+    fn column(&mut self, slot: usize) -> Result<String, Diagnostic> {
+        if let Some(Some(x)) = self.columns.get(slot) {
+            return Ok(x.clone());
+        }
         let t = &self.schema.entity_types[self.type_index];
         let attribute = &t.attributes[slot].name;
         let column = self.table.column(attribute).ok_or_else(|| {
@@ -212,6 +241,18 @@ impl Builder<'_> {
             ));
         }
         let x = quote(&column.column);
+        self.columns[slot] = Some(x.clone());
+        Ok(x)
+    }
+
+    /// A condition where it is definitely true (`positive`), or definitely false.
+    fn condition(
+        &mut self,
+        slot: usize,
+        test: &Test,
+        positive: bool,
+    ) -> Result<String, Diagnostic> {
+        let x = self.column(slot)?;
         let pg = self.dialect == Dialect::Postgres;
         Ok(match test {
             Test::TextEq(v) => self.compare(&x, Cmp::Eq, Param::Text(v.to_string()), positive),
