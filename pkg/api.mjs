@@ -622,6 +622,17 @@ export function bind(raw, exports) {
       return result(check(string(entityType, 'entityType'), anyJson(attributes, 'attributes')));
     },
     systemFilters: (firm) => result(raw.systemFilters(record(firm, 'firm'))),
+    compileSql: (input) => {
+      if (!isRecord(input)) throw misuse(`input: expected an object, got ${describe(input)}`);
+      const dialect = string(input.dialect, 'dialect');
+      const mapping = input.mapping === undefined || input.mapping === null ? undefined : record(input.mapping, 'mapping');
+      if (input.scope !== undefined) {
+        const compile = service(raw.compileScopeSql, 'compileSql');
+        return result(compile(dialect, string(input.entity_type, 'entity_type'), record(input.scope, 'scope'), mapping));
+      }
+      const { dialect: _d, mapping: _m, ...filter } = input;
+      return result(service(raw.compileSql, 'compileSql')(dialect, JSON.stringify(filter), mapping));
+    },
     isSystemFilter: (id) => service(raw.isSystemFilter, 'isSystemFilter')(string(id, 'id')),
     canonicalUuid: (id) => {
       const canonical = service(raw.canonicalUuid, 'canonicalUuid');

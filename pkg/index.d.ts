@@ -307,6 +307,30 @@ export function checkAttributes(entityType: string, attributes: Attributes):
 /** The system filters of a firm with these workspaces: per workspace one per entity type,
  * then "default:any". */
 export function systemFilters(firm: Firm): SystemFilter[];
+/** A bind parameter of a compiled query, typed as its column is. */
+export type SqlParam =
+  | { type: "text"; value: string }
+  | { type: "number"; value: number }
+  | { type: "bool"; value: boolean }
+  | { type: "uuid"; value: string }
+  | { type: "text[]"; value: string[] }
+  | { type: "number[]"; value: number[] }
+  | { type: "uuid[]"; value: string[] };
+/** A table mapping (see docs/pushdown.md); the default one when absent. */
+export interface SqlMapping {
+  tables: {
+    entity_type: EntityType; table: string; id: string; workspace: string;
+    columns: { attribute: string; column: string; storage: "text" | "number" | "bool" | "uuid" | "instant" | "text_list" }[];
+  }[];
+}
+/** From `portcullis/service`: a filter, or a list's scope (as `authorizeList` answers it),
+ * compiled to a SQL WHERE fragment and its bind parameters, exact to the engine's three-valued
+ * logic: `$1`, `$2`... for PostgreSQL, `?1`, `?2`... for SQLite. */
+export function compileSql(input:
+  & { dialect: "postgres" | "sqlite"; entity_type: EntityType; mapping?: SqlMapping | null }
+  & ({ predicate: Predicate } | { predicate_text: string } | { scope: Scope })):
+  | { ok: true; sql: string; params: SqlParam[] }
+  | { ok: false; errors: Diagnostic[] };
 /** Whether a filter id is a system filter's name (the `default:` names are reserved). */
 export function isSystemFilter(id: string): boolean;
 /** An id in canonical form (a lower-case hyphenated UUID), or null when it is not a UUID:

@@ -8,5 +8,5 @@ const exports = raw.initSync({ module: wasmModule });
 
 export const {
   parse, format, validate, matches, preview, describeSchema, checkAttributes, systemFilters, isSystemFilter,
-  canonicalUuid, validateGrants, decide, explain, EntitySet, Store, Decider,
+  canonicalUuid, compileSql, validateGrants, decide, explain, EntitySet, Store, Decider,
 } = bind(raw, exports);

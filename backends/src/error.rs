@@ -9,6 +9,8 @@ pub enum Error {
     Sqlite(rusqlite::Error),
     /// PostgreSQL's own error, or the connection's.
     Postgres(postgres::Error),
+    /// The search index's own error.
+    Search(tantivy::TantivyError),
     /// The mapping has no table for this entity type.
     UnmappedEntityType(String),
     /// An entity id or workspace id that is not a UUID: such an entity is no entity.
@@ -23,6 +25,7 @@ impl fmt::Display for Error {
         match self {
             Error::Sqlite(e) => write!(f, "sqlite: {e}"),
             Error::Postgres(e) => write!(f, "postgres: {e}"),
+            Error::Search(e) => write!(f, "search index: {e}"),
             Error::UnmappedEntityType(t) => write!(f, "the mapping has no table for `{t}`"),
             Error::NotAUuid(id) => write!(f, "`{id}` is not a UUID"),
             Error::Unstorable(a) => {
@@ -43,5 +46,11 @@ impl From<rusqlite::Error> for Error {
 impl From<postgres::Error> for Error {
     fn from(e: postgres::Error) -> Error {
         Error::Postgres(e)
+    }
+}
+
+impl From<tantivy::TantivyError> for Error {
+    fn from(e: tantivy::TantivyError) -> Error {
+        Error::Search(e)
     }
 }

@@ -29,6 +29,7 @@
 
 mod error;
 pub mod postgres;
+pub mod search;
 pub mod sqlite;
 
 pub use error::Error;

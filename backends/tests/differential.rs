@@ -324,7 +324,7 @@ fn random_filters_select_what_the_engine_matches() {
     let schema = Schema::builtin();
     let cluster = Cluster::start();
     let b = RefCell::new(Backends::new(&schema, &cluster, "random"));
-    let mut runner = TestRunner::new(Config::with_cases(300));
+    let mut runner = TestRunner::new(Config::with_cases(1000));
     let strategy = (predicate(), prop::collection::vec(family(), 1..12));
     runner
         .run(&strategy, |(p, rows)| {
@@ -342,7 +342,7 @@ fn true_false_and_unknown_partition_the_rows() {
     let schema = Schema::builtin();
     let cluster = Cluster::start();
     let b = RefCell::new(Backends::new(&schema, &cluster, "partition"));
-    let mut runner = TestRunner::new(Config::with_cases(200));
+    let mut runner = TestRunner::new(Config::with_cases(500));
     let strategy = (predicate(), prop::collection::vec(family(), 1..12));
     runner
         .run(&strategy, |(p, rows)| {

@@ -1,6 +1,7 @@
 //! Filters pushed down to where the data is: a validated filter, or a list's scope, compiled to
 //! a SQL `WHERE` fragment with typed bind parameters, for PostgreSQL and for SQLite, over a
-//! table mapping that is data ([`Mapping`]).
+//! table mapping that is data ([`Mapping`]); or, for an entity type whose lists run on a search
+//! index (details), to a [`SearchQuery`] of exact terms ([`compile_search`]).
 //!
 //! Exact to the engine's three-valued logic (SPEC 2.5). SQL's own `NOT` and `<>` are not:
 //! `NOT (x = 'a')` is not true for a row where `x` is NULL, but neither is it false, and array
@@ -26,7 +27,9 @@
 //! ```
 
 mod mapping;
+mod search;
 mod sql;
 
 pub use mapping::{quote_identifier, ColumnMapping, Mapping, Storage, TableMapping};
+pub use search::{compile_search, compile_search_scope, SearchQuery};
 pub use sql::{compile_filter, compile_scope, encode_instant, Dialect, Param, SqlQuery};

@@ -27,7 +27,9 @@ pub use decider::Decider;
 #[cfg(feature = "service")]
 mod service;
 #[cfg(feature = "service")]
-pub use service::{canonical_uuid, check_attributes, is_system_filter};
+pub use service::{
+    canonical_uuid, check_attributes, compile_scope_sql, compile_sql, is_system_filter,
+};
 use wasm_bindgen::prelude::*;
 
 /// Why the shape was wrong, for the wrapper's `TypeError`.

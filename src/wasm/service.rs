@@ -4,9 +4,14 @@
 //! change as an admin makes it, the scope of a list to push down, explanations for admins and
 //! logs), while a page that authors filters never loads them.
 
-use super::{answer, errors, out, read, request_from, tree, EntitySet, Misuse, Row, Store};
+use super::{
+    answer, errors, out, predicate_input, read, request_from, tree, EntitySet, Misuse, Row, Store,
+};
 use crate::grants::{Data, Key, KeyChange};
 use crate::json::write::Obj;
+use crate::pushdown::{compile_filter, compile_scope, Dialect, Mapping, SqlQuery};
+use crate::validate::compile_source;
+use crate::Diagnostic;
 use crate::Schema;
 use wasm_bindgen::prelude::*;
 
@@ -40,6 +45,69 @@ impl Store {
     fn one(&self, entity: Option<String>) -> Result<Option<Row>, Misuse> {
         entity.map_or(Ok(None), |text| self.row(&text))
     }
+}
+
+fn dialect(name: &str) -> Result<Dialect, Misuse> {
+    match name {
+        "postgres" => Ok(Dialect::Postgres),
+        "sqlite" => Ok(Dialect::Sqlite),
+        _ => Err(Misuse(format!("dialect: expected \"postgres\" or \"sqlite\", got {name:?}"))),
+    }
+}
+
+fn mapping(schema: &Schema, text: Option<String>) -> Result<Mapping, Misuse> {
+    match text {
+        None => Ok(Mapping::builtin(schema)),
+        Some(t) => serde_json::from_value(tree(&t, "mapping")?)
+            .map_err(|e| Misuse(format!("mapping: {e}"))),
+    }
+}
+
+fn compiled(q: Result<SqlQuery, Vec<Diagnostic>>) -> String {
+    match q {
+        Ok(q) => {
+            Obj::new().field("ok", &true).field("sql", &q.sql).field("params", &q.params).end()
+        }
+        Err(ds) => errors(&ds),
+    }
+}
+
+/// A filter (`{entity_type, predicate | predicate_text}`) compiled to a SQL `WHERE` fragment
+/// and its parameters (see [`crate::pushdown`]), over the default mapping or `mapping`'s:
+/// `{ok, sql, params}` or `{ok: false, errors}`.
+#[wasm_bindgen(js_name = compileSql)]
+pub fn compile_sql(dialect_name: &str, filter: &str, mapping_text: Option<String>) -> String {
+    answer((|| {
+        let d = dialect(dialect_name)?;
+        let (t, src) = predicate_input(filter, "filter")?;
+        let schema = Schema::builtin();
+        let m = mapping(&schema, mapping_text)?;
+        Ok(compiled(
+            compile_source(&schema, &t, &src)
+                .and_then(|(f, _)| compile_filter(&schema, &m, d, &f).map_err(|e| vec![e])),
+        ))
+    })())
+}
+
+/// A list's scope (`{all: true}` or `{all: false, any: [predicates]}`, as `authorizeList`
+/// answers it) compiled for an entity type's table: as [`compile_sql`].
+#[wasm_bindgen(js_name = compileScopeSql)]
+pub fn compile_scope_sql(
+    dialect_name: &str,
+    entity_type: &str,
+    scope: &str,
+    mapping_text: Option<String>,
+) -> String {
+    answer((|| {
+        let d = dialect(dialect_name)?;
+        let schema = Schema::builtin();
+        let m = mapping(&schema, mapping_text)?;
+        let v = tree(scope, "scope")?;
+        Ok(compiled(
+            crate::Scope::from_json(&schema, entity_type, &v)
+                .and_then(|s| compile_scope(&schema, &m, d, entity_type, &s).map_err(|e| vec![e])),
+        ))
+    })())
 }
 
 #[wasm_bindgen]

@@ -80,3 +80,20 @@ test('a key change: kept grants on archived filters are inert, another firm is u
   assert.deepEqual(s.validateKeyChange({ key: theirs }).errors.map((d) => d.code), ['workspace_mismatch']);
   assert.deepEqual(s.validateKey(theirs).errors.map((d) => d.code), ['workspace_mismatch']);
 });
+
+test('compileSql: a filter or a list scope as a WHERE fragment and its parameters', async () => {
+  const { compileSql } = await import('../../pkg/service/node.mjs');
+  const q = compileSql({ dialect: 'postgres', entity_type: 'detail', predicate_text: 'NOT type eq "steel"' });
+  assert.deepEqual(q, { ok: true, sql: '"type" <> $1', params: [{ type: 'text', value: 'steel' }] });
+  const s = new Store();
+  s.putFirm({ id: FIRM, workspaces: [WS] });
+  s.putFilter({ id: 'f', workspace_id: WS, entity_type: 'stash', name: 'F', predicate_text: 'is_permanent eq true' });
+  s.putKey({ id: 'k', firm_id: FIRM, grants: [{ workspace_id: WS, filter: 'f', actions: ['read'] }] });
+  const auth = s.authorizeList('k', { operation: 'list', workspace_id: WS, entity_type: 'stash' });
+  const scoped = compileSql({ dialect: 'sqlite', entity_type: 'stash', scope: auth.scope });
+  assert.deepEqual(scoped, { ok: true, sql: '"is_permanent" = ?1', params: [{ type: 'bool', value: true }] });
+  assert.equal(compileSql({ dialect: 'sqlite', entity_type: 'detail', predicate_text: 'type like "x"' }).errors[0].code, 'operator_not_allowed');
+  assert.throws(() => compileSql({ dialect: 'mysql', entity_type: 'detail', predicate_text: 'type eq "x"' }), TypeError);
+  const main = await import('../../pkg/node.mjs');
+  assert.throws(() => main.compileSql({ dialect: 'sqlite', entity_type: 'detail', predicate_text: 'type eq "x"' }), /portcullis\/service/);
+});

@@ -25,11 +25,11 @@ USAGE:
       {all: false, any: [predicates]}), to a SQL WHERE fragment and its bind parameters over
       the default table mapping (or the mapping file's): prints {sql, params}. See
       docs/pushdown.md.
-  portcullis conformance [--backend memory|sqlite|postgres] [--database-url URL] FILE...
+  portcullis conformance [--backend memory|sqlite|postgres|search] [--database-url URL] FILE...
       Run conformance case files; ends with `N passed, M failed`, exit status 1 on failure.
-      Through sqlite (in memory) or postgres (a throwaway schema at URL, dropped after), the
-      cases that read data run as pushed-down queries; the others are counted on a line of
-      their own as not applicable.
+      Through sqlite (in memory), postgres (a throwaway schema at URL, dropped after) or search
+      (a detail index in memory), the cases that read data run as pushed-down queries; the
+      others are counted on a line of their own as not applicable.
 ";
 
 fn main() -> ExitCode {

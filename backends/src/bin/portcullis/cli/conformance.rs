@@ -6,10 +6,13 @@
 use portcullis::grants::{Firm, Key, KeyChange, LoadedWorld, Request, World};
 use portcullis::preview::{check_previewable, count_matches};
 use portcullis::pushdown::{compile_filter, compile_scope, Dialect, Mapping, SqlQuery};
+use portcullis::pushdown::{compile_search, compile_search_scope};
 use portcullis::value::parse_uuid;
 use portcullis::{compile, validate, FilterDraft, PreparedEntity, Schema};
 use portcullis::{CompiledFilter, Entity};
-use portcullis_backends::{postgres::PostgresStore, sqlite::SqliteStore, Error};
+use portcullis_backends::{
+    postgres::PostgresStore, search::SearchIndex, sqlite::SqliteStore, Error,
+};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeSet, HashMap};
 
@@ -21,7 +24,12 @@ pub enum Backend {
     Sqlite(Box<SqliteStore>),
     /// A throwaway schema in a PostgreSQL database, dropped when done.
     Postgres(Box<PostgresStore>),
+    /// A search index in memory, of the type whose lists run on one (details).
+    Search(Box<SearchIndex>),
 }
+
+/// The entity type the search back end indexes: the one whose lists run on a search index.
+const SEARCHED: &str = "detail";
 
 /// The workspace a `match` or `preview` case's entities are loaded into.
 const CASE_WORKSPACE: &str = "00000000-0000-4000-8000-00000000000a";
@@ -44,7 +52,14 @@ impl Backend {
                         .map_err(|e| e.to_string())?,
                 ))
             }
-            other => return Err(format!("unknown back end `{other}`: memory, sqlite or postgres")),
+            "search" => Backend::Search(Box::new(
+                SearchIndex::in_ram(&schema, SEARCHED).map_err(|e| e.to_string())?,
+            )),
+            other => {
+                return Err(format!(
+                    "unknown back end `{other}`: memory, sqlite, postgres or search"
+                ))
+            }
         })
     }
 
@@ -54,6 +69,7 @@ impl Backend {
             Backend::Memory => "memory",
             Backend::Sqlite(_) => "sqlite",
             Backend::Postgres(_) => "postgres",
+            Backend::Search(_) => "search",
         }
     }
 
@@ -77,7 +93,20 @@ impl Backend {
                 db.clear()?;
                 entities.iter().try_for_each(|e| db.insert(e))
             }
+            Backend::Search(index) => {
+                index.clear()?;
+                for e in entities.iter().filter(|e| e.entity_type == SEARCHED) {
+                    index.insert(e)?;
+                }
+                index.commit()
+            }
         }
+    }
+
+    /// Whether the back end answers a case about this entity type: the search index holds
+    /// only the searched type.
+    fn holds(&self, entity_type: &str) -> bool {
+        !matches!(self, Backend::Search(_)) || entity_type == SEARCHED
     }
 
     fn dialect(&self) -> Dialect {
@@ -89,7 +118,7 @@ impl Backend {
 
     fn mapping(&self) -> Option<&Mapping> {
         match self {
-            Backend::Memory => None,
+            Backend::Memory | Backend::Search(_) => None,
             Backend::Sqlite(db) => Some(db.mapping()),
             Backend::Postgres(db) => Some(db.mapping()),
         }
@@ -102,7 +131,7 @@ impl Backend {
         q: &SqlQuery,
     ) -> Result<Vec<String>, Error> {
         match self {
-            Backend::Memory => Ok(Vec::new()),
+            Backend::Memory | Backend::Search(_) => Ok(Vec::new()),
             Backend::Sqlite(db) => db.ids(entity_type, workspace, q),
             Backend::Postgres(db) => db.ids(entity_type, workspace, q),
         }
@@ -116,6 +145,10 @@ impl Backend {
         entities: &[Entity],
     ) -> Result<Vec<String>, String> {
         self.load(entities).map_err(|e| e.to_string())?;
+        if let Backend::Search(index) = self {
+            let q = compile_search(schema, filter).map_err(|d| d.message)?;
+            return index.ids(CASE_WORKSPACE, &q).map_err(|e| e.to_string());
+        }
         let mapping = self.mapping().ok_or("no database")?;
         let q = compile_filter(schema, mapping, self.dialect(), filter).map_err(|d| d.message)?;
         self.ids(filter.entity_type(), CASE_WORKSPACE, &q).map_err(|e| e.to_string())
@@ -305,6 +338,25 @@ fn run_through(
         entity_type: t.into(),
         attributes: attrs.clone(),
     };
+    let entity_type = match kind {
+        "match" => case["entity_type"].as_str(),
+        "preview" => case.pointer("/filter/entity_type").and_then(Value::as_str),
+        _ => case.pointer("/request/entity_type").and_then(Value::as_str),
+    };
+    if !backend.holds(entity_type.unwrap_or_default()) {
+        return None;
+    }
+    // The search index answers only what it can run: another filter is not applicable.
+    if kind == "match" && matches!(backend, Backend::Search(_)) {
+        let f = compile(
+            schema,
+            entity_type.unwrap_or_default(),
+            case["predicate_text"].as_str().unwrap_or_default(),
+        );
+        if f.is_ok_and(|f| !f.is_searchable()) {
+            return None;
+        }
+    }
     Some(match kind {
         "match" => (|| {
             let t = field(case, "entity_type")?.as_str().ok_or("`entity_type` is not a string")?;
@@ -367,15 +419,27 @@ fn run_through(
                 .filter(|e| parse_uuid(&e.id).is_some() && parse_uuid(&e.workspace_id).is_some())
                 .collect();
             backend.load(&stored).map_err(|e| e.to_string())?;
-            let mapping = backend.mapping().ok_or("no database")?;
-            let q =
-                compile_scope(schema, mapping, backend.dialect(), &req.entity_type, &auth.scope)
+            let ids = match (parse_uuid(&req.workspace_id), &*backend) {
+                (None, _) => Vec::new(),
+                (Some(_), Backend::Search(index)) => {
+                    let q = compile_search_scope(schema, &req.entity_type, &auth.scope)
+                        .map_err(|d| d.message)?;
+                    index.ids(&req.workspace_id, &q).map_err(|e| e.to_string())?
+                }
+                (Some(_), _) => {
+                    let mapping = backend.mapping().ok_or("no database")?;
+                    let q = compile_scope(
+                        schema,
+                        mapping,
+                        backend.dialect(),
+                        &req.entity_type,
+                        &auth.scope,
+                    )
                     .map_err(|d| d.message)?;
-            let ids = match parse_uuid(&req.workspace_id) {
-                Some(_) => backend
-                    .ids(&req.entity_type, &req.workspace_id, &q)
-                    .map_err(|e| e.to_string())?,
-                None => Vec::new(),
+                    backend
+                        .ids(&req.entity_type, &req.workspace_id, &q)
+                        .map_err(|e| e.to_string())?
+                }
             };
             Ok(if auth.require_match && ids.is_empty() {
                 json!({"status": 403, "code": "insufficient_scope"})
