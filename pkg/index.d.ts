@@ -298,7 +298,7 @@ export function validate(filter: FilterInput): ValidationResult;
 export function matches(filter: PredicateInput, attributes: Attributes): MatchResult;
 export function preview(filter: FilterInput, entities: Entities): PreviewResult;
 export function describeSchema(): SchemaDescription;
-/** Check an entity's attributes for a create or an update: unknown attributes, attributes the
+/** From `portcullis/service`. Check an entity's attributes for a create or an update: unknown attributes, attributes the
  * data service assigns (`created_at`), and values not of their attribute's type (dates and
  * UUIDs read as evaluation reads them). `null` is accepted: absent, or removed by a patch. */
 export function checkAttributes(entityType: string, attributes: Attributes):
@@ -331,15 +331,18 @@ export function compileSql(input:
   & ({ predicate: Predicate } | { predicate_text: string } | { scope: Scope })):
   | { ok: true; sql: string; params: SqlParam[] }
   | { ok: false; errors: Diagnostic[] };
-/** Whether a filter id is a system filter's name (the `default:` names are reserved). */
+/** From `portcullis/service`. Whether a filter id is a system filter's name (the
+ * `default:` names are reserved). */
 export function isSystemFilter(id: string): boolean;
-/** An id in canonical form (a lower-case hyphenated UUID), or null when it is not a UUID:
+/** From `portcullis/service`. An id in canonical form (a lower-case hyphenated UUID), or
+ * null when it is not a UUID:
  * entity, workspace and firm ids that are not UUIDs name nothing. */
 export function canonicalUuid(id: unknown): string | null;
 /** Validate a key's grants against a world (SPEC 4.1). */
 export function validateGrants(world: World, key: Key): GrantReport;
 /** One-shot decision over a world (compiles the world each call: use `Store` in servers). */
 export function decide(world: World, key: Key | null, request: Request): Decision;
+/** From `portcullis/service` (explanations are for admins and logs, on a server). */
 export function explain(world: World, key: Key | null, request: Request): Explanation;
 
 /** Filters and keys compiled once; decisions on demand. Call `free()` when done with it. */
@@ -371,13 +374,16 @@ export class Store {
    * an object or as its JSON text (cheaper: no object walk); for list pass the entities (only
    * those of the request's workspace and type count); create needs neither. */
   decide(keyId: string | null, request: Request, data?: Entity | string | Entities | null): Decision;
+  /** From `portcullis/service`: the main entry throws a TypeError naming it. */
   explain(keyId: string | null, request: Request, data?: Entity | string | Entities | null): Explanation;
-  /** First half of a list decision, for callers that push the scope down to their data. */
+  /** From `portcullis/service`. First half of a list decision, for callers that push the
+   * scope down to their data (see `compileSql`). */
   authorizeList(keyId: string | null, request: Request): ListAuthorization;
-  /** SPEC 4.4 step 1 alone: whether the key's credentials are accepted from this source
+  /** From `portcullis/service`. SPEC 4.4 step 1 alone: whether the key's credentials are accepted from this source
    * address (absent: unknown), whatever the request. */
   acceptsCredentials(keyId: string | null, sourceIp?: string | null): boolean;
-  /** Validate a change to a key as an admin makes it (see {@link KeyChange}). */
+  /** From `portcullis/service`. Validate a change to a key as an admin makes it (see
+   * {@link KeyChange}). */
   validateKeyChange(change: KeyChange): GrantReport;
   /** Prepare a request for a key once, for many decisions (see {@link Decider}). A create or an
    * update cannot be prepared (TypeError): their attributes are part of the request. */
