@@ -182,6 +182,19 @@ fn a_key_change_keeps_inert_grants_and_hides_other_firms() {
     let r =
         s.validate_key_change(&KeyChange { key: &theirs, previous: None, viewer_firm: Some("x") });
     assert_eq!(r.errors[0].code.as_str(), "unknown_filter");
+    // Not even a firm whose id is the nil UUID.
+    let nil_ws = "d4000000-0000-4000-8000-00000000000d";
+    let nil =
+        Firm { id: "00000000-0000-0000-0000-000000000000".into(), workspaces: vec![nil_ws.into()] };
+    s.put_firm(&nil).unwrap();
+    let mut f = s.filter("theirs").unwrap().record.clone();
+    (f.id, f.workspace_id, f.predicate) = ("nils".into(), nil_ws.into(), None);
+    s.put_filter(f).unwrap();
+    let nils = key("k3", "00000000-0000-0000-0000-000000000000", vec![grant(nil_ws, "nils")]);
+    assert!(s.validate_key(&nils).valid);
+    let r =
+        s.validate_key_change(&KeyChange { key: &nils, previous: None, viewer_firm: Some("x") });
+    assert_eq!(r.errors.iter().map(|d| d.code.as_str()).collect::<Vec<_>>(), ["unknown_filter"]);
 }
 
 fn entity(id: &str) -> Entity {

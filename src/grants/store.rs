@@ -105,11 +105,29 @@ pub struct KeyChange<'a> {
     pub viewer_firm: Option<&'a str>,
 }
 
+/// Whose filters the one judging a key's grants sees.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Viewer {
+    /// Every firm's: the store itself, or an operator.
+    Everyone,
+    /// One firm's; `None` for a firm id that names no firm, which sees none.
+    Firm(Option<u128>),
+}
+
+impl Viewer {
+    fn sees(self, firm: Option<u128>) -> bool {
+        match self {
+            Viewer::Everyone => true,
+            Viewer::Firm(v) => v.is_some() && v == firm,
+        }
+    }
+}
+
 /// How a key's grants are judged: by the store itself, or for an admin's change.
 #[derive(Clone, Copy)]
 struct Judging<'a> {
-    /// The firm of the admin judging (see [`KeyChange::viewer_firm`]).
-    viewer: Option<u128>,
+    /// Whose filters the judge sees (see [`KeyChange::viewer_firm`]).
+    viewer: Viewer,
     /// By grant: whether the change keeps it (see [`KeyChange::previous`]).
     kept: &'a [bool],
 }
@@ -457,14 +475,13 @@ impl PolicyStore {
                 None => false,
             })
             .collect();
-        // A viewer whose firm id names no firm sees no firm's filters.
-        let viewer = change.viewer_firm.map(|f| parse_uuid(f).unwrap_or(0));
+        let viewer = change.viewer_firm.map_or(Viewer::Everyone, |f| Viewer::Firm(parse_uuid(f)));
         self.compile_key_as(change.key, Judging { viewer, kept: &kept }).report
     }
 
     /// Resolve, validate and index a key's grants.
     pub fn compile_key(&self, key: &Key) -> CompiledKey {
-        self.compile_key_as(key, Judging { viewer: None, kept: &[] })
+        self.compile_key_as(key, Judging { viewer: Viewer::Everyone, kept: &[] })
     }
 
     fn compile_key_as(&self, key: &Key, judging: Judging<'_>) -> CompiledKey {
@@ -535,7 +552,7 @@ impl PolicyStore {
         &self,
         firm: Option<u128>,
         g: &Grant,
-        (path, viewer, kept): (&str, Option<u128>, bool),
+        (path, viewer, kept): (&str, Viewer, bool),
         errors: &mut Vec<Diagnostic>,
     ) -> CompiledGrant {
         let err = |errors: &mut Vec<Diagnostic>, code: Code, msg: String, at: &str| {
@@ -599,8 +616,7 @@ impl PolicyStore {
                     }
                 }
             } else {
-                let seen =
-                    |f: &&StoredFilter| viewer.is_none_or(|v| self.firm_of(f.workspace) == Some(v));
+                let seen = |f: &&StoredFilter| viewer.sees(self.firm_of(f.workspace));
                 match self.filters.get(&g.filter).filter(seen) {
                     None => {
                         err(
