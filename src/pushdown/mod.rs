@@ -33,3 +33,63 @@ mod sql;
 pub use mapping::{quote_identifier, ColumnMapping, Mapping, Storage, TableMapping};
 pub use search::{compile_search, compile_search_scope, SearchQuery};
 pub use sql::{compile_filter, compile_scope, encode_instant, Dialect, Param, SqlQuery};
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::eval::CompiledFilter;
+use crate::schema::Schema;
+
+/// The index of a filter's entity type in `schema`, which must be the schema it was compiled
+/// against (a filter of another schema is refused, never read past its types' bounds).
+fn type_of(schema: &Schema, filter: &CompiledFilter) -> Result<usize, Diagnostic> {
+    let i = filter.type_index;
+    match schema.entity_types.get(i) {
+        Some(t) if t.name == filter.entity_type() => Ok(i),
+        _ => Err(Diagnostic::error(
+            Code::UnknownEntityType,
+            format!(
+                "the filter was compiled against another schema (no `{}` there)",
+                filter.entity_type()
+            ),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Attribute, EntityType, ValueType};
+    use crate::{compile, Action};
+
+    /// A filter handed over with a schema it was not compiled against is refused, never
+    /// read out of bounds.
+    #[test]
+    fn a_filter_of_another_schema_is_refused() {
+        let builtin = Schema::builtin();
+        let f = compile(&builtin, "detail", r#"tags intersects ["a"]"#).unwrap();
+        // The same types in the same places, but a detail with one attribute only.
+        let small = Schema {
+            entity_types: vec![
+                builtin.entity_types[0].clone(),
+                EntityType {
+                    name: "detail".into(),
+                    collection: "details".into(),
+                    actions: vec![Action::Read],
+                    attributes: vec![Attribute {
+                        name: "type".into(),
+                        value_type: ValueType::Text,
+                        filterable: true,
+                        server_assigned: false,
+                    }],
+                    search: builtin.entity_type("detail").unwrap().search.clone(),
+                    previewable: true,
+                },
+            ],
+        };
+        let mapping = Mapping::builtin(&small);
+        assert!(compile_filter(&small, &mapping, Dialect::Sqlite, &f).is_err());
+        assert_eq!(compile_search(&small, &f), Ok(SearchQuery::Or(vec![])));
+        let other = compile(&builtin, "tag", r#"name eq "a""#).unwrap();
+        assert!(compile_filter(&small, &mapping, Dialect::Postgres, &other).is_err());
+        assert!(compile_search(&small, &other).is_err());
+    }
+}

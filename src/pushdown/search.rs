@@ -64,7 +64,7 @@ pub enum SearchQuery {
 /// assert_eq!(compile_search(&schema, &eq_set).unwrap_err().code.as_str(), "not_searchable");
 /// ```
 pub fn compile_search(schema: &Schema, filter: &CompiledFilter) -> Result<SearchQuery, Diagnostic> {
-    let t = &schema.entity_types[filter.type_index];
+    let t = &schema.entity_types[super::type_of(schema, filter)?];
     if t.search.is_none() {
         return Err(Diagnostic::error(
             Code::NotSearchable,
@@ -107,7 +107,11 @@ pub fn compile_search_scope(
 
 fn node(names: &[&str], n: &Node, positive: bool) -> SearchQuery {
     match n {
-        Node::Cond { slot, test } => condition(names[*slot], test, positive),
+        // A slot past the type's attributes (a filter of another schema) matches nothing.
+        Node::Cond { slot, test } => match names.get(*slot) {
+            Some(name) => condition(name, test, positive),
+            None => SearchQuery::Or(Vec::new()),
+        },
         Node::And(cs) if positive => group(names, cs, true, SearchQuery::And),
         Node::And(cs) => group(names, cs, false, SearchQuery::Or),
         Node::Or(cs) if positive => group(names, cs, true, SearchQuery::Or),

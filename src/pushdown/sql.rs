@@ -78,7 +78,7 @@ pub fn compile_filter(
     filter: &CompiledFilter,
 ) -> Result<SqlQuery, Diagnostic> {
     let table = table_of(mapping, filter.entity_type())?;
-    let mut b = Builder::new(schema, table, filter.type_index, dialect);
+    let mut b = Builder::new(schema, table, super::type_of(schema, filter)?, dialect);
     let mut sql = String::new();
     b.node(&filter.root, true, &mut sql)?;
     Ok(SqlQuery { sql, params: b.params })
@@ -222,14 +222,18 @@ impl<'a> Builder<'a> {
             return Ok(x.clone());
         }
         let t = &self.schema.entity_types[self.type_index];
-        let attribute = &t.attributes[slot].name;
+        let Some(a) = t.attributes.get(slot) else {
+            let message = format!("the filter was compiled against another schema's {}", t.name);
+            return Err(Diagnostic::error(Code::UnknownAttribute, message));
+        };
+        let attribute = &a.name;
         let column = self.table.column(attribute).ok_or_else(|| {
             Diagnostic::error(
                 Code::UnknownAttribute,
                 format!("the mapping has no column for the attribute `{attribute}` of {}", t.name),
             )
         })?;
-        let value_type = t.attributes[slot].value_type;
+        let value_type = a.value_type;
         if column.storage != Storage::of(value_type) {
             return Err(Diagnostic::error(
                 Code::InvalidPredicate,
