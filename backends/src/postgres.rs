@@ -119,14 +119,7 @@ impl PostgresStore {
         let ws = parse_uuid(workspace)
             .map(Uuid::from_u128)
             .ok_or_else(|| Error::NotAUuid(workspace.into()))?;
-        let sql = format!(
-            "SELECT {id} FROM {table} WHERE {w} = ${n} AND ({cond}) ORDER BY {id}",
-            id = quote(&t.id),
-            table = quote(&t.table),
-            w = quote(&t.workspace),
-            n = q.params.len() + 1,
-            cond = q.sql,
-        );
+        let sql = t.select_ids(Dialect::Postgres, q);
         let mut values: Vec<Box<dyn ToSql + Sync>> =
             q.params.iter().map(bound).collect::<Result<_, _>>()?;
         values.push(Box::new(ws));

@@ -101,14 +101,7 @@ impl SqliteStore {
         let ws = parse_uuid(workspace)
             .map(format_uuid)
             .ok_or_else(|| Error::NotAUuid(workspace.into()))?;
-        let sql = format!(
-            "SELECT {id} FROM {table} WHERE {w} = ?{n} AND ({cond}) ORDER BY {id}",
-            id = quote(&t.id),
-            table = quote(&t.table),
-            w = quote(&t.workspace),
-            n = q.params.len() + 1,
-            cond = q.sql,
-        );
+        let sql = t.select_ids(Dialect::Sqlite, q);
         let mut params: Vec<Bound<'_>> = q.params.iter().map(Bound).collect();
         let ws = Param::Text(ws);
         params.push(Bound(&ws));

@@ -5,15 +5,8 @@ use std::process::Command;
 
 #[test]
 fn own_cases_pass_through_the_cli() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/cases");
-    let mut files: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .map(|p| p.display().to_string())
-        .collect();
-    files.sort();
-    assert!(files.len() >= 6, "expected case files of every kind in {dir}");
+    let files = case_files();
+    assert!(files.len() >= 6, "expected case files of every kind in tests/cases");
     let out = Command::new(env!("CARGO_BIN_EXE_portcullis"))
         .arg("conformance")
         .args(&files)
@@ -63,16 +56,9 @@ fn check_prints_a_caret_under_the_span_and_exits_1() {
 
 mod support;
 
+/// The case files, as arguments.
 fn case_files() -> Vec<String> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/cases");
-    let mut files: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .map(|p| p.display().to_string())
-        .collect();
-    files.sort();
-    files
+    support::case_files().iter().map(|p| p.display().to_string()).collect()
 }
 
 /// The cases through a back end: the data-reading ones pass, the rest are counted apart.

@@ -126,18 +126,26 @@ impl PolicyStore {
         req: &Request,
         data: Data<'_>,
     ) -> (Decision, Step) {
-        let ctx = match self.resolve(key, req) {
-            Ok(ctx) => ctx,
-            Err(step) => return (step.decision(), step),
-        };
+        match self.resolve(key, req) {
+            Ok(ctx) => self.decide_resolved(&ctx, req, data),
+            Err(step) => (step.decision(), step),
+        }
+    }
+
+    /// The steps after resolution, for a request resolved as `ctx`.
+    pub(crate) fn decide_resolved(
+        &self,
+        ctx: &Resolved<'_>,
+        req: &Request,
+        data: Data<'_>,
+    ) -> (Decision, Step) {
         let op = req.operation;
         let action = op.action();
         let step = match (op, data) {
             (Operation::List, data) => {
                 let granted = ctx.granted(self, Action::Read, true);
-                let all = self
-                    .eligible(&ctx, Action::Read, true)
-                    .any(|(_, e)| matches!(e, Eligible::All));
+                let all =
+                    self.eligible(ctx, Action::Read, true).any(|(_, e)| matches!(e, Eligible::All));
                 let rows = if let Data::Many(rows) = data { rows } else { &[] };
                 let ids: Vec<String> = if granted {
                     let in_scope =
@@ -155,7 +163,7 @@ impl PolicyStore {
             }
             (Operation::Create, _) => {
                 let granted = ctx.granted(self, action, false);
-                let new = || self.attributes_entity(&ctx, req);
+                let new = || self.attributes_entity(ctx, req);
                 outcome::single(op, granted, Some(|_: Ask| ctx.admits(self, action, false, &new())))
             }
             (_, data) => {
@@ -173,7 +181,7 @@ impl PolicyStore {
                                     self,
                                     Action::Write,
                                     false,
-                                    &self.attributes_entity(&ctx, req),
+                                    &self.attributes_entity(ctx, req),
                                 )
                         }
                     }

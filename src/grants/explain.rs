@@ -109,11 +109,11 @@ impl PolicyStore {
         req: &Request,
         data: Data<'_>,
     ) -> Explanation {
-        let (decision, step) = self.decision(key, req, data);
         let action = req.operation.action();
         let ctx = match self.resolve(key, req) {
             Ok(ctx) => ctx,
-            Err(_) => {
+            Err(step) => {
+                let decision = step.decision();
                 let summary =
                     format!("refused before any grant was considered: {}", step.describe());
                 return Explanation {
@@ -125,6 +125,7 @@ impl PolicyStore {
                 };
             }
         };
+        let (decision, step) = self.decide_resolved(&ctx, req, data);
         let list = req.operation == Operation::List;
         // The entity the decision looked at: the one named, where the request is; for a
         // create, the new one.

@@ -2,6 +2,8 @@
 //! their filters, which a list pushes down to the data as JSON.
 
 use super::decide::Resolved;
+use super::model::Decision;
+use super::outcome::{self, Step};
 use super::store::{PolicyStore, Target};
 use crate::diagnostic::Diagnostic;
 use crate::eval::{CompiledFilter, PreparedEntity};
@@ -159,6 +161,27 @@ pub struct ListAuthorization {
     /// Every eligible grant is a stored filter: when the scope matches no entity of the type
     /// in the workspace, the answer is 403 `insufficient_scope` (SPEC 4.4 step 3).
     pub require_match: bool,
+}
+
+impl ListAuthorization {
+    /// The second half: the decision, given the ids of the entities of the request's
+    /// workspace and type that the pushed-down scope matched (all of them, or at least the
+    /// page asked for, with whether any matched at all counted from them).
+    ///
+    /// ```
+    /// use portcullis::grants::{ListAuthorization, Scope};
+    /// let stored = ListAuthorization { scope: Scope { all: false, filters: vec![] }, require_match: true };
+    /// assert_eq!(stored.decide(vec![]).status, 403);
+    /// assert_eq!(stored.decide(vec!["e1".into()]).ids, Some(vec!["e1".into()]));
+    /// ```
+    pub fn decide(&self, matched: Vec<String>) -> Decision {
+        let step = outcome::list(true, !self.require_match, matched.len());
+        let mut d = step.decision();
+        if step == Step::Listed {
+            d.ids = Some(matched);
+        }
+        d
+    }
 }
 
 impl PolicyStore {

@@ -2,7 +2,7 @@
 //! and how each column holds its values. Data, so a service can map the engine onto its own
 //! tables; [`Mapping::builtin`] is the documented default for a schema.
 
-use super::sql::Dialect;
+use super::sql::{Dialect, SqlQuery};
 use crate::schema::{Schema, ValueType};
 use serde::{Deserialize, Serialize};
 
@@ -89,6 +89,29 @@ impl TableMapping {
     /// The column of an attribute.
     pub fn column(&self, attribute: &str) -> Option<&ColumnMapping> {
         self.columns.iter().find(|c| c.attribute == attribute)
+    }
+
+    /// The statement that runs a compiled query (in the same dialect) on this table: the ids
+    /// of the entities of one workspace that it matches, in id order. The workspace is the
+    /// parameter after the query's own.
+    ///
+    /// ```
+    /// use portcullis::pushdown::{Dialect, Mapping, SqlQuery};
+    /// let m = Mapping::builtin(&portcullis::Schema::builtin());
+    /// let q = SqlQuery { sql: "TRUE".into(), params: vec![] };
+    /// assert_eq!(m.table("tag").unwrap().select_ids(Dialect::Postgres, &q),
+    ///     r#"SELECT "id" FROM "tags" WHERE "workspace_id" = $1 AND (TRUE) ORDER BY "id""#);
+    /// ```
+    pub fn select_ids(&self, dialect: Dialect, q: &SqlQuery) -> String {
+        let mark = if dialect == Dialect::Postgres { '$' } else { '?' };
+        format!(
+            "SELECT {id} FROM {table} WHERE {w} = {mark}{n} AND ({cond}) ORDER BY {id}",
+            id = quote_identifier(&self.id),
+            table = quote_identifier(&self.table),
+            w = quote_identifier(&self.workspace),
+            n = q.params.len() + 1,
+            cond = q.sql,
+        )
     }
 
     /// The statements that create the table and the indexes the compiled queries use: the

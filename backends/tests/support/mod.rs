@@ -1,4 +1,7 @@
-//! A throwaway PostgreSQL cluster for the tests: `initdb` and `pg_ctl` from Debian's
+//! What the back ends' tests share: the conformance case files, and a throwaway PostgreSQL
+//! cluster.
+//!
+//! The cluster: `initdb` and `pg_ctl` from Debian's
 //! `postgresql` package, in a temporary directory, on a free port of 127.0.0.1, stopped when
 //! dropped. As root the tools run as the `postgres` user, which owns the directory. A test
 //! that needs it fails, never skips, when it cannot start one.
@@ -90,4 +93,24 @@ fn rand_suffix() -> u64 {
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u64(0);
     h.finish()
+}
+
+/// The project's case files (`tests/cases`), and those of the folders in
+/// `PORTCULLIS_CASE_DIRS` (separated by `:`; CI names the shared conformance cases there).
+pub fn case_files() -> Vec<PathBuf> {
+    let mut dirs = vec![concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/cases").to_string()];
+    if let Ok(more) = std::env::var("PORTCULLIS_CASE_DIRS") {
+        dirs.extend(more.split(':').filter(|d| !d.is_empty()).map(str::to_string));
+    }
+    let mut files = Vec::new();
+    for dir in dirs {
+        for e in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{dir}: {e}")) {
+            let path = e.unwrap().path();
+            if path.extension().is_some_and(|x| x == "json") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
 }

@@ -257,18 +257,10 @@ fn run_case(
                 json!({"valid": v.is_valid(), "errors": codes(&v.errors), "warnings": codes(&v.warnings)}),
             )
         })(),
-        "match" => (|| {
-            let t = field(case, "entity_type")?.as_str().ok_or("`entity_type` is not a string")?;
-            let text = field(case, "predicate_text")?
-                .as_str()
-                .ok_or("`predicate_text` is not a string")?;
-            let f = compile(schema, t, text)
-                .map_err(|ds| format!("filter does not compile: {}", codes(&ds)))?;
-            let attrs =
-                field(case, "attributes")?.as_object().ok_or("`attributes` is not an object")?;
+        "match" => match_case(schema, case).and_then(|(t, f, attrs)| {
             let e = PreparedEntity::new(schema, t, attrs).ok_or("unknown entity type")?;
             Ok(json!(f.matches(&e)))
-        })(),
+        }),
         "preview" => (|| {
             let draft: FilterDraft = serde_json::from_value(field(case, "filter")?.clone())
                 .map_err(|e| e.to_string())?;
@@ -359,29 +351,17 @@ fn run_through(
     if !backend.holds(entity_type.unwrap_or_default()) {
         return None;
     }
-    // The search index answers only what it can run: another filter is not applicable.
-    if kind == "match" && matches!(backend, Backend::Search(_)) {
-        let f = compile(
-            schema,
-            entity_type.unwrap_or_default(),
-            case["predicate_text"].as_str().unwrap_or_default(),
-        );
-        if f.is_ok_and(|f| !f.is_searchable()) {
-            return None;
-        }
-    }
     Some(match kind {
-        "match" => (|| {
-            let t = field(case, "entity_type")?.as_str().ok_or("`entity_type` is not a string")?;
-            let text = field(case, "predicate_text")?
-                .as_str()
-                .ok_or("`predicate_text` is not a string")?;
-            let f = compile(schema, t, text)
-                .map_err(|ds| format!("filter does not compile: {}", codes(&ds)))?;
-            let attrs =
-                field(case, "attributes")?.as_object().ok_or("`attributes` is not an object")?;
-            Ok(json!(!backend.select(schema, &f, &[entity(1, t, attrs)])?.is_empty()))
-        })(),
+        "match" => match match_case(schema, case) {
+            Err(e) => Err(e),
+            // The search index answers only what it can run: another filter is not applicable.
+            Ok((_, f, _)) if matches!(backend, Backend::Search(_)) && !f.is_searchable() => {
+                return None
+            }
+            Ok((t, f, attrs)) => {
+                backend.select(schema, &f, &[entity(1, t, attrs)]).map(|ids| json!(!ids.is_empty()))
+            }
+        },
         "preview" => (|| {
             let draft: FilterDraft = serde_json::from_value(field(case, "filter")?.clone())
                 .map_err(|e| e.to_string())?;
@@ -454,14 +434,23 @@ fn run_through(
                         .map_err(|e| e.to_string())?
                 }
             };
-            Ok(if auth.require_match && ids.is_empty() {
-                json!({"status": 403, "code": "insufficient_scope"})
-            } else {
-                json!({"status": 200, "ids": ids})
-            })
+            serde_json::to_value(auth.decide(ids)).map_err(|e| e.to_string())
         })(),
         _ => return None,
     })
+}
+
+/// A `match` case's entity type, compiled filter and attributes.
+fn match_case<'c>(
+    schema: &Schema,
+    case: &'c Value,
+) -> Result<(&'c str, CompiledFilter, &'c Map<String, Value>), String> {
+    let t = field(case, "entity_type")?.as_str().ok_or("`entity_type` is not a string")?;
+    let text = field(case, "predicate_text")?.as_str().ok_or("`predicate_text` is not a string")?;
+    let f = compile(schema, t, text)
+        .map_err(|ds| format!("filter does not compile: {}", codes(&ds)))?;
+    let attrs = field(case, "attributes")?.as_object().ok_or("`attributes` is not an object")?;
+    Ok((t, f, attrs))
 }
 
 fn world<'a>(
