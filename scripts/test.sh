@@ -35,9 +35,11 @@ echo "== own conformance cases, native and wasm (the differential check)"
 cargo run --release --quiet -p portcullis-backends --bin portcullis -- conformance tests/cases/*.json
 node tests/conformance.mjs tests/cases/*.json
 
-echo "== gateway (Node and workerd)"
+echo "== gateway (Node on its embedded SQLite store, workerd on Durable Objects)"
 cargo build --release --example data-service
 (cd gateway && npm test)
+echo "== gateway again, Node on PostgreSQL (a throwaway cluster per test file)"
+(cd gateway && GATEWAY_STORE=postgres npm test)
 
 echo "== filter builder in Chromium"
 (cd www && npm test)

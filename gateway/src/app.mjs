@@ -2,7 +2,8 @@
 // worker.mjs wires it to the fetch(request, env, ctx) handler shape; node-server.mjs and workerd
 // both run that.
 import { HttpError, fromHttpError, errorResponse, json } from './errors.mjs';
-import { StateStore } from './state.mjs';
+import { StateStore } from './state/index.mjs';
+import { importDocument } from './state/import.mjs';
 import { Policy } from './policy.mjs';
 import { DataService } from './data-service-client.mjs';
 import { Idempotency } from './idempotency.mjs';
@@ -50,23 +51,37 @@ export async function configFrom(env) {
   };
 }
 
-export async function createApp({ engine, env, backing, fetchImpl }) {
+/**
+ * The application over a state back end (state/). `legacy`, when given, is the host's access to
+ * a state document of the earlier single-file format: `{read()}` answers its text or null, and
+ * `{done()}` puts it aside once it is imported (only into a store never written to).
+ */
+export async function createApp({ engine, env, backend, fetchImpl, legacy = null }) {
   const config = await configFrom(env);
-  const state = new StateStore(backing, { idempotencyTtlMs: config.idempotencyTtlMs });
-  await state.open();
   const data = new DataService(config.dataServiceUrl, fetchImpl);
   const firms = await data.firms();
   const policy = new Policy(engine);
-  policy.load(firms, state.state);
-  state.onCommit.push((prev, next) => policy.sync(prev, next));
+  policy.load(firms);
+  const state = new StateStore(backend, {
+    idempotencyTtlMs: config.idempotencyTtlMs,
+    partOf: (firmId) => policy.firm(firmId)?.id.toLowerCase() ?? null,
+    parts: () => policy.firms.map((f) => f.id.toLowerCase()),
+  });
+  state.onChange.push((changes) => policy.apply(changes));
+  await state.open();
   const app = { engine, config, state, data, policy, keys: await deriveKeys(config.master) };
-  app.idempotency = new Idempotency(state, (box) => unsealBody(app, box));
-  app.touch = (keyId, ctx) => {
-    // last_used_at is persisted with the next write, or by a write of its own once a minute.
-    if (state.touch(keyId)) {
-      const p = state.mutate(() => null).catch((err) => console.error('portcullis: last-used write failed:', err.message));
-      ctx?.waitUntil?.(p);
+  if (legacy) {
+    const text = await legacy.read();
+    if (text !== null && (await backend.empty())) {
+      await importDocument(app, JSON.parse(text));
+      await legacy.done();
     }
+  }
+  app.idempotency = new Idempotency(state, (box) => unsealBody(app, box));
+  app.touch = (key, ctx) => {
+    // A key's last use is written at most once a minute per instance, after the answer.
+    const p = state.touch(key);
+    if (p) ctx?.waitUntil?.(p.catch((err) => console.error('portcullis: last-used write failed:', err.message)));
   };
   return app;
 }
@@ -76,7 +91,10 @@ async function route(app, request, ctx) {
   if (path === '/oauth/token') return tokenEndpoint(request, app, ctx);
   if (path.startsWith('/v1/')) return dataApi(request, app, ctx);
   if (path.startsWith('/admin/v1/')) return adminApi(request, app, ctx);
-  if (path === '/healthz') return json(200, { ok: true, store: app.state.backing.kind, seq: app.state.state.seq });
+  if (path === '/healthz') {
+    await app.state.fresh(null);
+    return json(200, { ok: true, store: app.state.kind, version: app.state.version() });
+  }
   return errorResponse(404, 'not_found', 'No such resource.');
 }
 

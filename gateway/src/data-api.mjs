@@ -5,7 +5,6 @@ import { authenticate } from './tokens.mjs';
 import { readText, parseJsonObject, onlyFields } from './body.mjs';
 import { checkAttributes, mergeAttributes } from './attributes.mjs';
 import { reply, toResponse } from './replies.mjs';
-import { record } from './idempotency.mjs';
 import { b64url, fromB64url, sha256 } from './crypto.mjs';
 import { FILES, signUrl, verifyUrl } from './downloads.mjs';
 
@@ -44,7 +43,7 @@ export async function dataApi(request, app, ctx) {
   const auth = await authenticate(request, app);
   if (auth.response) return auth.response;
   const key = auth.key;
-  app.touch(key.id, ctx);
+  app.touch(key, ctx);
 
   if (segs.length === 2 && segs[1] === 'me') {
     if (request.method !== 'GET') return methodNotAllowed('GET');
@@ -83,14 +82,14 @@ function methodNotAllowed(allow) {
 function me(app, key, ctx) {
   if (!app.policy.credentialAccepted(key, ctx.sourceIp)) return invalidToken();
   const firm = app.policy.firms.find((f) => f.id === key.firm_id);
-  const filters = app.state.state.filters;
+  const filters = app.state.view.filters;
   return json(200, {
     data: {
       key_id: key.id, key_name: key.name, client_id: key.client_id, environment: key.environment,
       firm_id: key.firm_id, firm_name: firm?.name ?? null,
       grants: key.grants.map((g) => ({
         workspace_id: g.workspace_id ?? null, filter: g.filter,
-        filter_name: filters[g.filter]?.name ?? g.filter, actions: g.actions,
+        filter_name: filters.get(g.filter)?.name ?? g.filter, actions: g.actions,
       })),
       allowed_ips: key.allowed_ips ?? null,
     },
@@ -164,7 +163,7 @@ async function list(app, key, base, url) {
 
 async function create(request, app, key, base, collection) {
   const text = await readText(request, BODY_LIMIT);
-  const result = await app.idempotency.run(request, `key:${key.id}`, text, async (ictx) => {
+  const result = await app.idempotency.run(request, `key:${key.id}`, key.firm_id, text, async (ictx) => {
     const body = parseJsonObject(text);
     onlyFields(body, ['attributes']);
     const typeDesc = app.policy.types.get(base.entity_type);
@@ -182,14 +181,14 @@ async function create(request, app, key, base, collection) {
       if (!res) throw new HttpError(409, 'conflict', 'The entity could not be created; retry.');
     }
     const location = `/v1/workspaces/${base.workspace_id}/${collection}/${id}`;
-    return record(app.state, ictx, reply(201, { data: res.entity }, { location }));
+    return app.state.record(ictx, reply(201, { data: res.entity }, { location }));
   });
   return result instanceof Response ? result : toResponse(result);
 }
 
 async function update(request, app, key, req) {
   const text = await readText(request, BODY_LIMIT);
-  const result = await app.idempotency.run(request, `key:${key.id}`, text, async (ictx) => {
+  const result = await app.idempotency.run(request, `key:${key.id}`, key.firm_id, text, async (ictx) => {
     const body = parseJsonObject(text);
     onlyFields(body, ['attributes']);
     const patch = checkAttributes(app.engine, req.entity_type, body.attributes ?? {}, { keepNulls: true });
@@ -202,7 +201,7 @@ async function update(request, app, key, req) {
       const res = await app.data.replace(req.workspace_id, req.entity_type, req.id, attributes, rec.version);
       if (res === null) return notFound();
       if (res.conflict) continue;
-      return record(app.state, ictx, reply(200, { data: res.entity }));
+      return app.state.record(ictx, reply(200, { data: res.entity }));
     }
     throw new HttpError(409, 'conflict', 'The entity kept changing while it was being updated; retry.');
   });
@@ -234,6 +233,8 @@ async function redeemDownload(request, app, ctx, url, segs) {
   const typeDesc = app.policy.byCollection.get(collection);
   const named = app.engine.canonicalUuid(ws) !== null && app.engine.canonicalUuid(id) !== null;
   if (segs.length !== 6 || !typeDesc || !named || !name) return notFound();
+  // The key signed the URL: its revocation, by any instance, is applied before the decision.
+  await app.state.fresh(app.state.view.keys.get(v.keyId)?.firm_id ?? null);
   const rec = await app.data.get(ws, typeDesc.name, id);
   const d = app.policy.store.decide(v.keyId, { operation: 'download', workspace_id: ws, entity_type: typeDesc.name, id, source_ip: ctx.sourceIp }, rec?.entity ?? null);
   if (d.status !== 200) return denial(d);

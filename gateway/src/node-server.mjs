@@ -3,15 +3,18 @@
 //
 //   node src/node-server.mjs --data-service http://127.0.0.1:8788 [--port 8787] [--data-dir DIR]
 //
-// State is kept durably in DIR/state.json (store/file.mjs). Without PORTCULLIS_SECRET_KEY the
-// master secret is read from (or created in) DIR/master.key; without an admin token one is made
-// up and printed.
+// State: with DATABASE_URL (postgres://user:pass@host:port/db), in PostgreSQL, shared by every
+// instance (state/postgres.mjs); PORTCULLIS_SECRET_KEY and the admin tokens must then be set, the
+// same on every instance. Without it, in DIR/state.sqlite (state/sqlite.mjs), for this one
+// process: then, without PORTCULLIS_SECRET_KEY, the master secret is read from (or created in)
+// DIR/master.key, and without an admin token one is made up and printed.
 import http from 'node:http';
-import { readFile, writeFile, mkdir, stat } from 'node:fs/promises';
+import { readFile, writeFile, mkdir, stat, rename } from 'node:fs/promises';
 import { join, resolve, extname, dirname, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import worker from './worker.mjs';
-import { FileBacking } from './store/file.mjs';
+import { SqliteBackend } from './state/sqlite.mjs';
+import { PostgresBackend } from './state/postgres.mjs';
 import { createHash } from 'node:crypto';
 import { b64url, randomBytes } from './crypto.mjs';
 
@@ -61,13 +64,35 @@ async function serveStatic(pathname) {
   }
 }
 
+/**
+ * The state back end: PostgreSQL when DATABASE_URL is set (any number of instances share it),
+ * else the embedded SQLite file DIR/state.sqlite (one instance), which imports DIR/state.json, a
+ * state document of the earlier format, on its first start.
+ */
+function stateFrom(env, dataDir) {
+  if (env.DATABASE_URL) return { backend: new PostgresBackend(env.DATABASE_URL), legacy: null };
+  const legacyPath = join(dataDir, 'state.json');
+  const legacy = {
+    read: () => readFile(legacyPath, 'utf8').catch((err) => (err.code === 'ENOENT' ? null : Promise.reject(err))),
+    done: () => rename(legacyPath, `${legacyPath}.imported`),
+  };
+  return { backend: new SqliteBackend(join(dataDir, 'state.sqlite')), legacy };
+}
+
 export async function startServer({ port = 8787, host = '127.0.0.1', dataService, dataDir, demo = null, env = process.env } = {}) {
   dataDir = resolve(dataDir ?? join(REPO, '.data'));
   await mkdir(dataDir, { recursive: true });
+  const shared = !!env.DATABASE_URL;
+  // Instances that share a database must share their secrets too: made up per process, a sealed
+  // secret, a signed link or an operator token would work on one instance only.
+  if (shared && !env.PORTCULLIS_SECRET_KEY) throw new Error('configuration: with DATABASE_URL, PORTCULLIS_SECRET_KEY must be set (the same on every instance)');
+  if (shared && !env.PORTCULLIS_ADMIN_TOKENS && !env.PORTCULLIS_ADMIN_TOKEN) throw new Error('configuration: with DATABASE_URL, PORTCULLIS_ADMIN_TOKEN or PORTCULLIS_ADMIN_TOKENS must be set (the same on every instance)');
+  const state = stateFrom(env, dataDir);
   const workerEnv = {
     ...Object.fromEntries(Object.entries(env).filter(([k]) => /^(PORTCULLIS_|TOKEN_|DOWNLOAD_|PAGE_SIZE_|IDEMPOTENCY_|CLIENT_IP_HEADER$|DATA_SERVICE_URL$)/.test(k))),
     DATA_SERVICE_URL: dataService ?? env.DATA_SERVICE_URL,
-    STORE_BACKING: new FileBacking(join(dataDir, 'state.json')),
+    STATE_BACKEND: state.backend,
+    STATE_LEGACY: state.legacy,
     SHA256: (bytes) => new Uint8Array(createHash('sha256').update(bytes).digest()),
   };
   if (!workerEnv.PORTCULLIS_SECRET_KEY) workerEnv.PORTCULLIS_SECRET_KEY = await masterKey(dataDir);

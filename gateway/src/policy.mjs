@@ -1,5 +1,6 @@
 // The engine side: one wasm Store holding the firms, filters and keys, kept in step with the
 // gateway's state. Every access decision the gateway makes comes from here.
+import { firmRoute, routeOf } from './routes.mjs';
 
 export function engineFilter(rec) {
   return {
@@ -31,33 +32,33 @@ export class Policy {
     this.firms = [];
   }
 
-  /** Build a fresh Store from firms and state (start-up, or recovery after a failed apply). */
-  load(firms, state) {
+  /** A fresh Store holding the firms (start-up); filters and keys arrive through `apply`. */
+  load(firms) {
     this.store?.free();
     this.store = new this.engine.Store();
     this.firms = firms;
+    this.firmByRoute = new Map(firms.map((f) => [firmRoute(f.id), f]));
+    this.firmById = new Map(firms.map((f) => [f.id.toLowerCase(), f]));
     for (const f of firms) this.store.putFirm({ id: f.id, workspaces: f.workspaces.map((w) => w.id) });
-    for (const rec of Object.values(state.filters)) {
+  }
+
+  /** Apply filters and keys the state store has read or written (each the whole new record). */
+  apply({ filters, keys }) {
+    for (const rec of filters) {
       const r = this.store.putFilter(engineFilter(rec));
       if (!r.ok) console.error(`portcullis: stored filter ${rec.id} refused by the engine:`, JSON.stringify(r.errors));
     }
-    for (const rec of Object.values(state.keys)) this.store.putKey(engineKey(rec));
+    for (const rec of keys) this.store.putKey(engineKey(rec));
   }
 
-  /** Apply the difference between two committed states. */
-  sync(prev, next) {
-    for (const [id, rec] of Object.entries(next.filters)) {
-      const old = prev.filters[id];
-      if (old && JSON.stringify(old) === JSON.stringify(rec)) continue;
-      const r = this.store.putFilter(engineFilter(rec));
-      if (!r.ok) console.error(`portcullis: filter ${id} refused by the engine after commit:`, JSON.stringify(r.errors));
-    }
-    for (const [id, rec] of Object.entries(next.keys)) {
-      const old = prev.keys[id];
-      if (old && JSON.stringify(engineKey(old)) === JSON.stringify(engineKey(rec))) continue;
-      this.store.putKey(engineKey(rec));
-    }
-    for (const id of Object.keys(prev.keys)) if (!next.keys[id]) this.store.removeKey(id);
+  /** The firm a credential names by its route after one of `prefixes` (routes.mjs), or null. */
+  firmOfCredential(credential, prefixes) {
+    return this.firmByRoute.get(routeOf(credential, prefixes)) ?? null;
+  }
+
+  /** A known firm by id (any case), or null. */
+  firm(id) {
+    return typeof id === 'string' ? this.firmById.get(id.toLowerCase()) ?? null : null;
   }
 
   firmOfWorkspace(ws) {

@@ -4,10 +4,13 @@
 // generation that minted them, so regenerating the secret or revoking the key refuses every
 // earlier token on its very next use.
 import { missingCredentials, invalidToken, HttpError } from './errors.mjs';
-import { randomId, sha256, sha256hex, timingSafeEqual, fromB64url } from './crypto.mjs';
+import { sha256, sha256hex, timingSafeEqual, fromB64url } from './crypto.mjs';
+import { routedId } from './routes.mjs';
 import { readText } from './body.mjs';
 
 export const TOKEN_PREFIX = 'pcat_';
+/** What client ids start with, by environment; the firm's route follows (routes.mjs). */
+export const CLIENT_ID_PREFIXES = ['pcid_live_', 'pcid_test_'];
 const TOKEN_RE = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 export const TOKEN_CORS = {
@@ -77,7 +80,9 @@ export async function tokenEndpoint(request, app, ctx) {
   if (creds.error) return oauthError(400, 'invalid_request', 'Malformed Authorization header.');
   if (!creds.id || !creds.secret) return oauthError(400, 'invalid_request', 'client_id and client_secret are required.');
 
-  const key = app.state.byClientId.get(creds.id);
+  // Every change acknowledged before this request (a revocation, a regeneration) is applied first.
+  const routed = await app.state.freshFor(app.policy.firmOfCredential(creds.id, CLIENT_ID_PREFIXES)?.id ?? null);
+  const key = routed ? app.state.view.byClientId.get(creds.id) : undefined;
   // Hash the presented secret even for an unknown client, so both paths cost the same.
   const presented = await sha256(creds.secret);
   const expected = key ? fromB64url(key.secret_hash) : new Uint8Array(32);
@@ -87,27 +92,17 @@ export async function tokenEndpoint(request, app, ctx) {
     return oauthError(401, 'invalid_client', 'Client authentication failed.', challenge);
   }
 
-  const token = randomId(TOKEN_PREFIX, 32);
+  const token = routedId(TOKEN_PREFIX, key.firm_id, 32);
   const hash = await sha256hex(token);
   const ttl = app.config.tokenTtlSeconds;
-  const selector = hash.slice(0, 16);
-  let minted = true;
-  try {
-    await app.state.mutate((draft) => {
-      const k = draft.keys[key.id];
-      // The key may have been revoked or regenerated while this write waited for its turn.
-      if (!k || k.revoked || k.secret_gen !== key.secret_gen) throw new HttpError(401, 'invalid_client', 'revoked');
-      draft.tokens[selector] = { hash, key_id: key.id, secret_gen: key.secret_gen,
-        expires_at: new Date(app.state.now() + ttl * 1000).toISOString() };
-    });
-  } catch (err) {
-    if (!(err instanceof HttpError)) throw err;
-    minted = false;
-  }
+  // Stored only if the key is still live at this secret generation when the row is written: a
+  // revocation or regeneration committed meanwhile, by any instance, refuses it.
+  const minted = await app.state.mintToken(key, hash.slice(0, 16),
+    { hash, key_id: key.id, secret_gen: key.secret_gen, expires_at: app.state.now() + ttl * 1000 });
   if (!minted) return oauthError(401, 'invalid_client', 'Client authentication failed.');
   // The last-used write outlives this response: on workerd it must be handed to waitUntil, or the
   // runtime drops it with the request and every later write queued behind it waits forever.
-  app.touch(key.id, ctx);
+  app.touch(key, ctx);
   return new Response(JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: ttl }), {
     status: 200,
     headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', pragma: 'no-cache', ...TOKEN_CORS },
@@ -123,13 +118,15 @@ export async function authenticate(request, app) {
   if (auth === null || auth.trim() === '') return { response: missingCredentials() };
   const m = TOKEN_RE.exec(auth);
   if (!m || !m[1].startsWith(TOKEN_PREFIX)) return { response: invalidToken() };
+  const firm = app.policy.firmOfCredential(m[1], [TOKEN_PREFIX])?.id ?? null;
+  if (!(await app.state.freshFor(firm))) return { response: invalidToken() };
   // Selector/verifier: the first 16 hex digits of the hash find the record, the full hash is
   // then compared in constant time.
   const hash = await sha256hex(m[1]);
-  const rec = app.state.state.tokens[hash.slice(0, 16)];
+  const rec = await app.state.token(hash.slice(0, 16), firm);
   if (!rec || !timingSafeEqual(hash, rec.hash)) return { response: invalidToken() };
-  const key = app.state.state.keys[rec.key_id];
-  if (!key || key.revoked || key.secret_gen !== rec.secret_gen || Date.parse(rec.expires_at) <= app.state.now()) {
+  const key = app.state.view.keys.get(rec.key_id);
+  if (!key || key.revoked || key.secret_gen !== rec.secret_gen || rec.expires_at <= app.state.now()) {
     return { response: invalidToken() };
   }
   return { key };

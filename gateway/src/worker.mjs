@@ -6,27 +6,26 @@ import * as engine from './engine.mjs';
 import { createApp, handle } from './app.mjs';
 import { errorResponse } from './errors.mjs';
 import { normalizeIp } from './ip.mjs';
-import { MemoryBacking } from './store/memory.mjs';
-import { KvBacking } from './store/kv.mjs';
-import { DurableObjectBacking, StateObject } from './store/durable-object.mjs';
+import { DurableObjectBackend, FirmState } from './state/durable-object.mjs';
+import { firmRoute } from './routes.mjs';
 import { useSha256 } from './crypto.mjs';
 
 let appPromise = null;
 
 /**
- * Where state lives: a backing object handed over by the host (Node: store/file.mjs), a Durable
- * Object namespace STATE_DO (workerd: SQLite on a local disk directory; Cloudflare: the platform's
- * storage), a KV namespace STATE_KV, else memory.
+ * Where state lives: a back end handed over by the host (Node: state/sqlite.mjs or
+ * state/postgres.mjs, chosen by node-server.mjs), else the Durable Object namespace STATE_DO
+ * (workerd: SQLite on a local disk directory; Cloudflare: the platform's storage). There is no
+ * state kept in an isolate's memory alone: that would answer with state no other isolate shares.
  */
-function backingFrom(env) {
-  if (env.STORE_BACKING) return env.STORE_BACKING;
-  if (env.STATE_DO) return new DurableObjectBacking(env.STATE_DO);
-  if (env.STATE_KV) return new KvBacking(env.STATE_KV);
-  return new MemoryBacking(env.SEED_STATE ?? null);
+function backendFrom(env) {
+  if (env.STATE_BACKEND) return env.STATE_BACKEND;
+  if (env.STATE_DO) return new DurableObjectBackend(env.STATE_DO, (part) => firmRoute(part) ?? part);
+  throw new Error('configuration: no state store (bind the Durable Object namespace STATE_DO)');
 }
 
 // The Durable Object class behind STATE_DO; workerd finds it among this module's exports.
-export { StateObject };
+export { FirmState };
 
 function sourceIp(request, env, ctx, config) {
   // Only a header a trusted proxy sets (configured by name) may say where a request came from;
@@ -39,7 +38,7 @@ export default {
   async fetch(request, env, ctx) {
     if (!appPromise) {
       if (env.SHA256) useSha256(env.SHA256); // a host's synchronous digest (Node: node:crypto)
-      appPromise = createApp({ engine, env, backing: backingFrom(env) });
+      appPromise = (async () => createApp({ engine, env, backend: backendFrom(env), legacy: env.STATE_LEGACY ?? null }))();
       appPromise.catch(() => { appPromise = null; }); // retry start-up on the next request
     }
     let app;
@@ -54,7 +53,7 @@ export default {
       waitUntil: ctx?.waitUntil ? (p) => ctx.waitUntil(p) : null,
     });
     // Keep the request's work alive to its end even if the client goes away: a state write that
-    // the runtime dropped half-way would hold up every write queued behind it (state.mjs).
+    // the runtime dropped half-way would hold up every write queued behind it (state/index.mjs).
     ctx?.waitUntil?.(answer.then(() => {}, () => {}));
     return answer;
   },

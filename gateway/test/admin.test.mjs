@@ -2,8 +2,6 @@
 // of every admin change on already-issued tokens. Run against the gateway on Node and on workerd.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import * as h from './helpers.mjs';
 
 const { WS_MAIN, FIRM, FIRM_OTHER } = h;
@@ -271,11 +269,9 @@ for (const runtime of ['node', 'workerd']) {
       const all = (await a.call('GET', `/audit?target_id=${k.id}`)).json.entries.map((x) => x.action);
       assert.deepEqual(all, ['key.reveal', 'key.create'], 'newest first');
 
-      // Secrets are stored encrypted: the plaintext appears nowhere in the state on disk (Node:
-      // state.json; workerd: the Durable Object's SQLite database and its write-ahead log).
-      const files = runtime === 'node' ? [join(gw.dir, 'state.json')]
-        : readdirSync(join(gw.dir, 'portcullis-gateway-state')).map((f) => join(gw.dir, 'portcullis-gateway-state', f));
-      const onDisk = files.map((f) => readFileSync(f, 'latin1')).join('');
+      // Secrets are stored encrypted: the plaintext appears nowhere in the stored state (the
+      // SQLite file and its log, PostgreSQL's rows, the Durable Objects' databases).
+      const onDisk = await h.storedState(gw);
       assert.ok(onDisk.includes(k.id), 'the state was found on disk');
       assert.ok(!onDisk.includes(k.secret));
       assert.ok(!onDisk.includes(token), 'tokens are stored as hashes only');
@@ -305,6 +301,38 @@ for (const runtime of ['node', 'workerd']) {
       assert.deepEqual(del.json.key.grants, []);
       assert.equal((await get(detail(h.DETAIL_STEEL_TYPICAL), token)).status, 404);
       assert.equal((await a.call('DELETE', `/keys/${k.id}/grants/${grant.id}`)).status, 404);
+    });
+
+    it('ids named like Object.prototype members are ids like any other: 404 or 422, never 500, nothing else changes', async () => {
+      const key = await a.createKey({ grants: [] });
+      const before = (await a.call('GET', '/keys')).json.keys;
+      for (const id of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'prototype']) {
+        const calls = [
+          ['GET', `/filters/${id}`], ['PATCH', `/filters/${id}`, { name: 'x' }], ['DELETE', `/filters/${id}`],
+          ['POST', `/filters/${id}/archive`], ['PATCH', `/filters/${id}?dry_run=true`, { name: 'x' }],
+          ['GET', `/keys/${id}`], ['POST', `/keys/${id}/reveal`], ['POST', `/keys/${id}/regenerate`], ['POST', `/keys/${id}/revoke`],
+          ['POST', `/keys/${id}/grants`, { workspace_id: WS_MAIN, filter: 'default:details', actions: ['read'] }],
+          ['DELETE', `/keys/${id}/grants/${id}`], ['DELETE', `/keys/${key.id}/grants/${id}`],
+          ['PUT', `/keys/${id}/allowed_ips`, { allowed_ips: null }],
+          ['GET', `/admins/${id}`], ['POST', `/admins/${id}/revoke`],
+          ['GET', `/workspaces/${id}/entities`], ['GET', `/audit?cursor=${id}`], ['GET', `/audit?target_id=${id}`],
+          ['POST', '/keys', { firm_id: id, name: 'x', grants: [] }],
+          ['POST', `/keys/${key.id}/grants`, { workspace_id: WS_MAIN, filter: id, actions: ['read'] }],
+          ['POST', '/filters', { workspace_id: id, entity_type: 'detail', name: 'x', predicate_text: 'tags intersects ["a"]' }],
+          ['POST', '/admins', { firm_id: id, name: 'x' }],
+        ];
+        for (const [method, path, body] of calls) {
+          const r = await a.call(method, path, body);
+          assert.ok([400, 404, 422].includes(r.status) || (r.status === 200 && path.startsWith('/audit?target_id')), `${method} ${path}: ${r.status} ${r.text}`);
+        }
+        const bearer = await h.http(gw.base, 'GET', detail(h.DETAIL_STEEL_TYPICAL), { token: `pcat_${id}`, headers: fromLocal });
+        assert.equal(bearer.status, 401);
+      }
+      const after = (await a.call('GET', '/keys')).json.keys;
+      assert.deepEqual(after, before, 'no key changed');
+      const fresh = await a.createKey({ grants: [] });
+      assert.equal(fresh.revoked_at, null);
+      assert.equal(fresh.revoked, false);
     });
 
     it('idempotency: a retry replays, a different body under the same key is 422 (admin and data API)', async () => {

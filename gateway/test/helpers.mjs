@@ -2,12 +2,14 @@
 // tests themselves. The data service is the Rust example (built once if missing); the gateway
 // runs either on Node (src/node-server.mjs) or on workerd (workerd/config.capnp).
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { startPostgres } from './postgres.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const GATEWAY = resolve(HERE, '..');
@@ -106,34 +108,64 @@ async function waitHealthy(base, timeoutMs = 20_000) {
   throw new Error(`gateway at ${base} did not become healthy`);
 }
 
+// The Node gateway's store in these tests: the embedded SQLite file (default), or PostgreSQL
+// with GATEWAY_STORE=postgres (a throwaway cluster for this test process, one database per data
+// directory, so a restart on the same directory finds its state).
+export const NODE_STORE = process.env.GATEWAY_STORE === 'postgres' ? 'postgres' : 'sqlite';
+let cluster = null;
+const databases = new Map();
+
+/** The throwaway PostgreSQL cluster of this test process (started on first use, stopped on exit). */
+export async function postgres() {
+  if (!cluster) {
+    cluster = startPostgres();
+    const c = await cluster;
+    process.once('exit', () => c.stop());
+  }
+  return cluster;
+}
+
+/** The database URL of a data directory (its own database, made on first use). */
+export async function databaseFor(dir) {
+  if (!databases.has(dir)) databases.set(dir, `gw_${databases.size + 1}_${randomBytes(4).toString('hex')}`);
+  return (await postgres()).database(databases.get(dir));
+}
+
 /**
  * Start a gateway. runtime: 'node' | 'workerd'. `dir` keeps state across restarts (durability
  * tests pass the same one again). `env` adds variables (TOKEN_TTL_SECONDS, CLIENT_IP_HEADER...).
+ * `store` (Node): 'sqlite' | 'postgres', NODE_STORE unless given; with 'postgres', gateways
+ * started with the same `dir` share one database. workerd serves two isolates: `base` and
+ * `base2`.
  */
-export async function startGateway({ runtime = 'node', dataUrl, dir, env = {} }) {
+export async function startGateway({ runtime = 'node', dataUrl, dir, env = {}, store = NODE_STORE }) {
   dir ??= mkdtempSync(join(tmpdir(), `portcullis-${runtime}-`));
   const baseEnv = { DATA_SERVICE_URL: dataUrl, PORTCULLIS_ADMIN_TOKEN: ADMIN_TOKEN, PORTCULLIS_SECRET_KEY: SECRET_KEY, ...env };
   if (runtime === 'node') {
+    if (store === 'postgres' && !baseEnv.DATABASE_URL) baseEnv.DATABASE_URL = await databaseFor(dir);
     const { child, match } = await spawnUntil(process.execPath, [join(GATEWAY, 'src', 'node-server.mjs'), '--port', '0', '--data-dir', dir],
       { env: baseEnv, re: /gateway listening on (http:\/\/[\d.]+:\d+)/ });
     child.stdout.resume();
-    return { base: match[1], dir, child, runtime, stop: stopper(child) };
+    return { base: match[1], dir, child, runtime, store, stop: stopper(child) };
   }
   const port = await freePort();
+  const port2 = await freePort();
   const bin = join(GATEWAY, 'node_modules', '.bin', 'workerd');
   const child = spawn(bin, ['serve', join(GATEWAY, 'workerd', 'config.capnp'), '--socket-addr', `http=127.0.0.1:${port}`,
-    '--directory-path', `state=${dir}`], { env: { ...process.env, ...baseEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    '--socket-addr', `http2=127.0.0.1:${port2}`, '--directory-path', `state=${dir}`], { env: { ...process.env, ...baseEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout.on('data', (d) => { log += d; });
   child.stderr.on('data', (d) => { log += d; });
   const base = `http://127.0.0.1:${port}`;
+  const base2 = `http://127.0.0.1:${port2}`;
   try {
     await waitHealthy(base);
+    await waitHealthy(base2);
   } catch (err) {
     child.kill('SIGKILL');
     throw new Error(`${err.message}\n${log}`);
   }
-  return { base, dir, child, runtime, stop: stopper(child), log: () => log };
+  return { base, base2, dir, child, runtime, store: 'durable-object', stop: stopper(child), log: () => log };
 }
 
 export function removeDir(dir) {
@@ -207,4 +239,26 @@ export async function listAll(base, token, path, limit = 200) {
     cursor = r.json.next_cursor;
     if (!cursor) return { status: 200, ids, pages };
   }
+}
+
+/**
+ * Everything a gateway has stored, as text: the SQLite file and its write-ahead log (Node,
+ * embedded), every row of the state tables (PostgreSQL), the Durable Objects' databases (workerd).
+ */
+export async function storedState(gw) {
+  if (gw.store === 'postgres') {
+    const c = new pg.Client({ connectionString: await databaseFor(gw.dir) });
+    await c.connect();
+    try {
+      const tables = (await c.query("SELECT tablename FROM pg_tables WHERE tablename LIKE 'pc\\_%'")).rows.map((r) => r.tablename);
+      let text = '';
+      for (const t of tables) text += JSON.stringify((await c.query(`SELECT * FROM ${t}`)).rows);
+      return text;
+    } finally {
+      await c.end();
+    }
+  }
+  const dir = gw.store === 'durable-object' ? join(gw.dir, 'portcullis-gateway-firms') : gw.dir;
+  const files = readdirSync(dir).filter((f) => gw.store === 'durable-object' || f.startsWith('state.sqlite'));
+  return files.map((f) => readFileSync(join(dir, f), 'latin1')).join('');
 }

@@ -5,6 +5,7 @@ import { HttpError, json } from '../errors.mjs';
 import { onlyFields } from '../body.mjs';
 import { reply } from '../replies.mjs';
 import { randomId, sha256hex } from '../crypto.mjs';
+import { routedId } from '../routes.mjs';
 import { sameId, sees, firmsOf } from './scope.mjs';
 import { charCount, unprocessable } from './checks.mjs';
 import { audit } from './audit.mjs';
@@ -20,7 +21,7 @@ function adminView(rec) {
 }
 
 function adminOr404(app, who, id) {
-  const rec = app.state.state.admins[id];
+  const rec = app.state.view.admins.get(id);
   if (!rec || !sees(who, rec.firm_id)) throw new HttpError(404, 'not_found', 'No such admin.');
   return rec;
 }
@@ -32,7 +33,7 @@ export function getAdmin(app, who, id) {
 
 export function listAdmins(app, who, url) {
   const firm = url.searchParams.get('firm_id');
-  const admins = Object.values(app.state.state.admins)
+  const admins = [...app.state.view.admins.values()]
     .filter((x) => sees(who, x.firm_id) && (!firm || sameId(x.firm_id, firm)))
     .sort((x, y) => x.created_at.localeCompare(y.created_at) || x.id.localeCompare(y.id))
     .map(adminView);
@@ -45,26 +46,27 @@ export async function createAdmin(app, who, body, ictx) {
   if (charCount(body.name) > 255) throw unprocessable('name_too_long', 'A name is at most 255 characters.');
   const firm = firmsOf(app, who).find((f) => sameId(f.id, body.firm_id ?? who.firmId));
   if (!firm) throw unprocessable('unknown_firm', 'firm_id must name a known firm.');
-  const token = randomId(ADMIN_TOKEN_PREFIX, 32);
+  const token = routedId(ADMIN_TOKEN_PREFIX, firm.id, 32);
   const rec = {
     id: randomId('adm_', 12), name: body.name, firm_id: firm.id, token_hash: await sha256hex(token),
     created_at: new Date().toISOString(), created_by: who.id, revoked: false,
   };
   const response = await sealReply(app, reply(201, { admin: adminView(rec), token }));
-  return app.state.mutate((draft) => {
-    draft.admins[rec.id] = rec;
-    audit(draft, who, firm.id, 'admin.create', { type: 'admin', id: rec.id, name: rec.name });
+  return app.state.write(firm.id, (tx) => {
+    tx.putAdmin(rec);
+    audit(tx, who, firm.id, 'admin.create', { type: 'admin', id: rec.id, name: rec.name });
     return response;
   }, { idempotency: ictx });
 }
 
 export function revokeAdmin(app, who, id, ictx) {
-  adminOr404(app, who, id);
-  return app.state.mutate((draft) => {
-    const x = draft.admins[id];
+  const rec = adminOr404(app, who, id);
+  return app.state.write(rec.firm_id, (tx) => {
+    const x = tx.admin(id);
     if (!x.revoked) {
       Object.assign(x, { revoked: true, revoked_at: new Date().toISOString() });
-      audit(draft, who, x.firm_id, 'admin.revoke', { type: 'admin', id, name: x.name });
+      tx.putAdmin(x);
+      audit(tx, who, x.firm_id, 'admin.revoke', { type: 'admin', id, name: x.name });
     }
     return reply(200, { admin: adminView(x) });
   }, { idempotency: ictx });

@@ -23,7 +23,7 @@ export function listFilters(app, who, url) {
   const ws = url.searchParams.get('workspace_id')?.toLowerCase();
   const type = url.searchParams.get('entity_type');
   const withArchived = url.searchParams.get('include_archived') === 'true';
-  const stored = Object.values(app.state.state.filters)
+  const stored = [...app.state.view.filters.values()]
     .filter((f) => sees(who, filterFirm(app, f)))
     .filter((f) => (!ws || f.workspace_id.toLowerCase() === ws) && (!type || f.entity_type === type) && (withArchived || !f.archived))
     .sort((x, y) => x.created_at.localeCompare(y.created_at) || x.id.localeCompare(y.id))
@@ -45,7 +45,7 @@ export function getFilter(app, who, id, url) {
     if (!found) return errorResponse(404, 'not_found', 'No such filter.');
     return json(200, { filter: found });
   }
-  const rec = app.state.state.filters[id];
+  const rec = app.state.view.filters.get(id);
   if (!rec || !sees(who, filterFirm(app, rec))) return errorResponse(404, 'not_found', 'No such filter.');
   return json(200, { filter: filterView(app, rec) });
 }
@@ -73,22 +73,23 @@ export async function createFilter(app, who, body, ictx) {
   const pred = predicateInput(body);
   if (pred.predicate === undefined && pred.predicate_text === undefined) throw new HttpError(400, 'invalid_body', 'A filter needs "predicate" or "predicate_text".');
   const v = validateFilter(app, { entity_type: body.entity_type, name: body.name ?? '', description: body.description ?? null, ...pred });
-  return app.state.mutate((draft) => {
+  const id = randomId('flt_', 12);
+  return app.state.write(firm.id, (tx) => {
     const now = new Date().toISOString();
     const rec = {
-      id: randomId('flt_', 12), workspace_id: body.workspace_id.toLowerCase(), entity_type: body.entity_type,
+      id, workspace_id: body.workspace_id.toLowerCase(), entity_type: body.entity_type,
       name: body.name, description: body.description ?? null, predicate: v.predicate, predicate_text: v.text,
       archived: false, created_at: now, updated_at: now, created_by: who.id,
     };
-    draft.filters[rec.id] = rec;
-    audit(draft, who, firm.id, 'filter.create', { type: 'filter', id: rec.id, name: rec.name });
+    tx.putFilter(rec, firm.id);
+    audit(tx, who, firm.id, 'filter.create', { type: 'filter', id: rec.id, name: rec.name });
     return reply(201, { filter: { ...rec, system: false, keys_holding: 0, archived_at: null }, warnings: v.warnings });
   }, { idempotency: ictx });
 }
 
 function editable(app, who, id) {
   if (app.engine.isSystemFilter(id)) throw unprocessable('system_filter', 'System filters cannot be edited or archived.');
-  const rec = app.state.state.filters[id];
+  const rec = app.state.view.filters.get(id);
   if (!rec || !sees(who, filterFirm(app, rec))) throw new HttpError(404, 'not_found', 'No such filter.');
   return rec;
 }
@@ -130,24 +131,27 @@ export async function editFilter(app, who, id, body, ictx) {
   if (rec.archived) throw unprocessable('filter_archived', 'An archived filter cannot be edited.');
   const input = editedFilter(app, rec, body);
   const v = validateFilter(app, input);
-  return app.state.mutate((draft) => {
-    const cur = draft.filters[id];
+  const firm = filterFirm(app, rec);
+  return app.state.write(firm, (tx) => {
+    const cur = tx.filter(id);
     if (cur.archived) throw unprocessable('filter_archived', 'An archived filter cannot be edited.');
     Object.assign(cur, { name: input.name, description: input.description, predicate: v.predicate, predicate_text: v.text, updated_at: new Date().toISOString() });
+    tx.putFilter(cur, firm);
     const affected = app.policy.store.keysHolding(id);
-    audit(draft, who, filterFirm(app, cur), 'filter.edit', { type: 'filter', id, name: cur.name }, { keys_affected: affected, predicate_text: v.text });
+    audit(tx, who, firm, 'filter.edit', { type: 'filter', id, name: cur.name }, { keys_affected: affected, predicate_text: v.text });
     return reply(200, { filter: { ...cur, system: false, keys_holding: affected, archived_at: null }, keys_affected: affected, warnings: v.warnings });
   }, { idempotency: ictx });
 }
 
 export async function archiveFilter(app, who, id, ictx) {
-  editable(app, who, id);
-  return app.state.mutate((draft) => {
-    const cur = draft.filters[id];
+  const firm = filterFirm(app, editable(app, who, id));
+  return app.state.write(firm, (tx) => {
+    const cur = tx.filter(id);
     if (!cur.archived) {
       cur.archived = true;
       cur.archived_at = new Date().toISOString();
-      audit(draft, who, filterFirm(app, cur), 'filter.archive', { type: 'filter', id, name: cur.name }, { keys_affected: app.policy.store.keysHolding(id) });
+      tx.putFilter(cur, firm);
+      audit(tx, who, firm, 'filter.archive', { type: 'filter', id, name: cur.name }, { keys_affected: app.policy.store.keysHolding(id) });
     }
     return reply(200, { filter: { ...cur, system: false, keys_holding: app.policy.store.keysHolding(id) } });
   }, { idempotency: ictx });

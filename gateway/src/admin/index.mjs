@@ -1,7 +1,7 @@
 // Admin API (/admin/v1): filters, keys, admin credentials and the audit log, for a firm admin and
 // for the builder. Authenticated by an admin credential, never by an integration key. Every change
-// goes through StateStore.mutate (serialised, durable before the answer) and writes an audit entry
-// in the same write; the engine validates filters and grants.
+// is one StateStore.write (one transaction, durable before the answer) with its audit entry; the
+// engine validates filters and grants.
 //
 // Two kinds of admin: an operator (PORTCULLIS_ADMIN_TOKEN[S], configured) manages every firm; a
 // firm admin (a credential stored in the state, made through /admins) manages one firm. Every
@@ -17,7 +17,7 @@ import { firmsOf } from './scope.mjs';
 import { unprocessable } from './checks.mjs';
 import { listAuditLog } from './audit.mjs';
 import { listWorkspaces, listEntities } from './workspaces.mjs';
-import { listAdmins, getAdmin, createAdmin, revokeAdmin } from './admins.mjs';
+import { listAdmins, getAdmin, createAdmin, revokeAdmin, ADMIN_TOKEN_PREFIX } from './admins.mjs';
 import { listFilters, getFilter, createFilter, previewFilter, dryRunFilterEdit, editFilter, archiveFilter } from './filters.mjs';
 import {
   listKeys, getKey, createKey, revealSecret, regenerateSecret, revokeKey, addGrant, removeGrant, setAllowedIps,
@@ -41,8 +41,12 @@ export async function authenticateAdmin(request, app) {
   const hex = Array.from(presented, (x) => x.toString(16).padStart(2, '0')).join('');
   let operator = null;
   for (const a of app.config.admins) if (timingSafeEqual(presented, a.hash)) operator = a;
-  if (operator) return { who: { id: `operator:${operator.name}`, name: operator.name, firmId: null } };
-  const rec = app.state.adminBySelector.get(hex.slice(0, 16));
+  if (operator) {
+    await app.state.fresh(null);
+    return { who: { id: `operator:${operator.name}`, name: operator.name, firmId: null } };
+  }
+  const routed = await app.state.freshFor(app.policy.firmOfCredential(m[1], [ADMIN_TOKEN_PREFIX])?.id ?? null);
+  const rec = routed ? app.state.view.adminBySelector.get(hex.slice(0, 16)) : undefined;
   if (!rec || !timingSafeEqual(hex, rec.token_hash) || rec.revoked) return { response: invalidToken(ADMIN_REALM) };
   return { who: { id: rec.id, name: rec.name, firmId: rec.firm_id } };
 }
@@ -58,7 +62,7 @@ export async function adminApi(request, app, ctx) {
   const m = request.method;
   const text = ['POST', 'PATCH', 'PUT', 'DELETE'].includes(m) ? await readText(request, BODY_LIMIT) : '';
   const body = () => (text.trim() === '' ? {} : parseJsonObject(text));
-  const write = (fn) => app.idempotency.run(request, `admin:${who.id}`, text, fn).then((r) => (r instanceof Response ? r : toResponse(r)));
+  const write = (fn) => app.idempotency.run(request, `admin:${who.id}`, who.firmId, text, fn).then((r) => (r instanceof Response ? r : toResponse(r)));
   const [a, b, c, d] = segs;
 
   if (a === 'me' && segs.length === 1 && m === 'GET') return json(200, { admin: { id: who.id, name: who.name, firm_id: who.firmId, operator: who.firmId === null } });

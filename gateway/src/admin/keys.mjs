@@ -5,6 +5,7 @@ import { HttpError, json } from '../errors.mjs';
 import { onlyFields } from '../body.mjs';
 import { reply, textReply } from '../replies.mjs';
 import { randomId, sha256, b64url, encrypt, decrypt } from '../crypto.mjs';
+import { routedId } from '../routes.mjs';
 import { engineKey, engineGrant } from '../policy.mjs';
 import { sameId, sees, firmsOf } from './scope.mjs';
 import { charCount, unprocessable } from './checks.mjs';
@@ -12,35 +13,37 @@ import { audit } from './audit.mjs';
 import { sealReply } from './sealed-replies.mjs';
 
 function keyOr404(app, who, id) {
-  const rec = app.state.state.keys[id];
+  const rec = app.state.view.keys.get(id);
   if (!rec || !sees(who, rec.firm_id)) throw new HttpError(404, 'not_found', 'No such key.');
   return rec;
 }
 
-function keyView(app, rec) {
-  const filters = app.state.state.filters;
+/** A key as the admin API shows it; `lastUsed` from StateStore.lastUsed. */
+function keyView(app, rec, lastUsed = new Map()) {
+  const filters = app.state.view.filters;
   return {
     id: rec.id, name: rec.name, firm_id: rec.firm_id, environment: rec.environment, client_id: rec.client_id,
     created_at: rec.created_at, created_by: rec.created_by, revoked: !!rec.revoked, revoked_at: rec.revoked_at ?? null,
     secret_regenerated_at: rec.secret_regenerated_at ?? null, allowed_ips: rec.allowed_ips ?? null,
-    last_used_at: app.state.lastUsedOf(rec.id),
-    grants: rec.grants.map((g) => ({ ...g, workspace_id: g.workspace_id ?? null, filter_name: filters[g.filter]?.name ?? g.filter })),
+    last_used_at: lastUsed.get(rec.id) ?? null,
+    grants: rec.grants.map((g) => ({ ...g, workspace_id: g.workspace_id ?? null, filter_name: filters.get(g.filter)?.name ?? g.filter })),
   };
 }
 
 /** GET /keys/{id}. */
-export function getKey(app, who, id) {
-  return json(200, { key: keyView(app, keyOr404(app, who, id)) });
+export async function getKey(app, who, id) {
+  const rec = keyOr404(app, who, id);
+  return json(200, { key: keyView(app, rec, await app.state.lastUsed([rec])) });
 }
 
-export function listKeys(app, who, url) {
+export async function listKeys(app, who, url) {
   const firm = url.searchParams.get('firm_id');
   const withRevoked = url.searchParams.get('include_revoked') !== 'false';
-  const keys = Object.values(app.state.state.keys)
+  const keys = [...app.state.view.keys.values()]
     .filter((k) => sees(who, k.firm_id) && (!firm || sameId(k.firm_id, firm)) && (withRevoked || !k.revoked))
-    .sort((x, y) => x.created_at.localeCompare(y.created_at) || x.id.localeCompare(y.id))
-    .map((k) => keyView(app, k));
-  return json(200, { keys });
+    .sort((x, y) => x.created_at.localeCompare(y.created_at) || x.id.localeCompare(y.id));
+  const lastUsed = await app.state.lastUsed(keys);
+  return json(200, { keys: keys.map((k) => keyView(app, k, lastUsed)) });
 }
 
 function checkGrantShape(g, i) {
@@ -100,7 +103,7 @@ export async function createKey(app, who, body, url, ictx) {
   if (!firm) throw unprocessable('unknown_firm', 'firm_id must name a known firm.');
   const id = randomId('key_', 12);
   const rec = {
-    id, name: body.name, firm_id: firm.id, environment, client_id: randomId(`pcid_${environment}_`, 16),
+    id, name: body.name, firm_id: firm.id, environment, client_id: routedId(`pcid_${environment}_`, firm.id, 16),
     secret_gen: 1, created_at: new Date().toISOString(), created_by: who.id, revoked: false,
     allowed_ips: checkAllowedIps(body.allowed_ips), grants,
   };
@@ -108,9 +111,12 @@ export async function createKey(app, who, body, url, ictx) {
   const s = await newSecret(app, id, environment);
   Object.assign(rec, { secret_enc: s.secret_enc, secret_hash: s.secret_hash });
   const response = await sealReply(app, credentialsReply(201, rec, s.secret, url, { key: keyView(app, rec) }));
-  return app.state.mutate((draft) => {
-    draft.keys[id] = rec;
-    audit(draft, who, rec.firm_id, 'key.create', { type: 'key', id, name: rec.name }, { grants: grants.length, environment });
+  return app.state.write(rec.firm_id, (tx) => {
+    // Again against the filters current when the write commits (another instance may have
+    // archived one meanwhile).
+    validateKeyRecord(app, who, rec);
+    tx.putKey(rec);
+    audit(tx, who, rec.firm_id, 'key.create', { type: 'key', id, name: rec.name }, { grants: grants.length, environment });
     return response;
   }, { idempotency: ictx });
 }
@@ -121,8 +127,9 @@ export async function revealSecret(app, who, id, url, ictx) {
   const secret = await decrypt(app.keys.secrets, rec.secret_enc, id);
   const response = await sealReply(app, credentialsReply(200, rec, secret, url));
   // The audit entry is durable before the secret leaves the gateway.
-  return app.state.mutate((draft) => {
-    audit(draft, who, rec.firm_id, 'key.reveal', { type: 'key', id, name: rec.name });
+  return app.state.write(rec.firm_id, (tx) => {
+    if (!tx.key(id) || tx.key(id).revoked) throw new HttpError(409, 'key_revoked', 'The key is revoked; its secret can no longer be revealed.');
+    audit(tx, who, rec.firm_id, 'key.reveal', { type: 'key', id, name: rec.name });
     return response;
   }, { idempotency: ictx });
 }
@@ -131,39 +138,43 @@ export async function regenerateSecret(app, who, id, url, ictx) {
   const rec = keyOr404(app, who, id);
   if (rec.revoked) throw new HttpError(409, 'key_revoked', 'A revoked key cannot be regenerated.');
   const s = await newSecret(app, id, rec.environment);
-  return app.state.mutate(async (draft) => {
-    const k = draft.keys[id];
+  return app.state.write(rec.firm_id, async (tx) => {
+    const k = tx.key(id);
+    if (k.revoked) throw new HttpError(409, 'key_revoked', 'A revoked key cannot be regenerated.');
     Object.assign(k, { secret_enc: s.secret_enc, secret_hash: s.secret_hash, secret_gen: k.secret_gen + 1, secret_regenerated_at: new Date().toISOString() });
+    tx.putKey(k);
     // Tokens minted from the old secret die with it (the generation check refuses them too).
-    for (const [sel, t] of Object.entries(draft.tokens)) if (t.key_id === id) delete draft.tokens[sel];
-    audit(draft, who, k.firm_id, 'key.regenerate', { type: 'key', id, name: k.name });
+    tx.dropTokens(id);
+    audit(tx, who, k.firm_id, 'key.regenerate', { type: 'key', id, name: k.name });
     return sealReply(app, credentialsReply(200, k, s.secret, url, { key: keyView(app, k) }));
   }, { idempotency: ictx });
 }
 
 export async function revokeKey(app, who, id, ictx) {
-  keyOr404(app, who, id);
-  return app.state.mutate((draft) => {
-    const k = draft.keys[id];
+  const rec = keyOr404(app, who, id);
+  return app.state.write(rec.firm_id, (tx) => {
+    const k = tx.key(id);
     if (!k.revoked) {
       Object.assign(k, { revoked: true, revoked_at: new Date().toISOString() });
-      for (const [sel, t] of Object.entries(draft.tokens)) if (t.key_id === id) delete draft.tokens[sel];
-      audit(draft, who, k.firm_id, 'key.revoke', { type: 'key', id, name: k.name });
+      tx.putKey(k);
+      tx.dropTokens(id);
+      audit(tx, who, k.firm_id, 'key.revoke', { type: 'key', id, name: k.name });
     }
     return reply(200, { key: keyView(app, k) });
   }, { idempotency: ictx });
 }
 
 function changeKey(app, who, id, ictx, action, change) {
-  keyOr404(app, who, id);
-  return app.state.mutate((draft) => {
-    const k = draft.keys[id];
+  const rec = keyOr404(app, who, id);
+  return app.state.write(rec.firm_id, (tx) => {
+    const k = tx.key(id);
     if (k.revoked) throw new HttpError(409, 'key_revoked', 'A revoked key cannot be changed.');
     const previous = engineKey(k);
     const { status, details } = change(k);
-    // Validated inside the write slot, against exactly the filters this write will see.
+    // Validated inside the write, against exactly the filters current when it commits.
     validateKeyRecord(app, who, k, previous);
-    audit(draft, who, k.firm_id, action, { type: 'key', id, name: k.name }, details);
+    tx.putKey(k);
+    audit(tx, who, k.firm_id, action, { type: 'key', id, name: k.name }, details);
     return reply(status, { key: keyView(app, k) });
   }, { idempotency: ictx });
 }

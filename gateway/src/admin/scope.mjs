@@ -25,13 +25,3 @@ export function visibleWorkspace(app, who, ws) {
   const firm = app.policy.firmOfWorkspace(ws);
   return firm && sees(who, firm.id) ? firm : null;
 }
-
-/** The firm an audit entry belongs to: its own firm_id, else (an entry without one) its target's. */
-export function entryFirm(app, e) {
-  if (e.firm_id !== undefined) return e.firm_id;
-  const st = app.state.state;
-  if (e.target?.type === 'filter' && st.filters[e.target.id]) return filterFirm(app, st.filters[e.target.id]);
-  if (e.target?.type === 'key') return st.keys[e.target.id]?.firm_id ?? null;
-  if (e.target?.type === 'admin') return st.admins[e.target.id]?.firm_id ?? null;
-  return null;
-}

@@ -2,7 +2,7 @@
 // holds the body encrypted, like the secret itself, never in the clear.
 import { encrypt, decrypt } from '../crypto.mjs';
 
-/** The reply with its body also sealed, for StateStore.mutate to record instead of the body. */
+/** The reply with its body also sealed, for StateStore.write to record instead of the body. */
 export async function sealReply(app, r) {
   return { ...r, sealedBody: await encrypt(app.keys.secrets, r.body, 'idempotency-replay') };
 }

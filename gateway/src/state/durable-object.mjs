@@ -1,0 +1,86 @@
+// workerd and Cloudflare Workers: the state in Durable Objects, one per firm (named by the firm's
+// id), each holding that firm's filters, keys, admins, access tokens, audit entries and its
+// admins' and keys' idempotency records as rows in its SQLite storage (rows.mjs). Firms scale out
+// across objects; no object holds everything. One more object, `operator`, holds the idempotency
+// records of operator credentials (an operator's write may touch any firm).
+//
+// Finding a firm's object: a request names its firm. Access tokens, client ids and firm-admin
+// tokens carry the firm (routes.mjs); an admin path's object is the firm of the admin or, for an
+// operator, of the object named. An operator's views across firms (keys, filters, audit) gather
+// from every firm's object; the firms are the data service's.
+//
+// Each object is the only writer of its rows and a single thread: a commit names the version it
+// was computed against and fails if another isolate committed first (sync-store.mjs). Freshness
+// is the per-request version check of state/index.mjs, one call to the firm's object that also
+// brings the rows changed since.
+//
+// Why a Durable Object's storage: its SQLite commits with fsync, and the object's answer is held
+// by its output gate until the commit is durable. (workerd's `disk` service renames files without
+// fsync; Workers KV is eventually consistent with no atomic read-modify-write.)
+import { SyncStore } from './sync-store.mjs';
+
+const METHODS = new Set(['sync', 'commit', 'token', 'addToken', 'prune', 'touch', 'lastUsed', 'idempotency', 'putIdempotency', 'audit', 'auditFirm', 'empty']);
+
+/** The worker's side: each call a request to the partition's object. */
+export class DurableObjectBackend {
+  constructor(namespace, routeOf) {
+    this.namespace = namespace;
+    this.routeOf = routeOf; // a partition's suffix for audit ids (unique across objects)
+    this.kind = 'durable-object';
+    this.partitioned = true;
+    this.soleWriter = false;
+    this.locks = false;
+  }
+
+  async call(part, method, args) {
+    // A stub is an I/O object of the request that made it: one per call, never kept.
+    const stub = this.namespace.get(this.namespace.idFromName(part));
+    const res = await stub.fetch('http://state/call', { method: 'POST', body: JSON.stringify({ method, args }) });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`state object ${method} failed: HTTP ${res.status} ${text.slice(0, 200)}`);
+    return JSON.parse(text).value;
+  }
+
+  async open() {}
+
+  sync(part, since) { return this.call(part, 'sync', ['all', since]); }
+
+  async write(part, since, body, now) {
+    const ops = await body(null, since);
+    const suffix = `_${this.routeOf(part)}`;
+    return this.call(part, 'commit', ['all', since, ops, now, suffix]);
+  }
+
+  token(part, selector) { return this.call(part, 'token', [selector]); }
+  addToken(part, selector, t) { return this.call(part, 'addToken', [selector, t]); }
+  prune(part, now) { return this.call(part, 'prune', [now]); }
+  touch(part, keyId, at) { return this.call(part, 'touch', [keyId, at]); }
+  lastUsed(part, q) { return this.call(part, 'lastUsed', [q]); }
+  idempotency(part, scope, key, now) { return this.call(part, 'idempotency', [scope, key, now]); }
+  putIdempotency(part, op, now) { return this.call(part, 'putIdempotency', [op, now]); }
+  audit(part, q) { return this.call(part, 'audit', [q]); }
+  auditFirm(part, id) { return this.call(part, 'auditFirm', [id]); }
+  async empty() { return true; }
+}
+
+/**
+ * The Durable Object class (config: durableObjectNamespaces with enableSql = true): one firm's
+ * rows, migrated when the object starts.
+ */
+export class FirmState {
+  constructor(ctx) {
+    this.ctx = ctx;
+    const sql = ctx.storage.sql;
+    this.store = new SyncStore((text, params) => sql.exec(text, ...params).toArray(), (fn) => ctx.storage.transactionSync(fn));
+    this.store.migrate(new Date().toISOString());
+  }
+
+  async fetch(request) {
+    if (request.method !== 'POST' || new URL(request.url).pathname !== '/call') return new Response(null, { status: 404 });
+    const { method, args } = await request.json();
+    if (!METHODS.has(method) || !Array.isArray(args)) return new Response('unknown method', { status: 400 });
+    const value = this.store[method](...args);
+    // The output gate holds this answer until the writes above are durable.
+    return new Response(JSON.stringify({ value: value === undefined ? null : value }), { headers: { 'content-type': 'application/json' } });
+  }
+}

@@ -1,0 +1,423 @@
+// The gateway's state as one instance sees it: a view of the filters, keys and admins (held in
+// Maps, never plain objects keyed by an id), the engine kept in step with it, and every read and
+// write of the rows behind it (rows.mjs) on one of three back ends:
+//
+//   sqlite.mjs          one Node process on an embedded SQLite file (the process is the only writer)
+//   postgres.mjs        any number of Node processes on one PostgreSQL database
+//   durable-object.mjs  workerd / Cloudflare: one Durable Object per firm
+//
+// Freshness: a request calls `fresh(firm)` before it decides anything. Where other instances
+// write (PostgreSQL, Durable Objects), that reads the partition's version, one query shared by
+// every request that arrived while none was in flight, and catches up on the rows changed since.
+// So a change acknowledged by any instance is honoured by every instance for every request that
+// starts after the acknowledgement. If the store cannot be reached the request fails (503): no
+// decision is made on state that may be stale.
+//
+// Writes: `write(firm, fn)` runs `fn(tx)` against a view that is current for the partition, and
+// commits the rows it changed in one transaction, with its audit entries and its idempotency
+// record. PostgreSQL holds the partition's version row locked while `fn` runs; the SQLite stores
+// commit only if the version is unchanged, else catch up and run `fn` again.
+import { HttpError } from '../errors.mjs';
+
+const TOKEN_CACHE = 100_000;
+const TOUCH_EVERY_MS = 60_000;
+const PRUNE_EVERY_MS = 60_000;
+const WRITE_ATTEMPTS = 20;
+
+/** A concurrent request with the same Idempotency-Key committed first: replay its answer. */
+export class IdempotencyRace extends Error {}
+
+function unavailable(err) {
+  if (err instanceof HttpError) return err;
+  console.error('portcullis: state store unreachable:', err?.message ?? err);
+  return new HttpError(503, 'unavailable', 'The gateway cannot reach its state store; retry shortly.', {}, { 'retry-after': '1' });
+}
+
+/** One catch-up at a time per partition; a request joins the next one to start after it arrived. */
+class Freshness {
+  constructor(run) {
+    this.run = run;
+    this.running = null;
+    this.next = null;
+  }
+
+  check() {
+    if (!this.running) return this.start();
+    this.next ??= this.running.then(() => {}, () => {}).then(() => {
+      this.next = null;
+      return this.start();
+    });
+    return this.next;
+  }
+
+  start() {
+    const p = (async () => {
+      try {
+        return await this.run();
+      } finally {
+        if (this.running === p) this.running = null;
+      }
+    })();
+    this.running = p;
+    return p;
+  }
+}
+
+/** The changes a write makes, and what it reads: the view plus its own changes so far. */
+class Tx {
+  constructor(state) {
+    this.state = state;
+    this.ops = [];
+    this.mine = new Map();
+  }
+
+  read(kind, id) {
+    const rec = this.mine.get(`${kind}:${id}`) ?? this.state.view[`${kind}s`].get(id);
+    return rec ? structuredClone(rec) : null;
+  }
+
+  filter(id) { return this.read('filter', id); }
+  key(id) { return this.read('key', id); }
+  admin(id) { return this.read('admin', id); }
+
+  /** Store a filter (its firm found through its workspace by the caller). */
+  putFilter(rec, firmId) {
+    this.mine.set(`filter:${rec.id}`, rec);
+    this.ops.push({ op: 'filter', rec: structuredClone(rec), firm_id: firmId });
+  }
+
+  putKey(rec) {
+    this.mine.set(`key:${rec.id}`, rec);
+    this.ops.push({ op: 'key', rec: structuredClone(rec) });
+  }
+
+  putAdmin(rec) {
+    this.mine.set(`admin:${rec.id}`, rec);
+    this.ops.push({ op: 'admin', rec: structuredClone(rec) });
+  }
+
+  /** Delete every access token of a key (revocation, regeneration). */
+  dropTokens(keyId) {
+    this.ops.push({ op: 'drop_tokens', key_id: keyId });
+  }
+
+  /** Append an audit entry; the store gives it its id. */
+  audit(entry) {
+    this.ops.push({ op: 'audit', entry });
+  }
+}
+
+export class StateStore {
+  /**
+   * @param backend one of the back ends above
+   * @param options.partOf a firm id to its partition (null when unknown); `parts()` every firm's
+   */
+  constructor(backend, { idempotencyTtlMs, now = () => Date.now(), partOf, parts }) {
+    this.backend = backend;
+    this.kind = backend.kind;
+    this.idempotencyTtlMs = idempotencyTtlMs;
+    this.now = now;
+    this.partOfFirm = partOf;
+    this.allParts = parts;
+    this.view = { filters: new Map(), keys: new Map(), admins: new Map(), byClientId: new Map(), adminBySelector: new Map() };
+    this.rowVersions = new Map();
+    this.versions = new Map();
+    this.checks = new Map();
+    this.queues = new Map();
+    this.tokens = new Map();
+    this.touched = new Map();
+    this.pruned = new Map();
+    this.onChange = [];
+  }
+
+  /** Migrate the store and load every partition. */
+  async open() {
+    await this.backend.open(new Date(this.now()).toISOString());
+    for (const part of this.parts(null)) await this.catchUp(part);
+  }
+
+  async close() {
+    await this.backend.close?.();
+  }
+
+  /** The partition of a firm's rows (every firm shares one, except on Durable Objects). */
+  partOf(firmId) {
+    return this.backend.partitioned ? this.partOfFirm(firmId) : 'all';
+  }
+
+  /** The partitions a request about `firm` reads (null: every firm, an operator's view). */
+  parts(firm) {
+    if (!this.backend.partitioned) return ['all'];
+    if (firm === null || firm === undefined) return this.allParts();
+    const p = this.partOfFirm(firm);
+    return p ? [p] : [];
+  }
+
+  /** Newest version this instance has applied, over the partitions of a firm (for /healthz). */
+  version() {
+    let v = 0;
+    for (const n of this.versions.values()) v += n;
+    return v;
+  }
+
+  /**
+   * Make the view current for `firm` (null: every firm): every change acknowledged before this
+   * call is applied when it resolves. Rejects with a 503 when the store cannot be reached.
+   */
+  async fresh(firm = null) {
+    if (this.backend.soleWriter) return;
+    try {
+      await Promise.all(this.parts(firm).map((p) => this.check(p)));
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  /**
+   * Catch up for a request whose credential names `firm` (null: it names none). Answers false
+   * when such a credential cannot be in this store at all (partitioned by firm, it is found only
+   * through its firm), so nothing needs reading.
+   */
+  async freshFor(firm) {
+    if (firm === null && this.backend.partitioned) return false;
+    await this.fresh(firm);
+    return true;
+  }
+
+  check(part) {
+    let f = this.checks.get(part);
+    if (!f) {
+      f = new Freshness(() => this.catchUp(part));
+      this.checks.set(part, f);
+    }
+    return f.check();
+  }
+
+  async catchUp(part) {
+    const since = this.versions.get(part) ?? 0;
+    const r = await this.backend.sync(part, since);
+    this.apply(part, r.changes, r.version);
+  }
+
+  /** Apply rows read from the store (each only if newer than what the view holds). */
+  apply(part, changes, version) {
+    if (changes) {
+      const applied = { filters: [], keys: [], admins: [] };
+      for (const kind of ['filters', 'keys', 'admins']) {
+        for (const { version: v, rec } of changes[kind]) {
+          const at = `${kind}:${rec.id}`;
+          if ((this.rowVersions.get(at) ?? -1) > v) continue;
+          this.rowVersions.set(at, v);
+          this.view[kind].set(rec.id, rec);
+          if (kind === 'keys') this.view.byClientId.set(rec.client_id, rec);
+          if (kind === 'admins') this.view.adminBySelector.set(rec.token_hash.slice(0, 16), rec);
+          applied[kind].push(rec);
+        }
+      }
+      for (const hook of this.onChange) hook(applied);
+    }
+    if (version > (this.versions.get(part) ?? 0)) this.versions.set(part, version);
+  }
+
+  /** One write at a time per partition from this instance: they would only conflict. */
+  serially(part, fn) {
+    const tail = this.queues.get(part) ?? Promise.resolve();
+    const p = tail.then(fn, fn);
+    const settled = p.then(() => {}, () => {});
+    this.queues.set(part, settled);
+    settled.then(() => {
+      if (this.queues.get(part) === settled) this.queues.delete(part);
+    });
+    return p;
+  }
+
+  /**
+   * Run `fn(tx)` and commit what it changed as one transaction in the partition of `firm`. With
+   * `idempotency` (`{scope, key, fingerprint, firm}`), a successful reply (an object with `status`
+   * below 300) is recorded with the change; a reply carrying `sealedBody` is recorded sealed.
+   * `fn` may run more than once (after a conflict) and may throw to abort: nothing is written.
+   */
+  async write(firm, fn, { idempotency = null } = {}) {
+    const part = this.partOf(firm);
+    if (!part) throw new HttpError(422, 'unknown_firm', 'firm_id must name a known firm.');
+    return this.serially(part, async () => {
+      for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+        if (!this.backend.soleWriter && !this.backend.locks) await this.fresh(firm);
+        const since = this.versions.get(part) ?? 0;
+        let computed = null;
+        let inFn = false;
+        let r;
+        try {
+          r = await this.backend.write(part, since, async (changes, base) => {
+            this.apply(part, changes, base);
+            const tx = new Tx(this);
+            inFn = true;
+            const result = await fn(tx);
+            inFn = false;
+            if (idempotency && this.idempotencyPart(idempotency) === part) {
+              const op = this.idempotencyOp(idempotency, result);
+              if (op) tx.ops.push(op);
+            }
+            computed = { ops: tx.ops, result };
+            return tx.ops;
+          }, this.now());
+        } catch (err) {
+          // What `fn` throws is its answer (a refusal, or a fault of its own); anything else is
+          // the store failing.
+          if (inFn || err instanceof HttpError) throw err;
+          throw unavailable(err);
+        }
+        if (r.conflict) continue;
+        if (r.replay) throw new IdempotencyRace();
+        this.applyOwn(part, r.version, computed.ops);
+        if (idempotency && this.idempotencyPart(idempotency) !== part) await this.record(idempotency, computed.result);
+        return computed.result;
+      }
+      throw new HttpError(503, 'unavailable', 'The state kept changing under this write; retry.', {}, { 'retry-after': '1' });
+    });
+  }
+
+  applyOwn(part, version, ops) {
+    const changes = { filters: [], keys: [], admins: [] };
+    for (const o of ops) {
+      if (o.op === 'filter' || o.op === 'key' || o.op === 'admin') changes[`${o.op}s`].push({ version, rec: o.rec });
+      if (o.op === 'drop_tokens') for (const [sel, t] of this.tokens) if (t.key_id === o.key_id) this.tokens.delete(sel);
+    }
+    this.apply(part, changes, version);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Access tokens
+
+  /** A token record by selector (cached here until it expires), or null. */
+  async token(selector, firm) {
+    const cached = this.tokens.get(selector);
+    if (cached && cached.expires_at > this.now()) return cached;
+    const part = firm ? this.partOf(firm) : this.backend.partitioned ? null : 'all';
+    if (!part) return null;
+    let rec;
+    try {
+      rec = await this.backend.token(part, selector);
+    } catch (err) {
+      throw unavailable(err);
+    }
+    if (rec) this.cacheToken(selector, rec);
+    return rec;
+  }
+
+  cacheToken(selector, rec) {
+    if (this.tokens.size >= TOKEN_CACHE) this.tokens.delete(this.tokens.keys().next().value);
+    this.tokens.set(selector, rec);
+  }
+
+  /** Store a token for a key unless the key was revoked or regenerated meanwhile; whether it was. */
+  async mintToken(key, selector, t) {
+    const part = this.partOf(key.firm_id);
+    try {
+      const ok = await this.backend.addToken(part, selector, t);
+      if (ok) this.cacheToken(selector, t);
+      const now = this.now();
+      if ((this.pruned.get(part) ?? 0) + PRUNE_EVERY_MS <= now) {
+        this.pruned.set(part, now);
+        await this.backend.prune(part, now);
+      }
+      return ok;
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  /** Record a key's use: at most once a minute per key from this instance. */
+  touch(key) {
+    const now = this.now();
+    if ((this.touched.get(key.id) ?? 0) + TOUCH_EVERY_MS > now) return null;
+    this.touched.set(key.id, now);
+    return this.backend.touch(this.partOf(key.firm_id), key.id, new Date(now).toISOString());
+  }
+
+  /** Last-used times (`Map` id -> ISO time) of these keys. */
+  async lastUsed(keys) {
+    const out = new Map();
+    const byPart = new Map();
+    for (const k of keys) {
+      const part = this.partOf(k.firm_id);
+      if (!byPart.has(part)) byPart.set(part, []);
+      byPart.get(part).push(k.id);
+    }
+    try {
+      for (const [part, ids] of byPart) {
+        // Large lists read the partition's column once instead of naming every id.
+        const q = ids.length > 500 ? {} : { ids };
+        for (const r of await this.backend.lastUsed(part, q)) out.set(r.id, r.last_used_at);
+      }
+    } catch (err) {
+      throw unavailable(err);
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Idempotency records
+
+  idempotencyPart(ictx) {
+    return this.backend.partitioned ? (ictx.firm ? this.partOf(ictx.firm) : 'operator') : 'all';
+  }
+
+  idempotencyOp(ictx, result) {
+    if (!result || !(result.status < 300)) return null;
+    const rec = { status: result.status, headers: result.headers, fingerprint: ictx.fingerprint, at: this.now() };
+    if (result.sealedBody) rec.sealed = result.sealedBody;
+    else rec.body = result.body;
+    return { op: 'idempotency', scope: ictx.scope, key: ictx.key, expires_at: rec.at + this.idempotencyTtlMs, rec };
+  }
+
+  /** The live record of an idempotency key, or null. */
+  async idempotency(ictx) {
+    try {
+      return await this.backend.idempotency(this.idempotencyPart(ictx), ictx.scope, ictx.key, this.now());
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  /** Record a reply whose change happened elsewhere (the data service); answers the reply. */
+  async record(ictx, result) {
+    const op = ictx && this.idempotencyOp(ictx, result);
+    if (!op) return result;
+    try {
+      await this.backend.putIdempotency(this.idempotencyPart(ictx), op, this.now());
+    } catch (err) {
+      throw unavailable(err);
+    }
+    return result;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Audit log
+
+  /** Entries newest first (rows.audit), of `firms` (null: every firm). */
+  async audit(firms, q) {
+    try {
+      if (!this.backend.partitioned) return await this.backend.audit('all', { ...q, firms });
+      const parts = firms === null ? this.allParts() : firms.map((f) => this.partOfFirm(f)).filter(Boolean);
+      const lists = await Promise.all(parts.map((p) => this.backend.audit(p, { ...q, firms: null })));
+      return lists.flat().sort((x, y) => (x.id < y.id ? 1 : x.id > y.id ? -1 : 0)).slice(0, q.limit);
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  /** The firm of an audit entry (`{firm}`) among `firms` (null: any), or null when there is none. */
+  async auditFirm(id, firms) {
+    try {
+      if (!this.backend.partitioned) return await this.backend.auditFirm('all', id);
+      for (const p of firms === null ? this.allParts() : firms.map((f) => this.partOfFirm(f)).filter(Boolean)) {
+        const found = await this.backend.auditFirm(p, id);
+        if (found) return found;
+      }
+      return null;
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+}

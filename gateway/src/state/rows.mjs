@@ -1,0 +1,210 @@
+// The gateway's state as rows: the schema and every statement, written once for SQLite (Node's
+// embedded store, a Durable Object's storage) and PostgreSQL.
+//
+// Each operation is a generator that yields statements `{sql, params}` and receives their rows,
+// so one text of the logic runs synchronously inside a SQLite transaction (better-sqlite3, a
+// Durable Object's `transactionSync`, which cannot await) and asynchronously on a PostgreSQL
+// connection (sync-runner.mjs, postgres.mjs). Statements use `?` placeholders; the PostgreSQL
+// runner numbers them.
+//
+// What a write costs is what it touches: a change is a handful of row upserts and one version
+// bump, whatever the number of keys, tokens or audit entries.
+//
+// Versions: every filter, key and admin row carries the version of the write that last changed
+// it, and `pc_versions` holds the newest version of each partition (one, `all`, for SQLite and
+// PostgreSQL; a Durable Object holds one firm). An instance that knows version v catches up by
+// reading the rows with a version above v: nothing is deleted, so nothing is missed.
+
+/** Versioned migrations, applied in order; a store records the last one it applied. */
+export const MIGRATIONS = [
+  [
+    `CREATE TABLE pc_versions (part TEXT PRIMARY KEY, version BIGINT NOT NULL)`,
+    `CREATE TABLE pc_filters (id TEXT PRIMARY KEY, firm_id TEXT, version BIGINT NOT NULL, doc TEXT NOT NULL)`,
+    `CREATE INDEX pc_filters_version ON pc_filters (version)`,
+    `CREATE TABLE pc_keys (id TEXT PRIMARY KEY, firm_id TEXT NOT NULL, client_id TEXT NOT NULL UNIQUE,
+       revoked INTEGER NOT NULL, secret_gen INTEGER NOT NULL, version BIGINT NOT NULL,
+       last_used_at TEXT, doc TEXT NOT NULL)`,
+    `CREATE INDEX pc_keys_version ON pc_keys (version)`,
+    `CREATE TABLE pc_admins (id TEXT PRIMARY KEY, firm_id TEXT NOT NULL, version BIGINT NOT NULL, doc TEXT NOT NULL)`,
+    `CREATE INDEX pc_admins_version ON pc_admins (version)`,
+    `CREATE TABLE pc_tokens (selector TEXT PRIMARY KEY, hash TEXT NOT NULL, key_id TEXT NOT NULL,
+       secret_gen INTEGER NOT NULL, expires_at BIGINT NOT NULL)`,
+    `CREATE INDEX pc_tokens_key ON pc_tokens (key_id)`,
+    `CREATE INDEX pc_tokens_expiry ON pc_tokens (expires_at)`,
+    `CREATE TABLE pc_audit (id TEXT PRIMARY KEY, firm_id TEXT, action TEXT NOT NULL, target_id TEXT,
+       actor_id TEXT, doc TEXT NOT NULL)`,
+    `CREATE INDEX pc_audit_firm ON pc_audit (firm_id, id)`,
+    `CREATE INDEX pc_audit_target ON pc_audit (target_id, id)`,
+    `CREATE TABLE pc_idempotency (scope TEXT NOT NULL, key TEXT NOT NULL, expires_at BIGINT NOT NULL,
+       doc TEXT NOT NULL, PRIMARY KEY (scope, key))`,
+    `CREATE INDEX pc_idempotency_expiry ON pc_idempotency (expires_at)`,
+  ],
+];
+
+/** The table that records applied migrations (created by the runner before anything else). */
+export const MIGRATIONS_TABLE = 'CREATE TABLE IF NOT EXISTS pc_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)';
+
+function* rows(sql, ...params) {
+  return yield { sql, params };
+}
+
+function* first(sql, ...params) {
+  return (yield { sql, params })[0] ?? null;
+}
+
+const num = (v) => (v === null || v === undefined ? null : Number(v));
+const pad = (n, width) => String(n).padStart(width, '0');
+
+/** Migrations not yet applied, in order (`[version, statements]`). */
+export function* pendingMigrations() {
+  const done = new Set((yield* rows('SELECT version FROM pc_migrations')).map((r) => Number(r.version)));
+  return MIGRATIONS.map((m, i) => [i + 1, m]).filter(([v]) => !done.has(v));
+}
+
+export function* applyMigration(version, statements, at) {
+  for (const s of statements) yield* rows(s);
+  yield* rows('INSERT INTO pc_migrations (version, applied_at) VALUES (?, ?)', version, at);
+}
+
+/** The newest version of a partition (0 when nothing was written). */
+export function* version(part, { lock = false } = {}) {
+  const r = yield* first(`SELECT version FROM pc_versions WHERE part = ?${lock ? ' FOR UPDATE' : ''}`, part);
+  return r ? Number(r.version) : 0;
+}
+
+/** Filters, keys and admins changed after version `since` (all of them for 0). */
+export function* delta(since, firm = null) {
+  const where = firm === null ? 'version > ?' : 'version > ? AND firm_id = ?';
+  const args = firm === null ? [since] : [since, firm];
+  const read = (list) => list.map((r) => ({ version: Number(r.version), rec: JSON.parse(r.doc) }));
+  return {
+    filters: read(yield* rows(`SELECT version, doc FROM pc_filters WHERE ${where}`, ...args)),
+    keys: read(yield* rows(`SELECT version, doc FROM pc_keys WHERE ${where}`, ...args)),
+    admins: read(yield* rows(`SELECT version, doc FROM pc_admins WHERE ${where}`, ...args)),
+  };
+}
+
+/**
+ * Apply a write's operations as version `next` of partition `part`. Operations:
+ * `{op: 'filter' | 'key' | 'admin', rec, firm_id}` (the whole record), `{op: 'drop_tokens', key_id}`,
+ * `{op: 'audit', entry}` (an id is given here, ordered by version), `{op: 'idempotency', scope,
+ * key, expires_at, rec}` (answers `false` when a live record is already there: the caller rolls
+ * back and replays it). `idSuffix` keeps audit ids unique across partitions.
+ */
+export function* applyOps(part, next, ops, { now, idSuffix = '' }) {
+  let n = 0;
+  for (const o of ops) {
+    if (o.op === 'filter') {
+      yield* rows(`INSERT INTO pc_filters (id, firm_id, version, doc) VALUES (?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET firm_id = excluded.firm_id, version = excluded.version, doc = excluded.doc`,
+      o.rec.id, o.firm_id, next, JSON.stringify(o.rec));
+    } else if (o.op === 'key') {
+      yield* rows(`INSERT INTO pc_keys (id, firm_id, client_id, revoked, secret_gen, version, doc) VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET revoked = excluded.revoked, secret_gen = excluded.secret_gen,
+          version = excluded.version, doc = excluded.doc`,
+      o.rec.id, o.rec.firm_id, o.rec.client_id, o.rec.revoked ? 1 : 0, o.rec.secret_gen, next, JSON.stringify(o.rec));
+    } else if (o.op === 'admin') {
+      yield* rows(`INSERT INTO pc_admins (id, firm_id, version, doc) VALUES (?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET version = excluded.version, doc = excluded.doc`,
+      o.rec.id, o.rec.firm_id, next, JSON.stringify(o.rec));
+    } else if (o.op === 'drop_tokens') {
+      yield* rows('DELETE FROM pc_tokens WHERE key_id = ?', o.key_id);
+    } else if (o.op === 'audit') {
+      // Newest first is descending id order: the entry's time, then the version and the entry's
+      // place in its write (so ids from several partitions merge in time order).
+      const { id: _previous, ...fields } = o.entry;
+      const at = Date.parse(fields.at);
+      const entry = { id: `aud_${pad(Number.isFinite(at) ? at : 0, 13)}${pad(next, 12)}${pad(n++, 6)}${idSuffix}`, ...fields };
+      yield* rows('INSERT INTO pc_audit (id, firm_id, action, target_id, actor_id, doc) VALUES (?, ?, ?, ?, ?, ?)',
+        entry.id, entry.firm_id ?? null, entry.action, entry.target?.id ?? null, entry.actor_id ?? null, JSON.stringify(entry));
+    } else if (o.op === 'idempotency') {
+      if (!(yield* putIdempotency(o, now))) return false;
+    } else {
+      throw new Error(`state: unknown operation ${o.op}`);
+    }
+  }
+  yield* rows(`INSERT INTO pc_versions (part, version) VALUES (?, ?)
+    ON CONFLICT (part) DO UPDATE SET version = excluded.version`, part, next);
+  return true;
+}
+
+/** Record an idempotent reply unless a live record holds its key; whether it was recorded. */
+export function* putIdempotency(o, now) {
+  const r = yield* rows(`INSERT INTO pc_idempotency (scope, key, expires_at, doc) VALUES (?, ?, ?, ?)
+    ON CONFLICT (scope, key) DO UPDATE SET expires_at = excluded.expires_at, doc = excluded.doc
+    WHERE pc_idempotency.expires_at <= ? RETURNING scope`, o.scope, o.key, o.expires_at, JSON.stringify(o.rec), now);
+  return r.length === 1;
+}
+
+/** A live idempotency record, or null. */
+export function* idempotency(scope, key, now) {
+  const r = yield* first('SELECT doc FROM pc_idempotency WHERE scope = ? AND key = ? AND expires_at > ?', scope, key, now);
+  return r ? JSON.parse(r.doc) : null;
+}
+
+/** An access token by its selector (first 16 hex digits of its hash), or null. */
+export function* token(selector) {
+  const r = yield* first('SELECT hash, key_id, secret_gen, expires_at FROM pc_tokens WHERE selector = ?', selector);
+  return r && { hash: r.hash, key_id: r.key_id, secret_gen: Number(r.secret_gen), expires_at: Number(r.expires_at) };
+}
+
+/** Store a token if its key is still live at that generation; whether it was stored. */
+export function* addToken(selector, t) {
+  const r = yield* rows(`INSERT INTO pc_tokens (selector, hash, key_id, secret_gen, expires_at)
+    SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS BIGINT) WHERE EXISTS (SELECT 1 FROM pc_keys WHERE id = ? AND revoked = 0 AND secret_gen = CAST(? AS INTEGER))
+    RETURNING selector`, selector, t.hash, t.key_id, t.secret_gen, t.expires_at, t.key_id, t.secret_gen);
+  return r.length === 1;
+}
+
+/** Record a key's last use, unless a later one is recorded. */
+export function* touch(keyId, at) {
+  yield* rows('UPDATE pc_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)', at, keyId, at);
+}
+
+/** Last-used times of keys (`[{id, last_used_at}]`), by firm or by ids. */
+export function* lastUsed({ firm = null, ids = null }) {
+  if (ids) {
+    if (ids.length === 0) return [];
+    return yield* rows(`SELECT id, last_used_at FROM pc_keys WHERE id IN (${ids.map(() => '?').join(', ')})`, ...ids);
+  }
+  if (firm === null) return yield* rows('SELECT id, last_used_at FROM pc_keys WHERE last_used_at IS NOT NULL');
+  return yield* rows('SELECT id, last_used_at FROM pc_keys WHERE firm_id = ? AND last_used_at IS NOT NULL', firm);
+}
+
+/**
+ * Audit entries newest first: of `firms` (null: every firm), older than the entry `before`, with
+ * the given action, target and actor; at most `limit`.
+ */
+export function* audit({ firms = null, before = null, action = null, target = null, actor = null, limit }) {
+  const where = [];
+  const args = [];
+  if (firms !== null) {
+    if (firms.length === 0) return [];
+    where.push(`firm_id IN (${firms.map(() => '?').join(', ')})`);
+    args.push(...firms);
+  }
+  if (before !== null) { where.push('id < ?'); args.push(before); }
+  if (action !== null) { where.push('action = ?'); args.push(action); }
+  if (target !== null) { where.push('target_id = ?'); args.push(target); }
+  if (actor !== null) { where.push('actor_id = ?'); args.push(actor); }
+  const sql = `SELECT doc FROM pc_audit${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+  return (yield* rows(sql, ...args, limit)).map((r) => JSON.parse(r.doc));
+}
+
+/** One audit entry's firm (`{firm}`), or null when there is no such entry. */
+export function* auditFirm(id) {
+  const r = yield* first('SELECT firm_id FROM pc_audit WHERE id = ?', id);
+  return r ? { firm: r.firm_id } : null;
+}
+
+/** Delete expired tokens and idempotency records. */
+export function* prune(now) {
+  yield* rows('DELETE FROM pc_tokens WHERE expires_at <= ?', now);
+  yield* rows('DELETE FROM pc_idempotency WHERE expires_at <= ?', now);
+}
+
+/** Whether nothing was ever written (a new store: the one moment an import may happen). */
+export function* empty() {
+  const r = yield* first('SELECT max(version) AS n FROM pc_versions');
+  return !num(r?.n);
+}
