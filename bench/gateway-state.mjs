@@ -11,7 +11,7 @@
 //    on SQLite (one instance: no version check), on PostgreSQL (one instance, then two: every
 //    request checks the version), all in this run, with ratios against the proxy.
 import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import http from 'node:http';
 import { join, resolve, dirname } from 'node:path';
@@ -60,6 +60,10 @@ async function seed(backend, n) {
     const r = await backend.write('all', version, async () => ops, Date.now());
     version = r.version;
   }
+  // The steady state of a store with this history, not the aftermath of a bulk load: statistics
+  // gathered and dead rows vacuumed (PostgreSQL), the write-ahead log checkpointed (SQLite).
+  if (backend.kind === 'postgres') await backend.pool.query('VACUUM ANALYZE');
+  else backend.db.pragma('wal_checkpoint(TRUNCATE)');
   await backend.close();
 }
 
@@ -161,6 +165,36 @@ async function throughput(ds, pgCluster) {
   return out;
 }
 
+/** The figures as a section of bench/RESULTS.md, between markers that bench/report.mjs keeps. */
+function writeResults(rows, t) {
+  const ms = (x) => x.toFixed(2);
+  const L = ['<!-- gateway-state -->', '## The gateway\'s state store (`bench/gateway-state.mjs`)', ''];
+  L.push(`${os.cpus().length} CPUs (${os.cpus()[0].model}), node ${process.version}, ${new Date().toISOString().slice(0, 10)}. PostgreSQL: a throwaway cluster with its default, durable commits; SQLite: WAL, synchronous=FULL.`, '');
+  L.push(`Write cost against history: ${SAMPLES} requests one at a time, with N keys and N audit entries already stored.`, '');
+  L.push('| store | N | key create p50 | p99 | token mint p50 | p99 |', '| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const r of rows) L.push(`| ${r.store} | ${r.n.toLocaleString('en-US')} | ${ms(r.write.p50)} ms | ${ms(r.write.p99)} ms | ${ms(r.mint.p50)} ms | ${ms(r.mint.p99)} ms |`);
+  L.push('');
+  for (const store of ['sqlite', 'postgres']) {
+    const small = rows.find((r) => r.store === store && r.n === SIZES[0]);
+    const large = rows.find((r) => r.store === store && r.n === SIZES[SIZES.length - 1]);
+    L.push(`- ${store}: p50 at ${large.n.toLocaleString('en-US')} over p50 at ${small.n.toLocaleString('en-US')}: key create ${(large.write.p50 / small.write.p50).toFixed(2)}x, token mint ${(large.mint.p50 / small.mint.p50).toFixed(2)}x (goal: within 1.5x, p50 under 5 ms).`);
+  }
+  L.push('', `GET of one entity, autocannon, ${CONNECTIONS} connections, ${SECONDS} s per run, all in one run:`, '');
+  L.push('| | req/s | p50 | p99 | of the floor |', '| --- | ---: | ---: | ---: | ---: |');
+  for (const r of t) L.push(`| ${r.title} | ${r.rps.toFixed(0)} | ${r.p50} ms | ${r.p99} ms | ${(r.rps / t[0].rps).toFixed(2)}x |`);
+  const sqlite = t.find((r) => r.title.includes('SQLite'));
+  const pg1 = t.find((r) => r.title.includes('1 instance, PostgreSQL'));
+  L.push('', `- Freshness: one PostgreSQL instance, which checks the version before every request, serves ${(pg1.rps / sqlite.rps * 100).toFixed(1)}% of the throughput of one SQLite instance, which needs no check (goal: the mechanism costs under 10%).`);
+  L.push('', '    node bench/gateway-state.mjs   # ~15 min; rewrites this section', '<!-- /gateway-state -->', '');
+  const path = join(REPO, 'bench', 'RESULTS.md');
+  let text = readFileSync(path, 'utf8');
+  const block = L.join('\n');
+  const at = /<!-- gateway-state -->[\s\S]*<!-- \/gateway-state -->\n/;
+  text = at.test(text) ? text.replace(at, block) : text.replace('## Reproduce', `${block}## Reproduce`);
+  writeFileSync(path, text);
+  console.log('-> bench/RESULTS.md');
+}
+
 console.log(`${os.cpus().length} CPUs (${os.cpus()[0].model}); node ${process.version}; ${SAMPLES} samples per latency, ${SECONDS} s per load run, ${CONNECTIONS} connections\n`);
 const ds = await h.startDataService();
 const pgCluster = await startPostgres({ fsync: true });
@@ -185,6 +219,7 @@ try {
   const sqlite = t.find((r) => r.title.includes('SQLite'));
   const pg1 = t.find((r) => r.title.includes('1 instance, PostgreSQL'));
   console.log(`freshness (version check per request): PostgreSQL 1 instance at ${(pg1.rps / sqlite.rps * 100).toFixed(1)}% of SQLite's throughput (${((1 - pg1.rps / sqlite.rps) * 100).toFixed(1)}% cost)`);
+  writeResults(rows, t);
 } finally {
   pgCluster.stop();
   await ds.stop();

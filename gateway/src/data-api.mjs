@@ -182,7 +182,7 @@ async function create(request, app, key, base, collection) {
     }
     const location = `/v1/workspaces/${base.workspace_id}/${collection}/${id}`;
     return app.state.record(ictx, reply(201, { data: res.entity }, { location }));
-  });
+  }, { apart: true });
   return result instanceof Response ? result : toResponse(result);
 }
 
@@ -204,7 +204,7 @@ async function update(request, app, key, req) {
       return app.state.record(ictx, reply(200, { data: res.entity }));
     }
     throw new HttpError(409, 'conflict', 'The entity kept changing while it was being updated; retry.');
-  });
+  }, { apart: true });
   return result instanceof Response ? result : toResponse(result);
 }
 

@@ -5,12 +5,12 @@ export const REALM = 'portcullis';
 
 /** An error a handler throws to answer with a status and a code; never carries a stack out. */
 export class HttpError extends Error {
-  constructor(status, code, message, extra = {}) {
+  constructor(status, code, message, extra = {}, headers = {}) {
     super(message);
     this.status = status;
     this.code = code;
     this.extra = extra; // extra top-level fields of the error object (e.g. diagnostics)
-    this.headers = {};
+    this.headers = headers;
   }
 }
 

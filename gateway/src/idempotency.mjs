@@ -24,9 +24,10 @@ export class Idempotency {
    * Run `handler(ctx)` at most once per (scope, key). `ctx` is null without a key, else
    * `{scope, key, fingerprint, firm}` to pass to StateStore.write or StateStore.record (`firm`:
    * the firm of the caller, null for an operator). `handler` answers a reply
-   * `{status, headers, body}` (replies.mjs).
+   * `{status, headers, body}` (replies.mjs). `apart`: the handler's change is not the gateway's
+   * own (the data service's), so its record is written after it, under a claim.
    */
-  async run(request, scope, firm, bodyText, handler) {
+  async run(request, scope, firm, bodyText, handler, { apart = false } = {}) {
     const key = request.headers.get('idempotency-key');
     if (key === null || !METHODS.has(request.method)) return handler(null);
     if (!KEY_RE.test(key)) {
@@ -42,6 +43,19 @@ export class Idempotency {
     const attempt = (async () => {
       const replay = await this.replay(ctx);
       if (replay) return replay;
+      if (apart || this.state.recordsApart(ctx)) {
+        // The record cannot be written with the change: claim the key first, so that a second
+        // request with it, on any instance, does not run the change again.
+        if (!(await this.state.claim(ctx))) return (await this.replay(ctx)) ?? inProgress();
+        try {
+          const r = await handler(ctx);
+          if (!(r?.status < 300)) await this.state.release(ctx);
+          return r;
+        } catch (err) {
+          await this.state.release(ctx);
+          throw err;
+        }
+      }
       try {
         return await handler(ctx);
       } catch (err) {
@@ -61,11 +75,22 @@ export class Idempotency {
   async replay(ctx) {
     const rec = await this.state.idempotency(ctx);
     if (!rec) return null;
-    if (rec.fingerprint !== ctx.fingerprint) {
-      throw new HttpError(422, 'idempotency_key_reused',
-        'This Idempotency-Key was used with a different request; use a fresh key for a new operation.');
+    if (rec.pending) {
+      if (rec.fingerprint !== ctx.fingerprint) throw reused();
+      throw inProgress();
     }
+    if (rec.fingerprint !== ctx.fingerprint) throw reused();
     const body = rec.sealed ? await this.unseal(rec.sealed) : rec.body;
     return { status: rec.status, headers: { ...(rec.headers ?? {}), 'idempotency-replayed': 'true' }, body };
   }
+}
+
+function inProgress() {
+  return new HttpError(409, 'idempotency_key_in_use',
+    'A request with this Idempotency-Key is still in progress; retry shortly.', {}, { 'retry-after': '1' });
+}
+
+function reused() {
+  return new HttpError(422, 'idempotency_key_reused',
+    'This Idempotency-Key was used with a different request; use a fresh key for a new operation.');
 }

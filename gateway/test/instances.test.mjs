@@ -112,6 +112,18 @@ function freshnessTests(label, setup) {
       const named = (await h.admin(A).call('GET', '/keys')).json.keys.filter((k) => k.id === first.json.key.id);
       assert.equal(named.length, 1);
     });
+
+    it('concurrent requests with one Idempotency-Key on every instance make one change', async () => {
+      const headers = { 'idempotency-key': `race-${Math.random()}` };
+      const body = { firm_id: h.FIRM, name: `raced ${Math.random()}`, grants: [] };
+      const answers = await Promise.all(env.bases.flatMap((base) => [0, 1, 2].map(() => h.admin(base).call('POST', '/keys', body, headers))));
+      const made = answers.filter((r) => r.status === 201);
+      assert.ok(made.length >= 1);
+      for (const r of answers) assert.ok(r.status === 201 || (r.status === 409 && r.json.error.code === 'idempotency_key_in_use'), `${r.status} ${r.text}`);
+      assert.equal(new Set(made.map((r) => r.json.key.id)).size, 1, 'every 201 is the same key');
+      const named = (await h.admin(env.bases[0]).call('GET', '/keys')).json.keys.filter((k) => k.name === body.name);
+      assert.equal(named.length, 1);
+    });
   });
 }
 
@@ -221,6 +233,17 @@ describe('the embedded and the shared store at start', () => {
     } finally {
       await gw.stop();
       h.removeDir(gw.dir);
+    }
+  });
+
+  it('instances starting together on a new database migrate it once and all serve', async () => {
+    const db = await (await cluster()).database(`together_${process.pid}`);
+    const gws = await Promise.all([0, 1, 2].map(() => h.startGateway({ dataUrl: ds.url, store: 'postgres', env: { DATABASE_URL: db } })));
+    try {
+      const key = await h.admin(gws[0].base).createKey({ grants: [] });
+      for (const g of gws) assert.equal((await h.admin(g.base).call('GET', `/keys/${key.id}`)).status, 200);
+    } finally {
+      await Promise.all(gws.map((g) => g.stop()));
     }
   });
 

@@ -129,12 +129,16 @@ export async function dryRunFilterEdit(app, who, id, body) {
 export async function editFilter(app, who, id, body, ictx) {
   const rec = editable(app, who, id);
   if (rec.archived) throw unprocessable('filter_archived', 'An archived filter cannot be edited.');
-  const input = editedFilter(app, rec, body);
-  const v = validateFilter(app, input);
+  // Checked once up front (a malformed body fails without a write), then built again inside the
+  // write from the filter as it is then: the fields the body leaves out keep their current values,
+  // never ones another instance changed meanwhile.
+  validateFilter(app, editedFilter(app, rec, body));
   const firm = filterFirm(app, rec);
   return app.state.write(firm, (tx) => {
     const cur = tx.filter(id);
     if (cur.archived) throw unprocessable('filter_archived', 'An archived filter cannot be edited.');
+    const input = editedFilter(app, cur, body);
+    const v = validateFilter(app, input);
     Object.assign(cur, { name: input.name, description: input.description, predicate: v.predicate, predicate_text: v.text, updated_at: new Date().toISOString() });
     tx.putFilter(cur, firm);
     const affected = app.policy.store.keysHolding(id);

@@ -124,13 +124,14 @@ export async function createKey(app, who, body, url, ictx) {
 export async function revealSecret(app, who, id, url, ictx) {
   const rec = keyOr404(app, who, id);
   if (rec.revoked) throw new HttpError(409, 'key_revoked', 'The key is revoked; its secret can no longer be revealed.');
-  const secret = await decrypt(app.keys.secrets, rec.secret_enc, id);
-  const response = await sealReply(app, credentialsReply(200, rec, secret, url));
-  // The audit entry is durable before the secret leaves the gateway.
-  return app.state.write(rec.firm_id, (tx) => {
-    if (!tx.key(id) || tx.key(id).revoked) throw new HttpError(409, 'key_revoked', 'The key is revoked; its secret can no longer be revealed.');
-    audit(tx, who, rec.firm_id, 'key.reveal', { type: 'key', id, name: rec.name });
-    return response;
+  // The audit entry is durable before the secret leaves the gateway, and the secret is the one
+  // current when it commits (not one a concurrent regeneration replaced).
+  return app.state.write(rec.firm_id, async (tx) => {
+    const k = tx.key(id);
+    if (k.revoked) throw new HttpError(409, 'key_revoked', 'The key is revoked; its secret can no longer be revealed.');
+    const secret = await decrypt(app.keys.secrets, k.secret_enc, id);
+    audit(tx, who, k.firm_id, 'key.reveal', { type: 'key', id, name: k.name });
+    return sealReply(app, credentialsReply(200, k, secret, url));
   }, { idempotency: ictx });
 }
 

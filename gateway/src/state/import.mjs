@@ -1,7 +1,7 @@
 // Import of a state document in the earlier single-file format (DIR/state.json, one JSON object
 // rewritten whole on every write) into a store that was never written to: its filters, keys,
-// admins, audit log and idempotency records in one write, then its live access tokens and keys'
-// last-used times. Audit entries get ids of the store's format, in their original order.
+// admins, audit log, idempotency records, live access tokens and keys' last-used times, all in
+// one transaction. Audit entries get ids of the store's format, in their original order.
 
 /** Import `doc` through the application's state store (a store of one partition). */
 export async function importDocument(app, doc) {
@@ -32,11 +32,11 @@ export async function importDocument(app, doc) {
       if (cut < 0 || !(expires > now)) continue;
       tx.ops.push({ op: 'idempotency', scope: id.slice(0, cut), key: id.slice(cut + 1), expires_at: expires, rec });
     }
+    for (const [selector, t] of Object.entries(doc.tokens ?? {})) {
+      const expires = Date.parse(t?.expires_at);
+      if (expires > now) tx.ops.push({ op: 'token', selector, t: { hash: t.hash, key_id: t.key_id, secret_gen: t.secret_gen, expires_at: expires } });
+    }
+    for (const [id, at] of Object.entries(doc.last_used ?? {})) tx.ops.push({ op: 'last_used', key_id: id, at });
     return null;
   });
-  for (const [selector, t] of Object.entries(doc.tokens ?? {})) {
-    const expires = Date.parse(t?.expires_at);
-    if (expires > now) await state.backend.addToken('all', selector, { hash: t.hash, key_id: t.key_id, secret_gen: t.secret_gen, expires_at: expires });
-  }
-  for (const [id, at] of Object.entries(doc.last_used ?? {})) await state.backend.touch('all', id, at);
 }

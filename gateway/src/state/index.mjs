@@ -23,6 +23,7 @@ const TOKEN_CACHE = 100_000;
 const TOUCH_EVERY_MS = 60_000;
 const PRUNE_EVERY_MS = 60_000;
 const WRITE_ATTEMPTS = 20;
+const CLAIM_MS = 60_000;
 
 /** A concurrent request with the same Idempotency-Key committed first: replay its answer. */
 export class IdempotencyRace extends Error {}
@@ -214,7 +215,17 @@ export class StateStore {
           applied[kind].push(rec);
         }
       }
-      for (const hook of this.onChange) hook(applied);
+      if (version > (this.versions.get(part) ?? 0)) this.versions.set(part, version);
+      for (const hook of this.onChange) {
+        // A record the engine cannot take is logged and left out of its decisions (they then
+        // refuse what it would have allowed); the view itself stays current.
+        try {
+          hook(applied);
+        } catch (err) {
+          console.error('portcullis: applying stored changes failed:', err?.message ?? err);
+        }
+      }
+      return;
     }
     if (version > (this.versions.get(part) ?? 0)) this.versions.set(part, version);
   }
@@ -313,18 +324,23 @@ export class StateStore {
   /** Store a token for a key unless the key was revoked or regenerated meanwhile; whether it was. */
   async mintToken(key, selector, t) {
     const part = this.partOf(key.firm_id);
+    let ok;
     try {
-      const ok = await this.backend.addToken(part, selector, t);
-      if (ok) this.cacheToken(selector, t);
-      const now = this.now();
-      if ((this.pruned.get(part) ?? 0) + PRUNE_EVERY_MS <= now) {
-        this.pruned.set(part, now);
-        await this.backend.prune(part, now);
-      }
-      return ok;
+      ok = await this.backend.addToken(part, selector, t);
     } catch (err) {
       throw unavailable(err);
     }
+    if (ok) this.cacheToken(selector, t);
+    await this.prune(part);
+    return ok;
+  }
+
+  /** Delete a partition's expired tokens and idempotency records, at most once a minute. */
+  async prune(part) {
+    const now = this.now();
+    if ((this.pruned.get(part) ?? 0) + PRUNE_EVERY_MS > now) return;
+    this.pruned.set(part, now);
+    await this.backend.prune(part, now).catch((err) => console.error('portcullis: pruning expired rows failed:', err.message));
   }
 
   /** Record a key's use: at most once a minute per key from this instance. */
@@ -380,15 +396,54 @@ export class StateStore {
     }
   }
 
-  /** Record a reply whose change happened elsewhere (the data service); answers the reply. */
-  async record(ictx, result) {
-    const op = ictx && this.idempotencyOp(ictx, result);
-    if (!op) return result;
+  /**
+   * Whether a write's record is kept apart from its change, rather than in its transaction: a
+   * change in the data service, or an operator's change on Durable Objects (its records are in
+   * the `operator` object, its change in a firm's). Such a request claims its key first (`claim`).
+   */
+  recordsApart(ictx) {
+    return this.backend.partitioned && this.idempotencyPart(ictx) === 'operator';
+  }
+
+  /**
+   * Claim an idempotency key for a request whose record is kept apart: a pending record, so a
+   * concurrent request with the key on any instance is told to retry instead of running too.
+   * Answers false when the key already has a record (replay it). A claim lapses after a minute,
+   * should its request die before `record` or `release`.
+   */
+  async claim(ictx) {
+    const at = this.now();
+    const op = { scope: ictx.scope, key: ictx.key, expires_at: at + CLAIM_MS, rec: { pending: true, fingerprint: ictx.fingerprint, at } };
     try {
-      await this.backend.putIdempotency(this.idempotencyPart(ictx), op, this.now());
+      const ok = await this.backend.putIdempotency(this.idempotencyPart(ictx), op, at);
+      if (ok) ictx.claimed = true;
+      return ok;
     } catch (err) {
       throw unavailable(err);
     }
+  }
+
+  /** Give up a claim whose request changed nothing, so a retry runs again. */
+  async release(ictx) {
+    if (!ictx?.claimed) return;
+    ictx.claimed = false;
+    await this.backend.dropIdempotency(this.idempotencyPart(ictx), ictx.scope, ictx.key)
+      .catch((err) => console.error('portcullis: releasing an idempotency claim failed:', err.message));
+  }
+
+  /** Record the answer of a claimed request whose change happened apart; answers the reply. */
+  async record(ictx, result) {
+    const op = ictx && this.idempotencyOp(ictx, result);
+    if (!op) return result;
+    const part = this.idempotencyPart(ictx);
+    try {
+      if (ictx.claimed) await this.backend.replaceIdempotency(part, op);
+      else await this.backend.putIdempotency(part, op, this.now());
+      ictx.claimed = false;
+    } catch (err) {
+      throw unavailable(err);
+    }
+    await this.prune(part);
     return result;
   }
 

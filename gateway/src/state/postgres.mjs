@@ -102,6 +102,8 @@ export class PostgresBackend {
   async lastUsed(part, q) { return this.run(rows.lastUsed(q)); }
   async idempotency(part, scope, key, now) { return this.run(rows.idempotency(scope, key, now)); }
   async putIdempotency(part, op, now) { return this.run(rows.putIdempotency(op, now)); }
+  async replaceIdempotency(part, op) { await this.run(rows.replaceIdempotency(op)); }
+  async dropIdempotency(part, scope, key) { await this.run(rows.dropIdempotency(scope, key)); }
   async audit(part, q) { return this.run(rows.audit(q)); }
   async auditFirm(part, id) { return this.run(rows.auditFirm(id)); }
   async empty() { return this.run(rows.empty()); }

@@ -89,7 +89,8 @@ export function* delta(since, firm = null) {
  * `{op: 'filter' | 'key' | 'admin', rec, firm_id}` (the whole record), `{op: 'drop_tokens', key_id}`,
  * `{op: 'audit', entry}` (an id is given here, ordered by version), `{op: 'idempotency', scope,
  * key, expires_at, rec}` (answers `false` when a live record is already there: the caller rolls
- * back and replays it). `idSuffix` keeps audit ids unique across partitions.
+ * back and replays it), and for an import `{op: 'token', selector, t}` and `{op: 'last_used',
+ * key_id, at}`. `idSuffix` keeps audit ids unique across partitions.
  */
 export function* applyOps(part, next, ops, { now, idSuffix = '' }) {
   let n = 0;
@@ -119,6 +120,11 @@ export function* applyOps(part, next, ops, { now, idSuffix = '' }) {
         entry.id, entry.firm_id ?? null, entry.action, entry.target?.id ?? null, entry.actor_id ?? null, JSON.stringify(entry));
     } else if (o.op === 'idempotency') {
       if (!(yield* putIdempotency(o, now))) return false;
+    } else if (o.op === 'token') {
+      yield* rows(`INSERT INTO pc_tokens (selector, hash, key_id, secret_gen, expires_at) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (selector) DO NOTHING`, o.selector, o.t.hash, o.t.key_id, o.t.secret_gen, o.t.expires_at);
+    } else if (o.op === 'last_used') {
+      yield* touch(o.key_id, o.at);
     } else {
       throw new Error(`state: unknown operation ${o.op}`);
     }
@@ -134,6 +140,18 @@ export function* putIdempotency(o, now) {
     ON CONFLICT (scope, key) DO UPDATE SET expires_at = excluded.expires_at, doc = excluded.doc
     WHERE pc_idempotency.expires_at <= ? RETURNING scope`, o.scope, o.key, o.expires_at, JSON.stringify(o.rec), now);
   return r.length === 1;
+}
+
+/** Replace an idempotency record whatever it holds (a claim, once its answer is known). */
+export function* replaceIdempotency(o) {
+  yield* rows(`INSERT INTO pc_idempotency (scope, key, expires_at, doc) VALUES (?, ?, ?, ?)
+    ON CONFLICT (scope, key) DO UPDATE SET expires_at = excluded.expires_at, doc = excluded.doc`,
+  o.scope, o.key, o.expires_at, JSON.stringify(o.rec));
+}
+
+/** Delete an idempotency record (a claim whose request changed nothing). */
+export function* dropIdempotency(scope, key) {
+  yield* rows('DELETE FROM pc_idempotency WHERE scope = ? AND key = ?', scope, key);
 }
 
 /** A live idempotency record, or null. */

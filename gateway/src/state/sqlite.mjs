@@ -69,6 +69,8 @@ export class SqliteBackend {
   async lastUsed(part, q) { return this.store.lastUsed(q); }
   async idempotency(part, scope, key, now) { return this.store.idempotency(scope, key, now); }
   async putIdempotency(part, op, now) { return this.store.putIdempotency(op, now); }
+  async replaceIdempotency(part, op) { this.store.replaceIdempotency(op); }
+  async dropIdempotency(part, scope, key) { this.store.dropIdempotency(scope, key); }
   async audit(part, q) { return this.store.audit(q); }
   async auditFirm(part, id) { return this.store.auditFirm(id); }
   async empty() { return this.store.empty(); }

@@ -74,6 +74,8 @@ export class SyncStore {
   lastUsed(q) { return this.run(rows.lastUsed(q)); }
   idempotency(scope, key, now) { return this.run(rows.idempotency(scope, key, now)); }
   putIdempotency(o, now) { return this.run(rows.putIdempotency(o, now)); }
+  replaceIdempotency(o) { this.run(rows.replaceIdempotency(o)); }
+  dropIdempotency(scope, key) { this.run(rows.dropIdempotency(scope, key)); }
   audit(q) { return this.run(rows.audit(q)); }
   auditFirm(id) { return this.run(rows.auditFirm(id)); }
   prune(now) { this.run(rows.prune(now)); }
