@@ -53,7 +53,8 @@ export async function configFrom(env) {
 
 /**
  * The application over a state back end (state/). `legacy`, when given, is the host's access to
- * a state document of the earlier single-file format: `{read()}` answers its text or null, and
+ * a state document of the earlier single-file format (for a back end with `empty()`, the embedded
+ * store): `{read()}` answers its text or null, and
  * `{done()}` puts it aside once it is imported (only into a store never written to).
  */
 export async function createApp({ engine, env, backend, fetchImpl, legacy = null }) {

@@ -100,8 +100,7 @@ export async function tokenEndpoint(request, app, ctx) {
   const minted = await app.state.mintToken(key, hash.slice(0, 16),
     { hash, key_id: key.id, secret_gen: key.secret_gen, expires_at: app.state.now() + ttl * 1000 });
   if (!minted) return oauthError(401, 'invalid_client', 'Client authentication failed.');
-  // The last-used write outlives this response: on workerd it must be handed to waitUntil, or the
-  // runtime drops it with the request and every later write queued behind it waits forever.
+  // The last-used write outlives this response (app.touch hands it to waitUntil).
   app.touch(key, ctx);
   return new Response(JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: ttl }), {
     status: 200,

@@ -3,13 +3,12 @@
 // runs either on Node (src/node-server.mjs) or on workerd (workerd/config.capnp).
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { startPostgres } from './postgres.mjs';
+import { startPostgres, freePort } from './postgres.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const GATEWAY = resolve(HERE, '..');
@@ -83,17 +82,6 @@ export async function startDataService({ size } = {}) {
   const { child, match } = await spawnUntil(dataServiceBin(), args, { re: /listening on (http:\/\/[\d.]+:\d+)/ });
   child.stdout.resume();
   return { url: match[1], child, stop: stopper(child) };
-}
-
-export function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
 }
 
 async function waitHealthy(base, timeoutMs = 20_000) {

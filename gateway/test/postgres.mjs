@@ -23,7 +23,8 @@ function run(tool, args) {
   execFileSync(cmd, all, { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-function freePort() {
+/** A free TCP port on 127.0.0.1. */
+export function freePort() {
   return new Promise((ok, fail) => {
     const s = createServer();
     s.once('error', fail);

@@ -19,7 +19,7 @@
 // fsync; Workers KV is eventually consistent with no atomic read-modify-write.)
 import { SyncStore } from './sync-store.mjs';
 
-const METHODS = new Set(['sync', 'commit', 'token', 'addToken', 'prune', 'touch', 'lastUsed', 'idempotency', 'putIdempotency', 'replaceIdempotency', 'dropIdempotency', 'audit', 'auditFirm', 'empty']);
+const METHODS = new Set(['sync', 'commit', 'token', 'addToken', 'prune', 'touch', 'lastUsed', 'idempotency', 'putIdempotency', 'replaceIdempotency', 'dropIdempotency', 'audit', 'auditFirm']);
 
 /** The worker's side: each call a request to the partition's object. */
 export class DurableObjectBackend {
@@ -62,7 +62,6 @@ export class DurableObjectBackend {
   dropIdempotency(part, scope, key) { return this.call(part, 'dropIdempotency', [scope, key]); }
   audit(part, q) { return this.call(part, 'audit', [q]); }
   auditFirm(part, id) { return this.call(part, 'auditFirm', [id]); }
-  async empty() { return true; }
 }
 
 /**

@@ -154,7 +154,12 @@ export class StateStore {
     return p ? [p] : [];
   }
 
-  /** Newest version this instance has applied, over the partitions of a firm (for /healthz). */
+  /** The partitions of these firms (null: every firm's). */
+  partsOf(firms) {
+    return firms === null ? this.allParts() : firms.map((f) => this.partOfFirm(f)).filter(Boolean);
+  }
+
+  /** How many changes this instance has applied, over every partition (for /healthz). */
   version() {
     let v = 0;
     for (const n of this.versions.values()) v += n;
@@ -304,7 +309,7 @@ export class StateStore {
   async token(selector, firm) {
     const cached = this.tokens.get(selector);
     if (cached && cached.expires_at > this.now()) return cached;
-    const part = firm ? this.partOf(firm) : this.backend.partitioned ? null : 'all';
+    const part = this.partOf(firm);
     if (!part) return null;
     let rec;
     try {
@@ -363,7 +368,7 @@ export class StateStore {
     try {
       for (const [part, ids] of byPart) {
         // Large lists read the partition's column once instead of naming every id.
-        const q = ids.length > 500 ? {} : { ids };
+        const q = ids.length > 500 ? { ids: null } : { ids };
         for (const r of await this.backend.lastUsed(part, q)) out.set(r.id, r.last_used_at);
       }
     } catch (err) {
@@ -454,8 +459,7 @@ export class StateStore {
   async audit(firms, q) {
     try {
       if (!this.backend.partitioned) return await this.backend.audit('all', { ...q, firms });
-      const parts = firms === null ? this.allParts() : firms.map((f) => this.partOfFirm(f)).filter(Boolean);
-      const lists = await Promise.all(parts.map((p) => this.backend.audit(p, { ...q, firms: null })));
+      const lists = await Promise.all(this.partsOf(firms).map((p) => this.backend.audit(p, { ...q, firms: null })));
       return lists.flat().sort((x, y) => (x.id < y.id ? 1 : x.id > y.id ? -1 : 0)).slice(0, q.limit);
     } catch (err) {
       throw unavailable(err);
@@ -466,7 +470,7 @@ export class StateStore {
   async auditFirm(id, firms) {
     try {
       if (!this.backend.partitioned) return await this.backend.auditFirm('all', id);
-      for (const p of firms === null ? this.allParts() : firms.map((f) => this.partOfFirm(f)).filter(Boolean)) {
+      for (const p of this.partsOf(firms)) {
         const found = await this.backend.auditFirm(p, id);
         if (found) return found;
       }

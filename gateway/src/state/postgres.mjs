@@ -106,7 +106,6 @@ export class PostgresBackend {
   async dropIdempotency(part, scope, key) { await this.run(rows.dropIdempotency(scope, key)); }
   async audit(part, q) { return this.run(rows.audit(q)); }
   async auditFirm(part, id) { return this.run(rows.auditFirm(id)); }
-  async empty() { return this.run(rows.empty()); }
 }
 
 const ROLLBACK = Symbol('rollback');

@@ -179,14 +179,11 @@ export function* touch(keyId, at) {
   yield* rows('UPDATE pc_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)', at, keyId, at);
 }
 
-/** Last-used times of keys (`[{id, last_used_at}]`), by firm or by ids. */
-export function* lastUsed({ firm = null, ids = null }) {
-  if (ids) {
-    if (ids.length === 0) return [];
-    return yield* rows(`SELECT id, last_used_at FROM pc_keys WHERE id IN (${ids.map(() => '?').join(', ')})`, ...ids);
-  }
-  if (firm === null) return yield* rows('SELECT id, last_used_at FROM pc_keys WHERE last_used_at IS NOT NULL');
-  return yield* rows('SELECT id, last_used_at FROM pc_keys WHERE firm_id = ? AND last_used_at IS NOT NULL', firm);
+/** Last-used times (`[{id, last_used_at}]`) of the keys `ids`, or (null) of every key used. */
+export function* lastUsed({ ids = null }) {
+  if (ids === null) return yield* rows('SELECT id, last_used_at FROM pc_keys WHERE last_used_at IS NOT NULL');
+  if (ids.length === 0) return [];
+  return yield* rows(`SELECT id, last_used_at FROM pc_keys WHERE id IN (${ids.map(() => '?').join(', ')})`, ...ids);
 }
 
 /**
