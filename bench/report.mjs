@@ -212,13 +212,15 @@ row('---', '---:', '---:');
 row('portcullis `pkg/gen/portcullis_bg.wasm`', `${ours.raw.toLocaleString('en-US')} B (${kb(ours.raw)})`, `${ours.gz.toLocaleString('en-US')} B (${kb(ours.gz)})`);
 row(`Cedar \`@cedar-policy/cedar-wasm\` ${npmVersion('@cedar-policy/cedar-wasm')} \`cedar_wasm_bg.wasm\``, `${cedarWasm.raw.toLocaleString('en-US')} B (${kb(cedarWasm.raw)})`, `${cedarWasm.gz.toLocaleString('en-US')} B (${kb(cedarWasm.gz)})`);
 L.push('');
-// The gateway's state-store figures are measured by bench/gateway-state.mjs, which writes them
-// between these markers; they are kept as they are.
-const KEPT = /<!-- gateway-state -->[\s\S]*<!-- \/gateway-state -->\n/;
-try {
-  const kept = KEPT.exec(readFileSync(p('bench/RESULTS.md'), 'utf8'));
-  if (kept) L.push(kept[0]);
-} catch { /* no earlier file */ }
+// The gateway's state-store figures and the data service's are measured by
+// bench/gateway-state.mjs and bench/data-service.mjs, which write them between these markers;
+// they are kept as they are.
+for (const KEPT of [/<!-- gateway-state -->[\s\S]*<!-- \/gateway-state -->\n/, /<!-- data-service -->[\s\S]*<!-- \/data-service -->\n/]) {
+  try {
+    const kept = KEPT.exec(readFileSync(p('bench/RESULTS.md'), 'utf8'));
+    if (kept) L.push(kept[0]);
+  } catch { /* no earlier file */ }
+}
 L.push('## Reproduce');
 L.push('');
 L.push('    bench/run.sh            # builds what is missing, runs everything (~5 min after the first build), rewrites this file');

@@ -6,7 +6,7 @@
 //
 // --check runs the four requests, prints their statuses and exits (0 when they are as shown).
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,13 +25,20 @@ const arg = (name, dflt) => {
 const check = process.argv.includes('--check');
 
 function dataServiceBin() {
-  const p = join(REPO, 'target', 'release', 'examples', 'data-service');
-  if (!existsSync(p)) execFileSync('cargo', ['build', '--release', '--example', 'data-service'], { cwd: REPO, stdio: 'inherit' });
+  if (process.env.DATA_SERVICE_BIN) return process.env.DATA_SERVICE_BIN;
+  const p = join(REPO, 'target', 'release', 'portcullis-data-service');
+  if (!existsSync(p)) execFileSync('cargo', ['build', '--release', '-p', 'portcullis-data-service'], { cwd: REPO, stdio: 'inherit' });
   return p;
 }
 
+// The sample data, generated afresh on every start into a directory of its own (an SQLite file
+// and the search index), removed on exit.
+const dataServiceDir = mkdtempSync(join(tmpdir(), 'portcullis-demo-data-'));
+process.once('exit', () => rmSync(dataServiceDir, { recursive: true, force: true }));
+
 function startDataService() {
-  const child = spawn(dataServiceBin(), ['--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const args = ['--port', '0', '--host', '127.0.0.1', '--database', `sqlite:${join(dataServiceDir, 'entities.sqlite')}`, '--index-dir', join(dataServiceDir, 'index')];
+  const child = spawn(dataServiceBin(), args, { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((ok, fail) => {
     let out = '';
     child.stdout.on('data', (d) => {

@@ -592,6 +592,12 @@ export function bind(raw, exports) {
       const raw = this.#raw;
       return result(service(raw.authorizeList, 'Store.authorizeList').call(raw, keyId(key), record(request, 'request')));
     }
+    decideListPage(key, request, scopeMatches, entities) {
+      if (typeof scopeMatches !== 'boolean') throw misuse('scopeMatches must be a boolean');
+      const raw = this.#raw;
+      const decideListPage = service(raw.decideListPage, 'Store.decideListPage');
+      return withSet(entities, (set) => result(decideListPage.call(raw, keyId(key), record(request, 'request'), scopeMatches, set)));
+    }
     acceptsCredentials(key, sourceIp) {
       if (sourceIp !== undefined && sourceIp !== null) string(sourceIp, 'sourceIp');
       const raw = this.#raw;

@@ -379,6 +379,11 @@ export class Store {
   /** From `portcullis/service`. First half of a list decision, for callers that push the
    * scope down to their data (see `compileSql`). */
   authorizeList(keyId: string | null, request: Request): ListAuthorization;
+  /** From `portcullis/service`. The whole list decision over one page a data service answered
+   * for the pushed-down scope: `scopeMatches` is whether the scope alone matched any entity of
+   * the type in the workspace (before the caller's own search narrowed it). `outside` counts the
+   * page's entities outside the request's workspace, type or scope; they are never in `ids`. */
+  decideListPage(keyId: string | null, request: Request, scopeMatches: boolean, entities: Entities): Decision & { outside: number };
   /** From `portcullis/service`. SPEC 4.4 step 1 alone: whether the key's credentials are accepted from this source
    * address (absent: unknown), whatever the request. */
   acceptsCredentials(keyId: string | null, sourceIp?: string | null): boolean;

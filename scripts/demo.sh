@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# The engine, the CLI (`portcullis`) and the sample data service (`portcullis-data-service`).
 cargo build --release --workspace
-cargo build --release --example data-service
 echo "== the CLI on the worked example"
 echo 'project_type eq "typical" and tags intersects ["concrete"]' | ./target/release/portcullis check --entity-type detail
 exec node gateway/demo.mjs "$@"

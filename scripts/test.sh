@@ -15,6 +15,8 @@ echo "== cargo test (unit, integration, property, doc)"
 cargo test --release
 echo "== the push-down back ends against the engine (SQLite, and PostgreSQL in throwaway clusters)"
 cargo test --release -p portcullis-backends
+echo "== the sample data service on SQLite and PostgreSQL (a throwaway cluster)"
+cargo test --release -p portcullis-data-service
 echo "== cargo test, the compact build (the wasm module's evaluator, run natively)"
 cargo test --release --features compact --lib --tests
 
@@ -36,7 +38,7 @@ cargo run --release --quiet -p portcullis-backends --bin portcullis -- conforman
 node tests/conformance.mjs tests/cases/*.json
 
 echo "== gateway (Node on its embedded SQLite store, workerd on Durable Objects)"
-cargo build --release --example data-service
+cargo build --release -p portcullis-data-service
 (cd gateway && npm test)
 echo "== gateway again, Node on PostgreSQL (a throwaway cluster per test file)"
 (cd gateway && GATEWAY_STORE=postgres npm test)

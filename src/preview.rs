@@ -18,6 +18,22 @@ pub struct PreviewCount {
 }
 
 impl PreviewCount {
+    /// The answer for a number of matches counted elsewhere (a database counting no further
+    /// than one past the cap).
+    ///
+    /// ```
+    /// use portcullis::PreviewCount;
+    /// assert_eq!(PreviewCount::of_matches(1247), PreviewCount { count: 1247, truncated: false });
+    /// assert_eq!(PreviewCount::of_matches(10_001), PreviewCount { count: 10_000, truncated: true });
+    /// ```
+    pub fn of_matches(matches: usize) -> PreviewCount {
+        if matches > PREVIEW_CAP {
+            PreviewCount { count: PREVIEW_CAP, truncated: true }
+        } else {
+            PreviewCount { count: matches, truncated: false }
+        }
+    }
+
     /// How a builder shows it: `1,247` or `10,000+`.
     ///
     /// ```

@@ -15,9 +15,14 @@ pub enum Error {
     UnmappedEntityType(String),
     /// An entity id or workspace id that is not a UUID: such an entity is no entity.
     NotAUuid(String),
-    /// A text the database cannot hold (PostgreSQL: one with U+0000): the attribute it is in.
-    /// It is refused, never altered.
+    /// A value the store cannot hold (PostgreSQL: a text with U+0000; the search index: a term
+    /// longer than it takes): the attribute it is in. It is refused, never altered.
     Unstorable(String),
+    /// What the store holds cannot be read back (an entity's stored attributes that are not
+    /// a JSON object): the store was written by something else.
+    Corrupt(String),
+    /// An attribute the entity type does not have, or one whose values cannot be listed.
+    UnknownAttribute(String),
 }
 
 impl fmt::Display for Error {
@@ -29,7 +34,11 @@ impl fmt::Display for Error {
             Error::UnmappedEntityType(t) => write!(f, "the mapping has no table for `{t}`"),
             Error::NotAUuid(id) => write!(f, "`{id}` is not a UUID"),
             Error::Unstorable(a) => {
-                write!(f, "`{a}` holds a text with U+0000, which the database cannot store")
+                write!(f, "`{a}` holds a value the store cannot hold (a text with U+0000, or one too long for the search index)")
+            }
+            Error::Corrupt(why) => write!(f, "the store holds what it cannot read: {why}"),
+            Error::UnknownAttribute(a) => {
+                write!(f, "`{a}` is not an attribute whose values can be listed")
             }
         }
     }

@@ -29,7 +29,9 @@
 
 mod error;
 pub mod postgres;
+pub mod records;
 pub mod search;
 pub mod sqlite;
 
 pub use error::Error;
+pub use records::{Records, Replaced, Stored, TextSearch};

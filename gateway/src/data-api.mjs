@@ -10,11 +10,12 @@ import { FILES, signUrl, verifyUrl } from './downloads.mjs';
 
 const BODY_LIMIT = 64 * 1024;
 
-function encodeCursor(ws, type, after) {
+/** An opaque page cursor, bound to the workspace and type it pages (the data API and the admin examples). */
+export function encodeCursor(ws, type, after) {
   return b64url(new TextEncoder().encode(JSON.stringify({ w: ws.toLowerCase(), t: type, a: after })));
 }
 
-function decodeCursor(engine, text, ws, type) {
+export function decodeCursor(engine, text, ws, type) {
   try {
     const c = JSON.parse(new TextDecoder().decode(fromB64url(text)));
     if (c && c.w === ws.toLowerCase() && c.t === type && engine.canonicalUuid(c.a) !== null) return c.a;
@@ -146,15 +147,14 @@ async function list(app, key, base, url) {
   const page = await app.data.query(base.workspace_id, base.entity_type, {
     scope: auth.scope, require_match: auth.require_match, limit, cursor, search,
   });
-  // Stored filters that together match nothing: 403 whatever the caller searched (SPEC 4.4.3).
-  if (auth.require_match && page.scope_matches !== true) return insufficientScope();
-  // Defence in depth: the engine re-checks the page the data service sent back.
-  const recheck = app.policy.store.decide(key.id, request, page.items);
-  const admitted = recheck.status === 200 ? recheck.ids.length : 0;
-  if (admitted !== page.items.length) {
-    console.error(`portcullis: data service returned ${page.items.length - admitted} entities outside the scope`);
+  // The engine decides on the page: 403 when stored filters together match nothing whatever the
+  // caller searched, and every entity the data service sent back checked against the scope again.
+  const d = app.policy.store.decideListPage(key.id, request, page.scope_matches === true, page.items);
+  if (d.outside > 0) {
+    console.error(`portcullis: data service returned ${d.outside} entities outside the scope`);
     return errorResponse(502, 'upstream_error', 'The data service failed.');
   }
+  if (d.status !== 200) return denial(d);
   return json(200, {
     data: page.items,
     next_cursor: page.next_cursor ? encodeCursor(base.workspace_id, base.entity_type, page.next_cursor) : null,

@@ -1,5 +1,7 @@
-// Client of the data service's internal API (examples/data-service.rs). Ids and types are
-// validated by the caller before they reach a URL.
+// Client of the data service's internal API (the `data-service/` crate). Ids, types and
+// attribute names are validated by the caller before they reach a URL. No call loads a whole
+// workspace: lists are pages, and counts, an edit's impact and common values are the service's
+// own answers over its database.
 import { HttpError } from './errors.mjs';
 
 export class DataService {
@@ -34,7 +36,8 @@ export class DataService {
   async upstreamError(res, what) {
     const body = await res.json().catch(() => null);
     if (res.status === 400 && body?.error?.code) {
-      // The service's own search parameters are passed through; so are its complaints about them.
+      // A refusal of what the caller sent (its own search parameters, which are passed through):
+      // the caller's to fix, so it keeps its code.
       throw new HttpError(400, body.error.code, body.error.message);
     }
     console.error(`portcullis: data service ${what}: HTTP ${res.status} ${JSON.stringify(body)}`);
@@ -58,17 +61,54 @@ export class DataService {
     return this.jsonOf(res, 'get');
   }
 
-  async all(ws, type) {
-    const res = await this.call('GET', `/internal/workspaces/${ws}/${type}`);
-    if (!res.ok) return this.upstreamError(res, 'all');
-    return (await this.jsonOf(res, 'all')).items;
-  }
-
   /** One page of the entities the scope admits: `{items, next_cursor, scope_matches}`. */
   async query(ws, type, body) {
     const res = await this.call('POST', `/internal/workspaces/${ws}/${type}/query`, body);
     if (!res.ok) return this.upstreamError(res, 'query');
     return this.jsonOf(res, 'query');
+  }
+
+  /**
+   * The preview count of a predicate (the engine's validated JSON form) over the workspace's
+   * entities of the type: `{count, truncated, display}`, capped as the engine caps previews.
+   */
+  async count(ws, type, predicate) {
+    const res = await this.call('POST', `/internal/workspaces/${ws}/${type}/count`, { filter: predicate });
+    if (!res.ok) return this.upstreamError(res, 'count');
+    const body = await this.jsonOf(res, 'count');
+    if (!Number.isInteger(body?.count) || typeof body.truncated !== 'boolean' || typeof body.display !== 'string') {
+      return this.malformed('count', body);
+    }
+    return body;
+  }
+
+  /**
+   * What replacing `before` by `after` changes: `{gained, lost, gained_truncated, lost_truncated,
+   * gained_sample, lost_sample}` (entities true under one and not true under the other).
+   */
+  async impact(ws, type, before, after, sample) {
+    const res = await this.call('POST', `/internal/workspaces/${ws}/${type}/impact`, { before, after, sample });
+    if (!res.ok) return this.upstreamError(res, 'impact');
+    const body = await this.jsonOf(res, 'impact');
+    const ok = body && Number.isInteger(body.gained) && Number.isInteger(body.lost)
+      && typeof body.gained_truncated === 'boolean' && typeof body.lost_truncated === 'boolean'
+      && Array.isArray(body.gained_sample) && Array.isArray(body.lost_sample);
+    return ok ? body : this.malformed('impact', body);
+  }
+
+  /** The most common values of an attribute in the workspace, `[{value, count}]`, most common first. */
+  async values(ws, type, attribute, limit) {
+    const q = new URLSearchParams({ attribute, limit: String(limit) });
+    const res = await this.call('GET', `/internal/workspaces/${ws}/${type}/values?${q}`);
+    if (!res.ok) return this.upstreamError(res, 'values');
+    const body = await this.jsonOf(res, 'values');
+    const ok = Array.isArray(body?.values) && body.values.every((v) => v && typeof v === 'object' && 'value' in v && Number.isInteger(v.count));
+    return ok ? body.values : this.malformed('values', body);
+  }
+
+  malformed(what, body) {
+    console.error(`portcullis: data service ${what}: unexpected answer ${JSON.stringify(body)?.slice(0, 500)}`);
+    throw new HttpError(502, 'upstream_error', 'The data service failed.');
   }
 
   /** `{entity, version}`, or `{conflict: true}` when the id exists already. */

@@ -79,7 +79,7 @@ for (const runtime of ['node', 'workerd']) {
       assert.equal(warn.status, 201);
       assert.deepEqual(warn.json.warnings.map((w) => w.code), ['not_searchable']);
 
-      // Preview match count, by the engine over the workspace's entities (the seed's 1,247).
+      // Preview match count: the engine's verdict, the data service's count (the seed's 1,247).
       const preview = await a.call('POST', '/filters/preview', { workspace_id: WS_MAIN, entity_type: 'detail', predicate: f.predicate });
       assert.equal(preview.status, 200);
       assert.deepEqual([preview.json.count, preview.json.truncated, preview.json.display], [h.CONCRETE_TYPICAL_COUNT, false, '1,247']);
@@ -122,6 +122,7 @@ for (const runtime of ['node', 'workerd']) {
       assert.equal(dry.json.keys_affected, 2);
       assert.equal(dry.json.valid, true);
       assert.ok(dry.json.impact.gained > 0 && dry.json.impact.lost > 0);
+      assert.deepEqual([dry.json.impact.gained_truncated, dry.json.impact.lost_truncated], [false, false]);
       assert.equal((await get(detail(h.DETAIL_STEEL_TYPICAL), token)).status, 200, 'a dry run changes nothing');
 
       const edit = await a.call('PATCH', `/filters/${f.id}`, { predicate_text: 'type eq "concrete"', description: 'now concrete' });
@@ -315,7 +316,11 @@ for (const runtime of ['node', 'workerd']) {
           ['DELETE', `/keys/${id}/grants/${id}`], ['DELETE', `/keys/${key.id}/grants/${id}`],
           ['PUT', `/keys/${id}/allowed_ips`, { allowed_ips: null }],
           ['GET', `/admins/${id}`], ['POST', `/admins/${id}/revoke`],
-          ['GET', `/workspaces/${id}/entities`], ['GET', `/audit?cursor=${id}`], ['GET', `/audit?target_id=${id}`],
+          ['GET', `/workspaces/${id}/entities`], ['GET', `/workspaces/${id}/values?entity_type=detail&attribute=type`],
+          ['GET', `/workspaces/${WS_MAIN}/entities?entity_type=${id}`], ['GET', `/workspaces/${WS_MAIN}/entities?entity_type=detail&cursor=${id}`],
+          ['GET', `/workspaces/${WS_MAIN}/values?entity_type=detail&attribute=${id}`], ['GET', `/workspaces/${WS_MAIN}/values?entity_type=${id}&attribute=type`],
+          ['GET', `/workspaces/${WS_MAIN}/entities?entity_type=detail&${id}=1`],
+          ['GET', `/audit?cursor=${id}`], ['GET', `/audit?target_id=${id}`],
           ['POST', '/keys', { firm_id: id, name: 'x', grants: [] }],
           ['POST', `/keys/${key.id}/grants`, { workspace_id: WS_MAIN, filter: id, actions: ['read'] }],
           ['POST', '/filters', { workspace_id: id, entity_type: 'detail', name: 'x', predicate_text: 'tags intersects ["a"]' }],

@@ -153,7 +153,7 @@ for (const runtime of ['node', 'workerd']) {
       assert.equal(shape(foreign), shape(await other.call('POST', '/keys', { firm_id: MISSING_ID, name: 'x', grants: [] })));
     });
 
-    it('firms, workspaces and entities: only its own firm\'s', async () => {
+    it('firms, workspaces, entities and values: only its own firm\'s', async () => {
       assert.deepEqual((await other.call('GET', '/firms')).json.firms.map((f) => f.id), [FIRM_OTHER]);
       assert.deepEqual((await op.call('GET', '/firms')).json.firms.map((f) => f.id).sort(), [FIRM, FIRM_OTHER].sort());
       const ws = await other.call('GET', '/workspaces');
@@ -165,7 +165,14 @@ for (const runtime of ['node', 'workerd']) {
       const ents = await other.call('GET', `/workspaces/${WS_MAIN}/entities?entity_type=tag`);
       assert.equal(ents.status, 404);
       assert.equal(shape(ents), shape(await other.call('GET', `/workspaces/${MISSING_ID}/entities?entity_type=tag`)));
-      assert.equal((await other.call('GET', `/workspaces/${WS_OTHER}/entities?entity_type=tag`)).status, 200);
+      const own = await other.call('GET', `/workspaces/${WS_OTHER}/entities?entity_type=tag`);
+      assert.equal(own.status, 200);
+      assert.ok(own.json.entities.length > 0 && own.json.entities.every((e) => e.workspace_id.toLowerCase() === WS_OTHER));
+      // The common values of another firm's workspace: the same 404 as a workspace that does not exist.
+      const vals = await other.call('GET', `/workspaces/${WS_MAIN}/values?entity_type=detail&attribute=type`);
+      assert.equal(vals.status, 404);
+      assert.equal(shape(vals), shape(await other.call('GET', `/workspaces/${MISSING_ID}/values?entity_type=detail&attribute=type`)));
+      assert.equal((await other.call('GET', `/workspaces/${WS_OTHER}/values?entity_type=detail&attribute=type`)).status, 200);
     });
 
     it('the audit log names the admin who acted, and a firm admin reads only its firm\'s entries', async () => {

@@ -1,6 +1,7 @@
 // Test harness: real processes on 127.0.0.1 with ephemeral ports, started and stopped by the
-// tests themselves. The data service is the Rust example (built once if missing); the gateway
-// runs either on Node (src/node-server.mjs) or on workerd (workerd/config.capnp).
+// tests themselves. The data service is the workspace crate `portcullis-data-service` (built once
+// if missing), on SQLite, or on PostgreSQL with GATEWAY_STORE=postgres; the gateway runs either
+// on Node (src/node-server.mjs) or on workerd (workerd/config.capnp).
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 export const GATEWAY = resolve(HERE, '..');
 export const REPO = resolve(GATEWAY, '..');
 
-// Fixtures of the data service (examples/data-service.rs).
+// Fixtures of the data service's generated data (data-service/).
 export const FIRM = 'a0000000-0000-4000-8000-000000000001';
 export const WS_MAIN = 'a1000000-0000-4000-8000-000000000001';
 export const WS_SECOND = 'a2000000-0000-4000-8000-000000000002';
@@ -31,15 +32,12 @@ export const MISSING_ID = 'ffffffff-ffff-4fff-bfff-ffffffffffff';
 export const ADMIN_TOKEN = 'test-admin-token-' + randomBytes(8).toString('hex');
 export const SECRET_KEY = randomBytes(32).toString('base64url');
 
-/** The data service binary, built (release) the first time if needed. */
+/** The data service binary (DATA_SERVICE_BIN, else the release build, built the first time if needed). */
 export function dataServiceBin() {
   if (process.env.DATA_SERVICE_BIN) return process.env.DATA_SERVICE_BIN;
-  for (const profile of ['release', 'debug']) {
-    const p = join(REPO, 'target', profile, 'examples', 'data-service');
-    if (existsSync(p)) return p;
-  }
-  execFileSync('cargo', ['build', '--release', '--example', 'data-service'], { cwd: REPO, stdio: 'inherit' });
-  return join(REPO, 'target', 'release', 'examples', 'data-service');
+  const p = join(REPO, 'target', 'release', 'portcullis-data-service');
+  if (!existsSync(p)) execFileSync('cargo', ['build', '--release', '-p', 'portcullis-data-service'], { cwd: REPO, stdio: 'inherit' });
+  return p;
 }
 
 /** Spawn a process and wait for a line matching `re` on stdout; resolves with the match. */
@@ -77,11 +75,44 @@ function stopper(child) {
   });
 }
 
+/**
+ * Start a data service with freshly generated data (`size` entities of each type per workspace,
+ * its default unless given) in a directory of its own: an SQLite file, or with
+ * GATEWAY_STORE=postgres a database of its own in this process's throwaway cluster, and its search
+ * index. `stop()` ends it and removes the directory.
+ */
 export async function startDataService({ size } = {}) {
-  const args = ['--port', '0', ...(size ? ['--size', String(size)] : [])];
-  const { child, match } = await spawnUntil(dataServiceBin(), args, { re: /listening on (http:\/\/[\d.]+:\d+)/ });
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-data-'));
+  const database = NODE_STORE === 'postgres'
+    ? await (await postgres()).database(`ds_${++dataServices}_${randomBytes(4).toString('hex')}`)
+    : `sqlite:${join(dir, 'entities.sqlite')}`;
+  const args = ['--port', '0', '--host', '127.0.0.1', '--database', database, '--index-dir', join(dir, 'index'),
+    ...(size ? ['--size', String(size)] : [])];
+  // Generating, storing and indexing the data takes a while on a busy machine.
+  const { child, match } = await spawnUntil(dataServiceBin(), args, { re: /listening on (http:\/\/[\d.]+:\d+)/, timeoutMs: 180_000 });
   child.stdout.resume();
-  return { url: match[1], child, stop: stopper(child) };
+  const stop = stopper(child);
+  return { url: match[1], child, database, stop: async () => { await stop(); removeDir(dir); } };
+}
+
+/**
+ * Every entity of a type in a workspace, straight from the data service (its internal query with
+ * the scope "all", page after page): what a test compares the gateway's answers with.
+ */
+export async function allEntities(dataUrl, ws, type) {
+  const out = [];
+  let cursor = null;
+  for (;;) {
+    const res = await fetch(`${dataUrl}/internal/workspaces/${ws}/${type}/query`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ scope: { all: true }, limit: 1000, cursor }),
+    });
+    if (res.status !== 200) throw new Error(`data service query: ${res.status} ${await res.text()}`);
+    const page = await res.json();
+    out.push(...page.items);
+    cursor = page.next_cursor;
+    if (!cursor) return out;
+  }
 }
 
 async function waitHealthy(base, timeoutMs = 20_000) {
@@ -102,6 +133,7 @@ async function waitHealthy(base, timeoutMs = 20_000) {
 export const NODE_STORE = process.env.GATEWAY_STORE === 'postgres' ? 'postgres' : 'sqlite';
 let cluster = null;
 const databases = new Map();
+let dataServices = 0;
 
 /** The throwaway PostgreSQL cluster of this test process (started on first use, stopped on exit). */
 export async function postgres() {

@@ -218,4 +218,42 @@ impl PolicyStore {
         let require_match = !scope.all;
         Ok(ListAuthorization { scope, require_match })
     }
+
+    /// A whole list decision over one page that a data service answered for the pushed-down
+    /// scope of [`Self::authorize_list`]: `scope_matches` is whether the scope alone matched
+    /// any entity of the type in the workspace. Each row of the page is checked again here,
+    /// and the second value counts those outside the request's workspace, type or scope,
+    /// which a correct data service never sends: they are left out of the decision's ids.
+    ///
+    /// ```
+    /// use portcullis::grants::{PolicyStore, Request};
+    /// use portcullis::Schema;
+    /// let store = PolicyStore::new(Schema::builtin());
+    /// let req: Request = serde_json::from_value(serde_json::json!({"operation": "list",
+    ///     "workspace_id": "a1000000-0000-4000-8000-00000000000a", "entity_type": "tag"})).unwrap();
+    /// let (d, outside) = store.decide_list_page(Some("nobody"), &req, true, &[]);
+    /// assert_eq!((d.status, outside), (401, 0));
+    /// ```
+    pub fn decide_list_page(
+        &self,
+        key_id: Option<&str>,
+        req: &Request,
+        scope_matches: bool,
+        page: &[Row],
+    ) -> (Decision, usize) {
+        let a = match self.authorize_list(key_id, req) {
+            Ok(a) => a,
+            Err(d) => return (d, 0),
+        };
+        let workspace = parse_uuid(&req.workspace_id);
+        let type_index = self.schema.type_index(&req.entity_type);
+        let (inside, outside): (Vec<&Row>, Vec<&Row>) = page.iter().partition(|r| {
+            workspace.is_some()
+                && r.workspace == workspace
+                && Some(r.entity.type_index) == type_index
+                && a.scope.matches(&r.entity)
+        });
+        let ids = inside.iter().map(|r| r.id.clone()).collect();
+        (a.decide_page(scope_matches, ids), outside.len())
+    }
 }

@@ -184,6 +184,28 @@ impl ListAuthorization {
     }
 }
 
+impl ListAuthorization {
+    /// The second half for one page of a list whose caller also searched: `scope_matches`
+    /// is whether the scope alone matched any entity of the workspace's type (counted
+    /// before the caller's own search narrowed it), and `page` the ids of the page.
+    ///
+    /// ```
+    /// use portcullis::grants::{ListAuthorization, Scope};
+    /// let stored = ListAuthorization { scope: Scope { all: false, filters: vec![] }, require_match: true };
+    /// assert_eq!(stored.decide_page(false, vec![]).status, 403);
+    /// // The scope matches, the caller's search does not: an empty page, not a refusal.
+    /// assert_eq!(stored.decide_page(true, vec![]).ids, Some(vec![]));
+    /// ```
+    pub fn decide_page(&self, scope_matches: bool, page: Vec<String>) -> Decision {
+        let step = outcome::list(true, !self.require_match, usize::from(scope_matches));
+        let mut d = step.decision();
+        if step == Step::Listed {
+            d.ids = Some(page);
+        }
+        d
+    }
+}
+
 impl PolicyStore {
     /// A grant's eligibility for (workspace, type, action), per SPEC 4.2.
     pub(crate) fn grant_status<'s>(

@@ -119,6 +119,19 @@ impl TableMapping {
     /// `(workspace, column)` for each scalar attribute, and for lists a GIN index
     /// (PostgreSQL; SQLite reads the JSON array).
     pub fn create_statements(&self, dialect: Dialect) -> Vec<String> {
+        self.create_statements_with(dialect, &[])
+    }
+
+    /// [`Self::create_statements`], with columns of the service's own beside the attributes'
+    /// (each a quoted name and its type, e.g. a row version), which no compiled query reads.
+    ///
+    /// ```
+    /// use portcullis::pushdown::{Dialect, Mapping};
+    /// let m = Mapping::builtin(&portcullis::Schema::builtin());
+    /// let ddl = m.table("tag").unwrap().create_statements_with(Dialect::Sqlite, &[r#""_version" INTEGER NOT NULL"#.into()]);
+    /// assert!(ddl[0].contains(r#""name" TEXT, "_version" INTEGER NOT NULL, PRIMARY KEY"#), "{}", ddl[0]);
+    /// ```
+    pub fn create_statements_with(&self, dialect: Dialect, extra: &[String]) -> Vec<String> {
         let id_type = Storage::Uuid.column_type(dialect);
         let mut columns = vec![
             format!("{} {id_type} NOT NULL", quote_identifier(&self.id)),
@@ -131,6 +144,7 @@ impl TableMapping {
                 c.storage.column_type(dialect)
             ));
         }
+        columns.extend(extra.iter().cloned());
         let key = format!(
             "PRIMARY KEY ({}, {})",
             quote_identifier(&self.workspace),

@@ -32,7 +32,10 @@ mod sql;
 
 pub use mapping::{quote_identifier, ColumnMapping, Mapping, Storage, TableMapping};
 pub use search::{compile_search, compile_search_scope, SearchQuery};
-pub use sql::{compile_filter, compile_scope, encode_instant, Dialect, Param, SqlQuery};
+pub use sql::{
+    compile_filter, compile_impact, compile_list, compile_scope, encode_instant, Dialect, Param,
+    SqlQuery,
+};
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::eval::CompiledFilter;

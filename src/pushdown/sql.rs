@@ -105,32 +105,94 @@ pub fn compile_scope(
     entity_type: &str,
     scope: &Scope,
 ) -> Result<SqlQuery, Diagnostic> {
+    compile_list(schema, mapping, dialect, entity_type, scope, None)
+}
+
+/// Compile a list's query: its scope, narrowed by the caller's own search (a filter of the
+/// same type that every listed row must also match, as a data service turns its search
+/// parameters into one), in one fragment whose parameters are numbered in order.
+///
+/// ```
+/// use portcullis::pushdown::{compile_list, Dialect, Mapping};
+/// use portcullis::{compile, Schema, Scope};
+/// let schema = Schema::builtin();
+/// let scope = Scope { all: true, filters: vec![] };
+/// let search = compile(&schema, "tag", r#"name eq "steel""#).unwrap();
+/// let q = compile_list(&schema, &Mapping::builtin(&schema), Dialect::Postgres, "tag", &scope, Some(&search)).unwrap();
+/// assert_eq!(q.sql, r#"(TRUE) AND ("name" = $1)"#);
+/// ```
+pub fn compile_list(
+    schema: &Schema,
+    mapping: &Mapping,
+    dialect: Dialect,
+    entity_type: &str,
+    scope: &Scope,
+    search: Option<&CompiledFilter>,
+) -> Result<SqlQuery, Diagnostic> {
     let table = table_of(mapping, entity_type)?;
-    if scope.all {
-        return Ok(SqlQuery { sql: "TRUE".into(), params: Vec::new() });
-    }
     let type_index = schema.type_index(entity_type).ok_or_else(|| {
         Diagnostic::error(Code::UnknownEntityType, format!("`{entity_type}` is not an entity type"))
     })?;
     let mut b = Builder::new(schema, table, type_index, dialect);
-    // A filter of another type matches nothing of this one.
-    let filters: Vec<_> = scope.filters.iter().filter(|f| f.type_index == type_index).collect();
     let mut sql = String::new();
-    match &filters[..] {
-        [] => sql.push_str("FALSE"),
-        [only] => b.node(&only.root, true, &mut sql)?,
-        many => {
-            sql.push('(');
-            for (i, f) in many.iter().enumerate() {
-                if i > 0 {
-                    sql.push_str(" OR ");
-                }
-                b.node(&f.root, true, &mut sql)?;
-            }
-            sql.push(')');
+    if search.is_some() {
+        sql.push('(');
+    }
+    b.scope(scope, &mut sql)?;
+    if let Some(f) = search {
+        if super::type_of(schema, f)? != type_index {
+            return Err(other_type(f, entity_type));
         }
+        sql.push_str(") AND (");
+        b.node(&f.root, true, &mut sql)?;
+        sql.push(')');
     }
     Ok(SqlQuery { sql, params: b.params })
+}
+
+/// What an edit of a filter gives and takes away: the rows `after` matches and `before` does
+/// not (gained), and the rows `before` matches and `after` does not (lost). "Does not match"
+/// is false or unknown, so each is `(x) AND NOT COALESCE((y), FALSE)`.
+///
+/// ```
+/// use portcullis::pushdown::{compile_impact, Dialect, Mapping};
+/// use portcullis::{compile, Schema};
+/// let schema = Schema::builtin();
+/// let before = compile(&schema, "tag", r#"name eq "a""#).unwrap();
+/// let after = compile(&schema, "tag", r#"name in ["a", "b"]"#).unwrap();
+/// let [gained, lost] = compile_impact(&schema, &Mapping::builtin(&schema), Dialect::Postgres, &before, &after).unwrap();
+/// assert_eq!(gained.sql, r#"("name" = ANY($1)) AND NOT COALESCE(("name" = $2), FALSE)"#);
+/// assert_eq!(lost.params.len(), 2);
+/// ```
+pub fn compile_impact(
+    schema: &Schema,
+    mapping: &Mapping,
+    dialect: Dialect,
+    before: &CompiledFilter,
+    after: &CompiledFilter,
+) -> Result<[SqlQuery; 2], Diagnostic> {
+    let type_index = super::type_of(schema, before)?;
+    if super::type_of(schema, after)? != type_index {
+        return Err(other_type(after, before.entity_type()));
+    }
+    let table = table_of(mapping, before.entity_type())?;
+    let one = |x: &CompiledFilter, y: &CompiledFilter| {
+        let mut b = Builder::new(schema, table, type_index, dialect);
+        let mut sql = String::from("(");
+        b.node(&x.root, true, &mut sql)?;
+        sql.push_str(") AND NOT COALESCE((");
+        b.node(&y.root, true, &mut sql)?;
+        sql.push_str("), FALSE)");
+        Ok(SqlQuery { sql, params: b.params })
+    };
+    Ok([one(after, before)?, one(before, after)?])
+}
+
+fn other_type(f: &CompiledFilter, entity_type: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::UnknownEntityType,
+        format!("a {} filter cannot narrow a query of {entity_type} entities", f.entity_type()),
+    )
 }
 
 fn table_of<'m>(mapping: &'m Mapping, entity_type: &str) -> Result<&'m TableMapping, Diagnostic> {
@@ -176,6 +238,33 @@ impl<'a> Builder<'a> {
             params: Vec::new(),
             columns: vec![None; slots],
         }
+    }
+
+    /// Where a scope matches: every row when a system filter is eligible, otherwise where
+    /// any eligible filter does (no row for an empty scope; a filter of another type
+    /// matches nothing of this one).
+    fn scope(&mut self, scope: &Scope, out: &mut String) -> Result<(), Diagnostic> {
+        if scope.all {
+            out.push_str("TRUE");
+            return Ok(());
+        }
+        let filters: Vec<_> =
+            scope.filters.iter().filter(|f| f.type_index == self.type_index).collect();
+        match &filters[..] {
+            [] => out.push_str("FALSE"),
+            [only] => self.node(&only.root, true, out)?,
+            many => {
+                out.push('(');
+                for (i, f) in many.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(" OR ");
+                    }
+                    self.node(&f.root, true, out)?;
+                }
+                out.push(')');
+            }
+        }
+        Ok(())
     }
 
     /// Write where the node is definitely true (`positive`), or definitely false. Each node

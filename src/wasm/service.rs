@@ -166,6 +166,32 @@ impl Store {
         })())
     }
 
+    /// A whole list decision over one page a data service answered for the pushed-down
+    /// scope (see `authorizeList`): `{status, code?, ids?, outside}`, where `outside` counts
+    /// the page's entities outside the request's scope, which are never in `ids`.
+    #[wasm_bindgen(js_name = decideListPage)]
+    pub fn decide_list_page(
+        &self,
+        key_id: Option<String>,
+        request: &str,
+        scope_matches: bool,
+        page: &EntitySet,
+    ) -> String {
+        answer((|| {
+            let req = request_from(request)?;
+            let (d, outside) =
+                self.store().decide_list_page(key_id.as_deref(), &req, scope_matches, &page.rows);
+            let mut o = Obj::new().field("status", &d.status);
+            if let Some(code) = &d.code {
+                o = o.field("code", code);
+            }
+            if let Some(ids) = &d.ids {
+                o = o.field("ids", ids);
+            }
+            Ok(o.field("outside", &outside).end())
+        })())
+    }
+
     /// SPEC 4.4 step 1 alone: whether the key's credentials are accepted from this source
     /// address (absent: unknown), whatever the request.
     #[wasm_bindgen(js_name = acceptsCredentials)]

@@ -1,7 +1,8 @@
 // Demo mode: the page is served same-origin by the gateway, and filters, keys and workspace data
 // come from its admin API under /admin/v1 (gateway/). The engine still runs here, in the page,
-// for validation and preview; saving and the edit's credential count are the gateway's answers
-// (its dry-run), so what the dialog says is what the server will do.
+// for live validation; the preview count, value suggestions, saving and the edit's credential
+// count are the gateway's answers (the data service counts in its database), so the page never
+// downloads the workspace and what the dialog says is what the server will do.
 const TOKEN_KEY = 'portcullis.builder.admin_token';
 
 export class GatewayBackend {
@@ -56,12 +57,26 @@ export class GatewayBackend {
     return res.data.filters.filter((f) => !f.system);
   }
 
-  async entities(workspaceId, entityType) {
-    const key = `${workspaceId}|${entityType}`;
+  /**
+   * The match count of a filter `{workspace_id, entity_type, name, description, predicate}`:
+   * `{ok: true, count, truncated, display, total: null}` (the workspace's size is not asked for),
+   * or `{ok: false, error, errors}` with the engine's diagnostics when it refuses the preview.
+   */
+  async preview(filter) {
+    const res = await this.call('POST', '/filters/preview', filter);
+    if (res.ok) return { ok: true, count: res.data.count, truncated: res.data.truncated, display: res.data.display, total: null };
+    const errors = GatewayBackend.errors(res);
+    return { ok: false, error: res.data?.error?.code ?? errors[0].code, errors };
+  }
+
+  /** The most common values of an attribute in the workspace, `[{value, count}]`; none if refused. */
+  async values(workspaceId, entityType, attribute) {
+    const key = `${workspaceId}|${entityType}|${attribute}`;
     if (!this.cache.has(key)) {
-      const res = await this.call('GET', `/workspaces/${encodeURIComponent(workspaceId)}/entities?entity_type=${encodeURIComponent(entityType)}`);
-      if (!res.ok) throw new Error(`The admin API refused the workspace data (${res.status})`);
-      this.cache.set(key, res.data.entities);
+      const q = new URLSearchParams({ entity_type: entityType, attribute });
+      // Suggestions help typing; without them (refused, offline) the value is still typed in full.
+      this.cache.set(key, this.call('GET', `/workspaces/${encodeURIComponent(workspaceId)}/values?${q}`)
+        .then((res) => (res.ok ? res.data.values : []), () => []));
     }
     return this.cache.get(key);
   }
@@ -84,8 +99,10 @@ export class GatewayBackend {
       const [diagnostic] = GatewayBackend.errors(res);
       throw Object.assign(new Error(diagnostic.message), { diagnostic });
     }
-    const d = res.data; // {keys_affected, valid, errors, warnings, impact?: {gained, lost, ...}}
-    return d.impact ? { keys: d.keys_affected, gained: d.impact.gained, lost: d.impact.lost } : { keys: d.keys_affected };
+    const d = res.data; // {keys_affected, valid, errors, warnings, impact?: {gained, lost, gained_truncated, lost_truncated, ...}}
+    if (!d.impact) return { keys: d.keys_affected };
+    const { gained, lost, gained_truncated: gainedTruncated, lost_truncated: lostTruncated } = d.impact;
+    return { keys: d.keys_affected, gained, lost, gainedTruncated, lostTruncated };
   }
 
   async keysHolding(id) {

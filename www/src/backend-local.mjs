@@ -1,7 +1,9 @@
 // Standalone mode: the generated sample workspace (`www/data/sample.json`) and filters kept in
 // the browser's localStorage. The engine's own `Store` holds the filters and the sample keys, so
-// saving, archiving and the edit confirmation's credential count are the engine's answers.
-import { Store } from './engine.mjs';
+// saving, archiving and the edit confirmation's credential count are the engine's answers; the
+// preview is the engine's count over the sample, in the page.
+import { EntitySet, Store, preview } from './engine.mjs';
+import { formatCount } from './dom.mjs';
 
 const STORAGE_KEY = 'portcullis.builder.v1.filters';
 
@@ -62,13 +64,41 @@ export class LocalBackend {
     return this.filters.map((r) => ({ ...r }));
   }
 
-  async entities(workspaceId, entityType) {
+  /** The sample's entities of one type in a workspace (the array, and the engine's loaded copy). */
+  entities(workspaceId, entityType) {
     const key = `${workspaceId}|${entityType}`;
     if (!this.cache.has(key)) {
-      this.cache.set(key, this.sample.entities.filter(
-        (e) => e.workspace_id === workspaceId && e.entity_type === entityType));
+      const list = this.sample.entities.filter((e) => e.workspace_id === workspaceId && e.entity_type === entityType);
+      // Loaded into the engine once, so every preview after an edit only evaluates.
+      this.cache.set(key, { list, set: new EntitySet(list) });
     }
     return this.cache.get(key);
+  }
+
+  /**
+   * The engine's preview of `{workspace_id, entity_type, name, description, predicate}` over the
+   * sample, in the gateway's shape: `{ok: true, count, truncated, display, total}` or
+   * `{ok: false, error, errors}`.
+   */
+  async preview({ workspace_id: workspaceId, ...filter }) {
+    const { list, set } = this.entities(workspaceId, filter.entity_type);
+    const result = preview(filter, set);
+    if (!result.ok) return result;
+    const display = result.truncated ? `${formatCount(result.count)}+` : formatCount(result.count);
+    return { ...result, display, total: list.length };
+  }
+
+  /** The most common values of an attribute in the sample workspace (list elements counted apart). */
+  async values(workspaceId, entityType, attribute, limit = 20) {
+    const counts = new Map();
+    for (const e of this.entities(workspaceId, entityType).list) {
+      const v = e.attributes[attribute];
+      if (v === undefined || v === null) continue;
+      for (const x of Array.isArray(v) ? v : [v]) counts.set(x, (counts.get(x) ?? 0) + 1);
+    }
+    return [...counts].map(([value, count]) => ({ value, count }))
+      .sort((x, y) => y.count - x.count || String(x.value).localeCompare(String(y.value)))
+      .slice(0, limit);
   }
 
   async createFilter({ workspace_id, entity_type, name, description, predicate }) {
@@ -94,8 +124,8 @@ export class LocalBackend {
   /** Before an edit is saved: how many keys hold the filter, and what access it gains or loses. */
   async editImpact(id, edit) {
     const record = this.filters.find((r) => r.id === id);
-    const entities = await this.entities(record.workspace_id, record.entity_type);
-    const impact = this.store.editImpact(id, edit, entities);
+    const { set } = this.entities(record.workspace_id, record.entity_type);
+    const impact = this.store.editImpact(id, edit, set);
     if (!impact.ok) return { keys: this.store.keysHolding(id) };
     return { keys: impact.keys, gained: impact.gained.length, lost: impact.lost.length };
   }

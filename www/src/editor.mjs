@@ -87,7 +87,8 @@ export class Editor {
 
     const workspaceSelect = h('select', {
       id: 'workspace', disabled: editing, 'aria-describedby': editing ? 'locked-hint' : null,
-      onchange: (e) => { s.workspace_id = e.target.value; this.changed('meta'); },
+      // The rows again: their value suggestions are the new workspace's.
+      onchange: (e) => { s.workspace_id = e.target.value; this.rows.render(); this.changed('meta'); },
     }, workspaces.map((w) => h('option', { value: w.id, selected: w.id === s.workspace_id }, w.name)));
 
     const typeSelect = h('select', {
@@ -147,11 +148,13 @@ export class Editor {
       h('div', { class: 'savebar' }, this.statusEl, h('span', { class: 'spacer' }), archive, this.saveButton));
 
     const title = editing ? `Edit filter` : 'New filter';
+    this.datalists = h('div', { id: 'value-suggestions', hidden: true });
     this.el.replaceChildren(
       h('div', { class: 'editor-head' },
         h('h2', { id: 'editor-title' }, title),
         editing ? h('code', { class: 'filter-id', title: 'Filter id' }, this.record.id) : null),
-      form);
+      form,
+      this.datalists);
 
     this.rows = new RowsView(this.rowsPanel, {
       getState: () => ({ root: this.state.root, entityType: this.state.entity_type, readOnly: this.readOnly }),
@@ -159,19 +162,41 @@ export class Editor {
       suggestions: (attr) => this.suggestions(attr),
     });
     this.text = new TextView(textTab, { onInput: () => this.changed('text') });
-    this.preview = new PreviewPanel(previewEl, { entities: (ws, type) => this.opts.backend.entities(ws, type) });
+    this.preview = new PreviewPanel(previewEl, { preview: (filter) => this.opts.backend.preview(filter) });
     this.panels = { rows: rowsTab, text: textTab };
     this.syncTabs();
   }
 
-  /** Known project and user ids for UUID fields: the value is still the UUID the engine wants. */
+  /**
+   * The id of the datalist that suggests values for an attribute, or null for none. Project and
+   * user ids are offered by name (the value is still the UUID the engine wants); other text,
+   * list and number attributes offer the workspace's most common values, asked of the backend
+   * once per workspace, type and attribute and filled in when they arrive (the rows are not
+   * re-rendered for it, so nothing being typed is disturbed).
+   */
   suggestions(attr) {
-    if (attr.type !== 'uuid') return [];
+    if (!['text', 'list', 'number', 'uuid'].includes(attr.type)) return null;
+    const { workspace_id: ws, entity_type: type } = this.state;
+    const key = `${ws}|${type}|${attr.name}`;
+    const id = `values-${attr.name}`;
+    let list = this.datalists.querySelector(`#${CSS.escape(id)}`);
+    if (list?.dataset.key === key) return id;
+    if (!list) this.datalists.append(list = h('datalist', { id }));
+    list.dataset.key = key;
+    list.replaceChildren();
     const { projects = [], users = [] } = this.opts.context;
-    const ws = this.state.workspace_id;
-    const pool = attr.name === 'created_by' ? users.map((u) => ({ value: u.id, label: u.email, ws: u.workspace_id }))
-      : attr.name === 'project_id' ? projects.map((p) => ({ value: p.id, label: p.name, ws: p.workspace_id })) : [];
-    return pool.filter((p) => p.ws === ws);
+    const named = attr.name === 'created_by' ? users.map((u) => ({ value: u.id, label: u.email, ws: u.workspace_id }))
+      : attr.name === 'project_id' ? projects.map((p) => ({ value: p.id, label: p.name, ws: p.workspace_id })) : null;
+    if (named) {
+      list.append(...named.filter((p) => p.ws === ws).map((p) => h('option', { value: p.value }, p.label)));
+      return id;
+    }
+    const noun = entityType(type)?.collection ?? type;
+    this.opts.backend.values(ws, type, attr.name).then((values) => {
+      if (list.dataset.key !== key) return; // the workspace or type changed meanwhile
+      list.replaceChildren(...values.map((v) => h('option', { value: String(v.value) }, `${formatCount(v.count)} ${noun}`)));
+    });
+    return id;
   }
 
   setView(view) {
@@ -337,7 +362,7 @@ export class Editor {
       const n = impact.keys;
       const change = impact.gained !== undefined
         ? h('p', { class: 'impact' },
-          `Access after this edit: ${formatCount(impact.gained)} ${entityType(s.entity_type)?.collection ?? ''} gained, ${formatCount(impact.lost)} lost.`)
+          `Access after this edit: ${formatCount(impact.gained)}${impact.gainedTruncated ? '+' : ''} ${entityType(s.entity_type)?.collection ?? ''} gained, ${formatCount(impact.lost)}${impact.lostTruncated ? '+' : ''} lost.`)
         : null;
       const go = await confirmDialog({
         title: 'Save changes to this filter?',

@@ -1,22 +1,18 @@
 // Preview match count (SPEC 3): runs on click, then refreshes as the filter is edited. It puts
 // the seed's two failure modes in plain view before saving: zero matches (a list/search grant
-// would answer 403 insufficient_scope) and far too many (compared with the whole workspace).
+// would answer 403 insufficient_scope) and far too many (compared with the whole workspace, when
+// the backend knows its size). The count is the backend's: the engine in the page over the
+// sample (standalone), or the gateway's, counted by the data service (demo).
 import { formatCount, h } from './dom.mjs';
-import { EntitySet, entityType, preview } from './engine.mjs';
+import { entityType } from './engine.mjs';
 
 const REFRESH_MS = 150;
 
-// The workspace's entities are loaded into the engine once per fetched array, so a preview
-// (and every refresh after an edit) only evaluates: nothing is re-sent across the boundary.
-const loaded = new WeakMap();
-function entitySet(entities) {
-  let set = loaded.get(entities);
-  if (!set) loaded.set(entities, (set = new EntitySet(entities)));
-  return set;
-}
-
 export class PreviewPanel {
-  /** @param opts {entities(workspaceId, type): Promise<Entity[]>} */
+  /**
+   * @param opts {preview(filter): Promise<{ok: true, count, truncated, display, total: number|null}
+   *   | {ok: false, error, errors}>}, the filter being `{workspace_id, entity_type, name, description, predicate}`
+   */
   constructor(container, opts) {
     this.el = container;
     this.opts = opts;
@@ -50,13 +46,16 @@ export class PreviewPanel {
     }
     this.last = { busy: true, previous: this.last };
     this.render();
-    const entities = await this.opts.entities(workspace_id, filter.entity_type);
-    if (run !== this.run) return; // a newer edit superseded this one
-    const set = entitySet(entities);
     const t0 = performance.now();
-    const result = preview(filter, set);
+    let result;
+    try {
+      result = await this.opts.preview({ workspace_id, ...filter });
+    } catch (err) {
+      result = { ok: false, error: 'preview_failed', errors: [{ message: `The preview failed: ${err.message ?? err}` }] };
+    }
     const ms = performance.now() - t0;
-    this.last = { result, ms, total: entities.length };
+    if (run !== this.run) return; // a newer edit superseded this one
+    this.last = { result, ms };
     this.render();
   }
 
@@ -96,28 +95,30 @@ export class PreviewPanel {
     if (!this.requested || !last) return h('span', { class: 'muted' }, 'Runs over the workspace’s current data.');
     if (last.busy) return h('output', { id: 'preview-result', class: 'preview-count busy' }, 'Counting…');
     if (last.stale) return h('output', { id: 'preview-result', class: 'preview-count stale' }, '—');
-    const { result, ms, total } = last;
+    const { result, ms } = last;
     if (!result.ok) {
       return h('output', { id: 'preview-result', class: 'preview-refused', dataset: { error: result.error } },
         result.errors?.[0]?.message ?? result.error);
     }
-    const shown = result.truncated ? `${formatCount(result.count)}+` : formatCount(result.count);
+    const total = result.total ?? null; // null: the backend does not tell the workspace's size
     let verdict = null;
     if (result.count === 0) {
       verdict = h('p', { class: 'msg error verdict', dataset: { verdict: 'zero' } },
         `No ${noun} match. A list or search grant with this filter would answer 403 insufficient_scope: check for a typo or a condition that is too strict.`);
-    } else if (result.truncated || result.count === total) {
-      const all = !result.truncated && result.count === total;
+    } else if (result.truncated) {
       verdict = h('p', { class: 'msg warning verdict', dataset: { verdict: 'broad' } },
-        all ? `All ${formatCount(total)} ${noun} in the workspace match: this grants as much as ${type.system_filter}.`
+        total === null ? `More than ${formatCount(result.count)} ${noun} match. Is an AND clause missing, or is an OR meant to be an AND?`
           : `More than ${formatCount(result.count)} of the workspace’s ${formatCount(total)} ${noun} match. Is an AND clause missing, or is an OR meant to be an AND?`);
+    } else if (total !== null && result.count === total) {
+      verdict = h('p', { class: 'msg warning verdict', dataset: { verdict: 'broad' } },
+        `All ${formatCount(total)} ${noun} in the workspace match: this grants as much as the workspace’s system filter for ${noun}.`);
     }
+    const share = total === null ? '' : ` of ${formatCount(total)}${result.truncated ? '' : ` (${Math.round((100 * result.count) / Math.max(total, 1))}%)`}`;
     return h('div', { class: 'preview-out' },
       h('output', { id: 'preview-result', class: 'preview-count', for: 'preview-button',
         dataset: { count: result.count, truncated: result.truncated } },
-      h('strong', {}, shown), ` ${noun} match`),
-      h('span', { class: 'muted small' },
-        ` of ${formatCount(total)}${result.truncated ? '' : ` (${Math.round((100 * result.count) / Math.max(total, 1))}%)`} · ${ms.toFixed(1)} ms`),
+      h('strong', {}, result.display), ` ${noun} match`),
+      h('span', { class: 'muted small' }, `${share} · ${ms.toFixed(1)} ms`),
       verdict);
   }
 }

@@ -19,7 +19,7 @@ const PART_OF_CODE = {
 export class RowsView {
   /**
    * @param container element to render into
-   * @param opts {getState(): {root, entityType, readOnly}, onChange(kind), suggestions(attr)}
+   * @param opts {getState(): {root, entityType, readOnly}, onChange(kind), suggestions(attr): datalist id | null}
    */
   constructor(container, opts) {
     this.el = container;
@@ -191,7 +191,7 @@ export class RowsView {
     const editor = valueEditor({
       attr, op: node.op, value: node.value, label: `Value of ${name}`, describedBy: msgId,
       focusKey: `val-${node.id}`, disabled: readOnly,
-      suggestions: attr ? this.opts.suggestions(attr) : [],
+      listId: attr ? this.opts.suggestions(attr) : null,
       onChange: (value) => {
         const relayout = Array.isArray(value) || Array.isArray(node.value) || typeof value === 'boolean';
         node.value = value;

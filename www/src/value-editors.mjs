@@ -39,7 +39,7 @@ const display = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
 
 /**
  * Build the editor. `ctx` = {attr: AttributeDescription|null, op, value, label, describedBy,
- * focusKey, disabled, suggestions: [{value, label}], onChange(value)}.
+ * focusKey, disabled, listId: the id of a datalist of suggested values (or null), onChange(value)}.
  */
 export function valueEditor(ctx) {
   const type = ctx.attr?.type ?? 'text';
@@ -63,20 +63,13 @@ function common(ctx) {
   };
 }
 
-function suggestionList(ctx) {
-  if (!ctx.suggestions?.length) return null;
-  const id = `${ctx.focusKey}-options`;
-  return [id, h('datalist', { id }, ctx.suggestions.map((s) => h('option', { value: s.value }, s.label)))];
-}
-
 function textInput(ctx, type, extra) {
-  const [listId, datalist] = suggestionList(ctx) ?? [];
   const input = h('input', {
-    type: 'text', class: 'value', autocomplete: 'off', ...extra, ...common(ctx), list: listId,
+    type: 'text', class: 'value', autocomplete: 'off', ...extra, ...common(ctx), list: ctx.listId,
     value: display(ctx.value ?? ''),
     oninput: () => ctx.onChange(fromText(input.value, type)),
   });
-  return datalist ? h('span', { class: 'value-wrap' }, input, datalist) : input;
+  return input;
 }
 
 function boolSelect(ctx) {
@@ -114,7 +107,6 @@ function dateInput(ctx) {
 function chipList(ctx, type) {
   const values = Array.isArray(ctx.value) ? ctx.value : [];
   const full = values.length >= limits.max_list_values;
-  const [listId, datalist] = suggestionList(ctx) ?? [];
   const set = (next) => ctx.onChange(next);
   const add = () => {
     const parts = input.value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -124,7 +116,7 @@ function chipList(ctx, type) {
     return true;
   };
   const input = h('input', {
-    type: 'text', class: 'chip-input', autocomplete: 'off', list: listId, spellcheck: 'false',
+    type: 'text', class: 'chip-input', autocomplete: 'off', list: ctx.listId, spellcheck: 'false',
     'aria-label': `${ctx.label}: add a value`,
     'aria-describedby': [ctx.describedBy, full ? `${ctx.focusKey}-full` : null].filter(Boolean).join(' '),
     'aria-invalid': ctx.invalid ? 'true' : 'false',
@@ -154,6 +146,5 @@ function chipList(ctx, type) {
         onclick: () => set(values.filter((_, j) => j !== i)),
       }, '×'))),
     input,
-    full ? h('span', { class: 'limit-reason', id: `${ctx.focusKey}-full` }, `at most ${limits.max_list_values} values`) : null,
-    datalist);
+    full ? h('span', { class: 'limit-reason', id: `${ctx.focusKey}-full` }, `at most ${limits.max_list_values} values`) : null);
 }

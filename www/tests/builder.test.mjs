@@ -96,6 +96,51 @@ test("the seed's worked example, built by clicks and keys", async () => {
   await finish('worked-example');
 });
 
+/** [value, count] of an attribute over entities, list elements counted apart. */
+function valueCounts(entities, attr) {
+  const counts = new Map();
+  for (const e of entities) {
+    const v = e.attributes[attr];
+    if (v === undefined || v === null) continue;
+    for (const x of Array.isArray(v) ? v : [v]) counts.set(String(x), (counts.get(String(x)) ?? 0) + 1);
+  }
+  return counts;
+}
+
+test('value suggestions: the workspace\'s most common values, following the workspace and attribute', async () => {
+  const { page, finish } = await openBuilder(env);
+  const offered = async (id) => (await page.locator(`#${id} option`).evaluateAll((os) => os.map((o) => [o.value, o.textContent])));
+  const check = async (ws, type, attr, noun) => {
+    const counts = valueCounts(entitiesOf(ws, type), attr);
+    const want = Math.min(20, counts.size);
+    const labels = [...counts].map(([value, n]) => [value, `${n.toLocaleString('en-US')} ${noun}`]);
+    await page.waitForFunction(([id, n, expected]) => {
+      const os = [...document.querySelectorAll(`#${id} option`)];
+      const label = new Map(expected);
+      return os.length === n && os.every((o) => label.get(o.value) === o.textContent);
+    }, [`values-${attr}`, want, labels]);
+    const got = await offered(`values-${attr}`);
+    for (const [value, label] of got) assert.equal(label, `${counts.get(value).toLocaleString('en-US')} ${noun}`, value);
+    const ns = got.map(([value]) => counts.get(value));
+    assert.deepEqual(ns, [...ns].sort((x, y) => y - x), 'most common first');
+    const least = ns[ns.length - 1];
+    for (const [value, n] of counts) if (!got.some(([v]) => v === value)) assert.ok(n <= least, `${value} left out`);
+  };
+  const [main, second] = sample.workspaces;
+  await page.getByLabel('Workspace').selectOption(main.id);
+  await page.getByLabel('Entity type').selectOption('detail');
+  await page.getByRole('button', { name: '+ Condition' }).click();
+  await page.getByLabel('Attribute of condition 1').selectOption('tags');
+  assert.equal(await page.getByLabel('Value of condition 1: add a value').getAttribute('list'), 'values-tags');
+  await check(main.id, 'detail', 'tags', 'details');
+  await page.getByLabel('Attribute of condition 1').selectOption('type');
+  assert.equal(await page.getByLabel('Value of condition 1').getAttribute('list'), 'values-type');
+  await check(main.id, 'detail', 'type', 'details');
+  await page.getByLabel('Workspace').selectOption(second.id);
+  await check(second.id, 'detail', 'type', 'details');
+  await finish('value-suggestions');
+});
+
 test('a broad filter shows 10,000+ and says it is too broad', async () => {
   const { page, finish } = await openBuilder(env);
   await page.getByLabel('Name').fill('All details, spelled out');

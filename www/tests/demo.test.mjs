@@ -1,8 +1,9 @@
 // End-to-end in demo mode: `node gateway/demo.mjs` (the data service and the gateway, on
 // 127.0.0.1 with ephemeral ports and a temporary state directory) serves the builder same-origin
 // and hands it Acme's firm admin credential. Everything the page shows and saves must come from,
-// and go to, the gateway's admin API; each result is checked against that API and against the
-// wasm package in Node over the gateway's own workspace data.
+// and go to, the gateway's admin API (the page downloads no workspace data: counts and value
+// suggestions are the gateway's); each result is checked against that API and against the wasm
+// package in Node over the workspace's entities, walked through the admin API's example pages.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -20,9 +21,10 @@ const WORKED_EXAMPLE = 'project_type eq "typical" AND tags intersects ["concrete
 /** Start the demo as scripts/demo.sh does, on port 0 with a state directory of its own. */
 async function startDemo() {
   assert.ok(existsSync(join(REPO, 'pkg/gen/portcullis_bg.wasm')), 'pkg/gen is built (scripts/build-wasm.sh)');
-  // The data service (a Rust example); scripts/test.sh builds it first, this only covers a bare run.
-  if (!existsSync(join(REPO, 'target/release/examples/data-service'))) {
-    execFileSync('cargo', ['build', '--release', '--example', 'data-service'], { cwd: REPO, stdio: 'inherit' });
+  // The data service (the workspace crate portcullis-data-service; DATA_SERVICE_BIN overrides it,
+  // as for the demo); scripts/test.sh builds it first, this only covers a bare run.
+  if (!process.env.DATA_SERVICE_BIN && !existsSync(join(REPO, 'target/release/portcullis-data-service'))) {
+    execFileSync('cargo', ['build', '--release', '-p', 'portcullis-data-service'], { cwd: REPO, stdio: 'inherit' });
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-www-demo-'));
   const child = spawn(process.execPath, [join(REPO, 'gateway/demo.mjs'), '--port', '0', '--data-dir', dataDir],
@@ -151,24 +153,34 @@ test('the worked example, built by clicks and keys, previewed over the gateway\'
   assert.equal(await page.locator('#predicate-text').inputValue(), WORKED_EXAMPLE);
   await page.getByRole('tab', { name: 'Rows' }).click();
 
-  // The expected count, computed apart from the page: the admin API's entities and the engine.
-  const { entities } = await api('GET', `/workspaces/${WS_MAIN}/entities?entity_type=detail`);
+  // The expected count, computed apart from the page: every entity, walked through the admin API's
+  // example pages, and the engine in Node.
+  const entities = [];
+  let cursor = null;
+  do {
+    const pageOf = await api('GET', `/workspaces/${WS_MAIN}/entities?entity_type=detail&limit=200${cursor ? `&cursor=${cursor}` : ''}`);
+    entities.push(...pageOf.entities);
+    cursor = pageOf.next_cursor;
+  } while (cursor);
   const predicate = { and: [
     { attr: 'project_type', op: 'eq', value: 'typical' },
     { attr: 'tags', op: 'intersects', value: ['concrete'] },
   ] };
   const expected = preview({ entity_type: 'detail', name: 'x', predicate }, entities);
   assert.ok(expected.ok && expected.count > 0 && !expected.truncated, JSON.stringify(expected));
-  // The gateway's own preview agrees (the same engine, server-side).
+  // The gateway's own preview agrees (the engine's verdict, the data service's count).
   const server = await api('POST', '/filters/preview', { workspace_id: WS_MAIN, entity_type: 'detail', predicate_text: WORKED_EXAMPLE });
-  assert.deepEqual([server.count, server.truncated], [expected.count, false]);
+  assert.deepEqual([server.count, server.truncated, server.display], [expected.count, false, expected.count.toLocaleString('en-US')]);
 
+  // The page asks the gateway for the count; it downloads no entities.
+  const seen = watchRequests(page);
   await page.getByRole('button', { name: 'Preview match count' }).click();
   const out = page.locator('#preview-result');
   await out.locator('strong').waitFor();
   assert.equal(await out.getAttribute('data-count'), String(expected.count));
   assert.match(await out.textContent(), new RegExp(`^${expected.count.toLocaleString('en-US')} details match`));
-  assert.match(await page.locator('.preview-out').textContent(), new RegExp(`of ${entities.length.toLocaleString('en-US')}`));
+  assert.ok(seen.includes('/admin/v1/filters/preview'), `requests: ${seen.join(' ')}`);
+  assert.equal(seen.some((p) => p.endsWith('/entities')), false, 'no entities downloaded');
 
   await page.locator('#save-button').click();
   await page.waitForURL(/#\/filters\/flt_/);
@@ -192,6 +204,25 @@ test('the worked example, built by clicks and keys, previewed over the gateway\'
   assert.equal(await page.getByLabel('Workspace').isDisabled(), true);
   assert.equal(await page.locator('#save-button').isDisabled(), true, 'saved, so nothing to save');
   await finish('demo-worked-example-saved');
+});
+
+test('value suggestions are the workspace\'s most common values, from the gateway', async () => {
+  const { page, finish } = await openBuilder(env);
+  const seen = watchRequests(page);
+  await page.getByLabel('Workspace').selectOption(WS_MAIN);
+  await page.getByLabel('Entity type').selectOption('detail');
+  await page.getByRole('button', { name: '+ Condition' }).click();
+  await page.getByLabel('Attribute of condition 1').selectOption('tags');
+  const { values } = await api('GET', `/workspaces/${WS_MAIN}/values?entity_type=detail&attribute=tags`);
+  assert.ok(values.length > 1);
+  const input = page.getByLabel('Value of condition 1: add a value');
+  const listId = await input.getAttribute('list');
+  assert.equal(listId, 'values-tags');
+  await page.waitForFunction((n) => document.querySelectorAll('#values-tags option').length === n, values.length);
+  const offered = await page.locator('#values-tags option').evaluateAll((os) => os.map((o) => [o.value, o.textContent]));
+  assert.deepEqual(offered, values.map((v) => [v.value, `${v.count.toLocaleString('en-US')} details`]));
+  assert.ok(seen.some((p) => p === `/admin/v1/workspaces/${WS_MAIN}/values`), `requests: ${seen.join(' ')}`);
+  await finish('demo-value-suggestions');
 });
 
 test('editing a filter a demo key holds: the dry run\'s count in the confirmation, then the edit and its audit entry', async () => {
@@ -224,6 +255,7 @@ test('editing a filter a demo key holds: the dry run\'s count in the confirmatio
   assert.ok(dry.valid);
   assert.ok(dry.keys_affected >= 2, `keys affected: ${dry.keys_affected}`);
   assert.ok(dry.impact.gained > 0 && dry.impact.lost > 0, JSON.stringify(dry));
+  assert.deepEqual([dry.impact.gained_truncated, dry.impact.lost_truncated], [false, false]);
 
   // Cancel first: the gateway's filter is unchanged.
   await page.locator('#save-button').click();

@@ -8,6 +8,12 @@ import { sees, filterFirm, visibleWorkspace } from './scope.mjs';
 import { unprocessable } from './checks.mjs';
 import { audit } from './audit.mjs';
 
+// Entity ids sampled by a dry run's impact (the data service allows up to 100).
+const IMPACT_SAMPLE = 20;
+
+/** A workspace id as it goes into a data service URL: the engine's canonical form of the UUID. */
+const workspaceOf = (app, ws) => app.engine.canonicalUuid(ws);
+
 function filterView(app, rec) {
   const live = app.policy.store.getFilter(rec.id);
   return {
@@ -60,8 +66,21 @@ function predicateInput(body) {
   return out;
 }
 
+/**
+ * The engine's reading of a filter. A field of the wrong JSON type (a number for a name) is not a
+ * filter the engine can diagnose: it refuses the call itself, which is the caller's 400.
+ */
+function engineRead(fn) {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof TypeError) throw new HttpError(400, 'invalid_body', err.message.replace(/^portcullis: /, ''));
+    throw err;
+  }
+}
+
 function validateFilter(app, input) {
-  const v = app.engine.validate(input);
+  const v = engineRead(() => app.engine.validate(input));
   if (!v.valid) throw unprocessable('invalid_filter', 'The filter is not valid.', [...v.errors, ...v.warnings]);
   return v;
 }
@@ -115,13 +134,17 @@ function editedFilter(app, rec, body) {
 export async function dryRunFilterEdit(app, who, id, body) {
   const rec = editable(app, who, id);
   const input = editedFilter(app, rec, body);
-  const v = app.engine.validate(input);
+  const v = engineRead(() => app.engine.validate(input));
   const out = { keys_affected: app.policy.store.keysHolding(id), valid: v.valid, errors: v.errors, warnings: v.warnings, predicate_text: v.text ?? null };
   if (v.valid && app.policy.types.get(rec.entity_type)?.previewable) {
-    // Which entities the edit would give or take away, from the engine over the workspace's data.
-    const entities = await app.data.all(rec.workspace_id, rec.entity_type);
-    const impact = app.policy.store.editImpact(id, { entity_type: rec.entity_type, predicate: v.predicate }, entities);
-    if (impact.ok) out.impact = { gained: impact.gained.length, lost: impact.lost.length, gained_sample: impact.gained.slice(0, 20), lost_sample: impact.lost.slice(0, 20) };
+    // Which entities the edit would give or take away, counted by the data service in its database,
+    // from the filter as the engine holds it now to the edit as the engine read it.
+    const before = app.policy.store.getFilter(id)?.predicate ?? rec.predicate;
+    const r = await app.data.impact(workspaceOf(app, rec.workspace_id), rec.entity_type, before, v.predicate, IMPACT_SAMPLE);
+    out.impact = {
+      gained: r.gained, lost: r.lost, gained_truncated: r.gained_truncated, lost_truncated: r.lost_truncated,
+      gained_sample: r.gained_sample, lost_sample: r.lost_sample,
+    };
   }
   return json(200, out);
 }
@@ -166,11 +189,15 @@ export async function previewFilter(app, who, body) {
   if (!visibleWorkspace(app, who, body.workspace_id)) {
     throw unprocessable('unknown_workspace', 'workspace_id must be one of the firm\'s workspaces.');
   }
-  const input = { entity_type: body.entity_type, name: body.name ?? 'preview', description: body.description ?? null, ...predicateInput(body) };
-  // Entities are only fetched for a type the engine can preview; the engine gives the verdict.
-  const desc = app.policy.types.get(body.entity_type);
-  const entities = desc?.previewable ? await app.data.all(body.workspace_id, body.entity_type) : [];
-  const r = app.engine.preview(input, entities);
-  if (!r.ok) return errorResponse(422, r.error, `Preview refused: ${r.error}.`, { diagnostics: r.errors });
-  return json(200, { count: r.count, truncated: r.truncated, display: r.truncated ? `${r.count.toLocaleString('en-US')}+` : r.count.toLocaleString('en-US') });
+  const pred = predicateInput(body);
+  if (pred.predicate === undefined && pred.predicate_text === undefined) throw new HttpError(400, 'invalid_body', 'A preview needs "predicate" or "predicate_text".');
+  const input = { entity_type: body.entity_type, name: body.name ?? 'preview', description: body.description ?? null, ...pred };
+  // The engine alone decides whether this filter can be previewed (valid, a previewable type,
+  // searchable where the type has a search index); asked over no entities, it answers only that.
+  const verdict = engineRead(() => app.engine.preview(input, []));
+  if (!verdict.ok) return errorResponse(422, verdict.error, `Preview refused: ${verdict.error}.`, { diagnostics: verdict.errors });
+  // The data service counts the engine's own reading of the filter, capped as the engine caps it.
+  const { predicate } = app.engine.validate(input);
+  const c = await app.data.count(workspaceOf(app, body.workspace_id), body.entity_type, predicate);
+  return json(200, { count: c.count, truncated: c.truncated, display: c.display });
 }

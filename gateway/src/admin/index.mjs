@@ -16,7 +16,7 @@ import { sha256, timingSafeEqual } from '../crypto.mjs';
 import { firmsOf } from './scope.mjs';
 import { unprocessable } from './checks.mjs';
 import { listAuditLog } from './audit.mjs';
-import { listWorkspaces, listEntities } from './workspaces.mjs';
+import { listWorkspaces, listEntities, listValues } from './workspaces.mjs';
 import { listAdmins, getAdmin, createAdmin, revokeAdmin, ADMIN_TOKEN_PREFIX } from './admins.mjs';
 import { listFilters, getFilter, createFilter, previewFilter, dryRunFilterEdit, editFilter, archiveFilter } from './filters.mjs';
 import {
@@ -69,6 +69,7 @@ export async function adminApi(request, app, ctx) {
   if (a === 'firms' && segs.length === 1 && m === 'GET') return json(200, { firms: firmsOf(app, who) });
   if (a === 'workspaces' && segs.length === 1 && m === 'GET') return listWorkspaces(app, who, url);
   if (a === 'workspaces' && segs.length === 3 && c === 'entities' && m === 'GET') return listEntities(app, who, b, url);
+  if (a === 'workspaces' && segs.length === 3 && c === 'values' && m === 'GET') return listValues(app, who, b, url);
   if (a === 'schema' && segs.length === 1 && m === 'GET') return json(200, { schema: app.policy.schema });
   if (a === 'audit' && segs.length === 1 && m === 'GET') return listAuditLog(app, who, url);
 

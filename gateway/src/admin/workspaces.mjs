@@ -1,6 +1,8 @@
-// Workspaces and their data: what the builder needs to author and preview filters.
+// Workspaces and their data: what the builder needs to author and preview filters. Never a whole
+// workspace: a page of examples at a time, and the common values of one attribute.
 import { HttpError, json, errorResponse } from '../errors.mjs';
 import { sameId, firmsOf, visibleWorkspace } from './scope.mjs';
+import { encodeCursor, decodeCursor } from '../data-api.mjs';
 
 /** GET /workspaces: one firm the admin manages (firm_id, else the first) with its workspaces, projects and users. */
 export function listWorkspaces(app, who, url) {
@@ -18,10 +20,74 @@ export function listWorkspaces(app, who, url) {
   });
 }
 
-/** GET /workspaces/{ws}/entities?entity_type=: every entity of one type in the workspace. */
+// The builder's suggestions ask for a handful of values; the data service answers at most 100.
+const VALUES_DEFAULT = 20;
+const VALUES_MAX = 100;
+
+/**
+ * The query parameters of a request, each named at most once and each one of `allowed`, as a Map
+ * (names come from the caller: never object keys). Anything else is a 400.
+ */
+function queryParams(url, allowed) {
+  const out = new Map();
+  for (const name of new Set(url.searchParams.keys())) {
+    if (!allowed.includes(name)) throw new HttpError(400, 'invalid_query', `Unknown query parameter "${name}"; expected ${allowed.join(', ')}.`);
+    const values = url.searchParams.getAll(name);
+    if (values.length > 1) throw new HttpError(400, 'invalid_query', `Query parameter "${name}" is repeated.`);
+    out.set(name, values[0]);
+  }
+  return out;
+}
+
+/** A positive integer limit, `dflt` when absent, capped (not refused) at `max`. */
+function limitOf(params, dflt, max) {
+  const v = params.get('limit');
+  if (v === undefined) return dflt;
+  if (!/^\d{1,6}$/.test(v) || Number(v) < 1) throw new HttpError(400, 'invalid_limit', 'limit must be a positive integer.');
+  return Math.min(Number(v), max);
+}
+
+/** The entity type named by `entity_type`, as the engine's schema describes it. */
+function typeOf(app, params) {
+  const desc = app.policy.types.get(params.get('entity_type') ?? '');
+  if (!desc) throw new HttpError(400, 'invalid_query', 'entity_type must be one of the schema\'s entity types.');
+  return desc;
+}
+
+/**
+ * GET /workspaces/{ws}/entities?entity_type=&limit=&cursor=: one page of the workspace's entities
+ * of a type (examples to author a filter against), ordered by id; `next_cursor` is opaque, bound
+ * to this workspace and type.
+ */
 export async function listEntities(app, who, ws, url) {
-  const type = url.searchParams.get('entity_type');
   if (!visibleWorkspace(app, who, ws)) return errorResponse(404, 'not_found', 'No such workspace.');
-  if (!app.policy.types.has(type)) throw new HttpError(400, 'invalid_query', 'entity_type must be one of the schema\'s entity types.');
-  return json(200, { entities: await app.data.all(ws.toLowerCase(), type) });
+  const params = queryParams(url, ['entity_type', 'limit', 'cursor']);
+  const type = typeOf(app, params).name;
+  const limit = limitOf(params, app.config.defaultPageSize, app.config.maxPageSize);
+  const cursor = params.has('cursor') ? decodeCursor(app.engine, params.get('cursor'), ws, type) : null;
+  const workspace = app.engine.canonicalUuid(ws);
+  const page = await app.data.query(workspace, type, { scope: { all: true }, limit, cursor });
+  return json(200, {
+    entities: page.items,
+    next_cursor: page.next_cursor ? encodeCursor(ws, type, page.next_cursor) : null,
+  });
+}
+
+/**
+ * GET /workspaces/{ws}/values?entity_type=&attribute=&limit=: the attribute's most common values
+ * in the workspace, `[{value, count}]` (a list attribute counted per element), for suggestions.
+ */
+export async function listValues(app, who, ws, url) {
+  if (!visibleWorkspace(app, who, ws)) return errorResponse(404, 'not_found', 'No such workspace.');
+  const params = queryParams(url, ['entity_type', 'attribute', 'limit']);
+  const desc = typeOf(app, params);
+  const attribute = params.get('attribute');
+  if (attribute === undefined) throw new HttpError(400, 'invalid_query', 'attribute is required.');
+  // Only a name the engine's schema gives this type goes on to the data service.
+  if (!desc.attributes.some((a) => a.name === attribute)) {
+    throw new HttpError(400, 'unknown_attribute', `${desc.name} has no attribute "${attribute}".`);
+  }
+  const limit = limitOf(params, VALUES_DEFAULT, VALUES_MAX);
+  const values = await app.data.values(app.engine.canonicalUuid(ws), desc.name, attribute, limit);
+  return json(200, { values });
 }
