@@ -288,7 +288,7 @@ impl SearchIndex {
     /// Add an entity, or replace the one with its id; visible after [`Self::commit`].
     ///
     /// A text too long to be a Tantivy term (more than
-    /// [`MAX_TOKEN_LEN`](tantivy::tokenizer::MAX_TOKEN_LEN) bytes, or its lowered form for the
+    /// [`MAX_TOKEN_LEN`] bytes, or its lowered form for the
     /// text attribute) is refused with [`Error::Unstorable`] naming its attribute: Tantivy
     /// would drop the term and answer queries on it wrongly.
     pub fn insert(&mut self, e: &Entity) -> Result<(), Error> {
