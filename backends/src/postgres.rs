@@ -214,6 +214,15 @@ fn stored(storage: Storage, v: Option<&Value>) -> Option<Box<dyn ToSql + Sync>> 
 fn bound(p: &Param) -> Result<Box<dyn ToSql + Sync>, Error> {
     let uuid =
         |s: &String| parse_uuid(s).map(Uuid::from_u128).ok_or_else(|| Error::NotAUuid(s.clone()));
+    // A text with U+0000 cannot be bound (nor stored): the query is refused, not failed.
+    let nul = |s: &String| s.contains('\0');
+    if match p {
+        Param::Text(s) => nul(s),
+        Param::Texts(vs) => vs.iter().any(nul),
+        _ => false,
+    } {
+        return Err(Error::Unstorable("a value the query compares with".into()));
+    }
     Ok(match p {
         Param::Text(s) => Box::new(s.clone()),
         Param::Number(n) => Box::new(*n),
@@ -320,6 +329,9 @@ impl Records for PostgresStore {
             q.params.iter().map(bound).collect::<Result<_, _>>()?;
         values.push(Box::new(uuid_of(workspace)?));
         if let Some(text) = text {
+            if text.contains('\0') {
+                return Err(Error::Unstorable("the search text".into()));
+            }
             values.push(Box::new(text.to_lowercase()));
         }
         if let Some(after) = after {

@@ -88,6 +88,9 @@ pub struct SearchIndex {
     reader: IndexReader,
     id: Field,
     workspace: Field,
+    /// The entity's key, `workspace/id`: an id is unique only within its workspace, so a
+    /// replacement removes exactly the document of that workspace.
+    key: Field,
     present: Field,
     /// The searchable attributes: name, field, value type.
     attributes: Vec<(String, Field, ValueType)>,
@@ -127,6 +130,7 @@ impl Layout {
         // Fast, so that a page's ids are ordered by the column's term ordinals.
         b.add_text_field("id", STRING | STORED | FAST);
         b.add_text_field("workspace", STRING);
+        b.add_text_field("key", STRING);
         b.add_text_field("present", STRING);
         let attributes: Vec<(String, ValueType)> = t
             .attributes
@@ -170,6 +174,7 @@ impl Layout {
             entity_type: self.entity_type,
             id: schema.get_field("id")?,
             workspace: schema.get_field("workspace")?,
+            key: schema.get_field("key")?,
             present: schema.get_field("present")?,
             index,
             writer,
@@ -292,8 +297,8 @@ impl SearchIndex {
     /// text attribute) is refused with [`Error::Unstorable`] naming its attribute: Tantivy
     /// would drop the term and answer queries on it wrongly.
     pub fn insert(&mut self, e: &Entity) -> Result<(), Error> {
-        let (id, doc) = self.document(e)?;
-        self.writer.delete_term(Term::from_field_text(self.id, &id));
+        let (key, doc) = self.document(e)?;
+        self.writer.delete_term(Term::from_field_text(self.key, &key));
         self.writer.add_document(doc)?;
         Ok(())
     }
@@ -312,15 +317,18 @@ impl SearchIndex {
         self.document(e).map(|_| ())
     }
 
-    /// The entity's canonical id and its document.
+    /// The entity's key (`workspace/id`, canonical) and its document.
     fn document(&self, e: &Entity) -> Result<(String, TantivyDocument), Error> {
         if e.entity_type != self.entity_type {
             return Err(Error::UnmappedEntityType(e.entity_type.clone()));
         }
         let id = canonical(&e.id)?;
+        let workspace = canonical(&e.workspace_id)?;
+        let key = format!("{workspace}/{id}");
         let mut doc = TantivyDocument::new();
         doc.add_text(self.id, &id);
-        doc.add_text(self.workspace, canonical(&e.workspace_id)?);
+        doc.add_text(self.workspace, &workspace);
+        doc.add_text(self.key, &key);
         for (name, field, value_type) in &self.attributes {
             let terms: Option<Vec<&str>> = match (value_type, e.attributes.get(name)) {
                 (ValueType::Text, Some(Value::String(s))) => Some(vec![s]),
@@ -349,7 +357,7 @@ impl SearchIndex {
                 doc.add_text(*field, lowered);
             }
         }
-        Ok((id, doc))
+        Ok((key, doc))
     }
 
     /// [`Self::insert`] each entity, for a bulk load; visible after [`Self::commit`]. Stops
@@ -362,9 +370,9 @@ impl SearchIndex {
     }
 
     /// Remove the entity with this id, if there is one; visible after [`Self::commit`].
-    pub fn delete(&mut self, id: &str) -> Result<(), Error> {
-        let id = canonical(id)?;
-        self.writer.delete_term(Term::from_field_text(self.id, &id));
+    pub fn delete(&mut self, workspace: &str, id: &str) -> Result<(), Error> {
+        let key = format!("{}/{}", canonical(workspace)?, canonical(id)?);
+        self.writer.delete_term(Term::from_field_text(self.key, &key));
         Ok(())
     }
 

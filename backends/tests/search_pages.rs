@@ -207,11 +207,13 @@ fn walking_every_page_yields_the_engines_matches_in_id_order() {
             if !entities.contains_key(&id) {
                 continue;
             }
+            // An entity stays in its workspace: the index keys it by (workspace, id).
+            let ws = entities[&id].workspace_id.clone();
             if rng.below(2) == 0 {
-                index.delete(&id.to_uppercase()).unwrap();
+                index.delete(&ws, &id.to_uppercase()).unwrap();
                 entities.remove(&id);
             } else {
-                let e = detail(&id, rng.pick(&WORKSPACES), random_attributes(&mut rng));
+                let e = detail(&id, &ws, random_attributes(&mut rng));
                 index.insert(&e).unwrap();
                 entities.insert(id, e);
             }
@@ -374,10 +376,10 @@ fn a_reopened_index_keeps_its_entities_and_stamp() {
         index.insert_many(&entities).unwrap();
         index.commit_stamped("db-7:41").unwrap();
         assert_eq!(index.stamp().unwrap().as_deref(), Some("db-7:41"));
-        index.delete(&want[0]).unwrap();
+        index.delete(ws, &want[0]).unwrap();
         index.commit_stamped("db-7:42").unwrap();
         // Not committed: lost when the index is dropped.
-        index.delete(&want[1]).unwrap();
+        index.delete(ws, &want[1]).unwrap();
     }
     want.remove(0);
     want.sort();
@@ -452,7 +454,8 @@ fn bad_input_is_refused() {
     assert!(not_uuid(index.count("", &q, None, 5).map(drop)));
     assert!(not_uuid(index.exists("x", &q).map(drop)));
     assert!(not_uuid(index.len(Some("x")).map(drop)));
-    assert!(not_uuid(index.delete("x")));
+    assert!(not_uuid(index.delete(ws, "x")));
+    assert!(not_uuid(index.delete("x", "e0000000-0000-4000-8000-000000000001")));
     assert!(not_uuid(index.insert(&detail("x", ws, Map::new()))));
     // No text attribute: a text search is refused, not answered with nothing.
     assert!(index.page(ws, &q, Some("a"), None, 5).is_err());
@@ -484,4 +487,33 @@ fn an_in_memory_index_searches_text_too() {
     assert_eq!(got, ["e0000000-0000-4000-8000-000000000001"]);
     assert!(index.exists(ws, &SearchQuery::All).unwrap());
     assert!(!index.exists(WORKSPACES[1], &SearchQuery::All).unwrap());
+}
+
+/// An id is unique within its workspace only: replacing or removing the entity of one
+/// workspace leaves the other workspace's entity with that id as it was.
+#[test]
+fn the_same_id_in_two_workspaces_is_two_entities() {
+    let schema = Schema::builtin();
+    let dir = TempDir::new("two-workspaces");
+    let mut index = SearchIndex::open(dir.path(), &schema, "detail", Some("type")).unwrap();
+    let id = "e0000000-0000-4000-8000-000000000001";
+    let (a, b) = (WORKSPACES[0], WORKSPACES[1]);
+    let typed = |t: &str| {
+        let mut m = Map::new();
+        m.insert("type".into(), Value::String(t.into()));
+        m
+    };
+    index.insert(&detail(id, a, typed("steel"))).unwrap();
+    index.insert(&detail(id, b, typed("steel"))).unwrap();
+    index.commit().unwrap();
+    let steel = compile_search(&schema, &compile(&schema, "detail", r#"type eq "steel""#).unwrap())
+        .unwrap();
+    index.insert(&detail(id, b, typed("wood"))).unwrap();
+    index.commit().unwrap();
+    assert_eq!(index.page(a, &steel, None, None, 5).unwrap(), [id]);
+    assert!(index.page(b, &steel, None, None, 5).unwrap().is_empty());
+    index.delete(b, id).unwrap();
+    index.commit().unwrap();
+    assert_eq!(index.len(Some(a)).unwrap(), 1);
+    assert_eq!(index.len(Some(b)).unwrap(), 0);
 }

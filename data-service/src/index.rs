@@ -72,11 +72,33 @@ fn new_id() -> String {
     format!("{nanos:x}-{:x}", std::process::id())
 }
 
-/// After a detail was written to the database: the same entity in the index, committed with
-/// the database's stamp as it is now. The caller holds the index's write lock across the
-/// database write and this.
-pub fn follow(index: &mut SearchIndex, db: &mut dyn Records, e: &Entity) -> Result<(), Error> {
-    index.insert(e)?;
-    let s = stamp(db)?;
-    index.commit_stamped(&s)
+/// The index, and the details written to the database that it has not yet committed.
+pub struct DetailIndex {
+    /// The index.
+    pub index: SearchIndex,
+    /// Details whose commit to the index failed: written again with the next detail, so
+    /// that no commit stamps the database's sequence while one of them is missing.
+    pending: Vec<Entity>,
+}
+
+impl DetailIndex {
+    /// An index with nothing pending.
+    pub fn new(index: SearchIndex) -> DetailIndex {
+        DetailIndex { index, pending: Vec::new() }
+    }
+
+    /// After a detail was written to the database: the same entity in the index, committed
+    /// with the database's stamp as it is now. The caller holds the index's write lock across
+    /// the database write and this. On failure the detail stays pending: the next write
+    /// commits it too, and until one does, the stamp is behind and a restart rebuilds.
+    pub fn follow(&mut self, db: &mut dyn Records, e: Entity) -> Result<(), Error> {
+        self.pending.push(e);
+        for e in &self.pending {
+            self.index.insert(e)?;
+        }
+        let s = stamp(db)?;
+        self.index.commit_stamped(&s)?;
+        self.pending.clear();
+        Ok(())
+    }
 }

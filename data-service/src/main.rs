@@ -114,7 +114,7 @@ fn run(o: Options) -> Result<(), String> {
     let app = Arc::new(api::App {
         schema,
         store: Arc::new(store),
-        index: Arc::new(RwLock::new(index)),
+        index: Arc::new(RwLock::new(index::DetailIndex::new(index))),
         firms,
         workspaces,
     });

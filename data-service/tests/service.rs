@@ -308,6 +308,20 @@ fn bad_input_is_refused(s: &Service) {
         let (status, r) = post(s, &q, body.clone());
         assert_eq!((status, r["error"]["code"].as_str()), (400, Some(code)), "{body}: {r}");
     }
+    // A text with U+0000 (which PostgreSQL cannot hold) in a search or a filter value: an
+    // answer, or a 400 `unstorable`, never a failure of the store.
+    for (ty, body) in [
+        ("family", json!({"scope": {"all": true}, "limit": 5, "search": {"q": "a\u{0}b"}})),
+        (
+            "tag",
+            json!({"scope": {"all": false, "any": [{"attr": "name", "op": "neq", "value": "a\u{0}"}]}, "limit": 5}),
+        ),
+        ("detail", json!({"scope": {"all": true}, "limit": 5, "search": {"type": "x\u{0}"}})),
+    ] {
+        let (status, r) = post(s, &format!("/internal/workspaces/{WS}/{ty}/query"), body.clone());
+        let refused = status == 400 && r["error"]["code"] == "unstorable";
+        assert!(status == 200 || refused, "{body}: {status} {r}");
+    }
     let (status, r) = call(s, "POST", &q, Some("{not json"));
     assert_eq!((status, r["error"]["code"].as_str()), (400, Some("invalid_request")));
     let (status, r) = post(

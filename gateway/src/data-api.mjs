@@ -126,7 +126,7 @@ async function getOne(app, key, req) {
 async function list(app, key, base, url) {
   let limit = app.config.defaultPageSize;
   let cursor = null;
-  const search = {};
+  const search = new Map(); // names come from the caller: never an object's keys until sent
   for (const name of new Set(url.searchParams.keys())) {
     const values = url.searchParams.getAll(name);
     if (values.length > 1) throw new HttpError(400, 'invalid_query', `Query parameter "${name}" is repeated.`);
@@ -137,7 +137,7 @@ async function list(app, key, base, url) {
     } else if (name === 'cursor') {
       cursor = decodeCursor(app.engine, v, base.workspace_id, base.entity_type);
     } else {
-      search[name] = v; // the data service's own search parameters, passed through
+      search.set(name, v); // the data service's own search parameters, passed through
     }
   }
   const request = { operation: 'list', ...base };
@@ -145,13 +145,15 @@ async function list(app, key, base, url) {
   if (auth.status !== 200) return denial(auth);
   assertUuidWorkspace(app, base.workspace_id);
   const page = await app.data.query(base.workspace_id, base.entity_type, {
-    scope: auth.scope, require_match: auth.require_match, limit, cursor, search,
+    scope: auth.scope, require_match: auth.require_match, limit, cursor,
+    // Own properties only (a name such as __proto__ stays a name), as the JSON body needs.
+    search: Object.fromEntries(search),
   });
   // The engine decides on the page: 403 when stored filters together match nothing whatever the
   // caller searched, and every entity the data service sent back checked against the scope again.
   const d = app.policy.store.decideListPage(key.id, request, page.scope_matches === true, page.items);
-  if (d.outside > 0) {
-    console.error(`portcullis: data service returned ${d.outside} entities outside the scope`);
+  if (d.outside > 0 || (d.status === 200 && d.ids.length !== page.items.length)) {
+    console.error(`portcullis: data service returned ${page.items.length - (d.ids?.length ?? 0)} entities outside the scope`);
     return errorResponse(502, 'upstream_error', 'The data service failed.');
   }
   if (d.status !== 200) return denial(d);

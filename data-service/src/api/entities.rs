@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::{body, entity_type, workspace, Answer, Refusal, Shared};
-use crate::index::{self, INDEXED_TYPE};
+use crate::index::INDEXED_TYPE;
 
 fn stored_json(s: &Stored) -> Value {
     json!({"entity": s.entity, "version": s.version})
@@ -59,9 +59,12 @@ async fn write<T: Send + 'static>(
         .store
         .run(move |db| {
             let mut guard = follows.as_ref().map(|i| i.write().unwrap_or_else(|p| p.into_inner()));
-            let (answer, written) = f(db, guard.as_deref())?;
+            let (answer, written) = f(db, guard.as_deref().map(|d| &d.index))?;
             if let (Some(index), Some(e)) = (guard.as_deref_mut(), written) {
-                index::follow(index, db, &e)?;
+                // The database holds the write, and is the truth: it is answered as done.
+                if let Err(err) = index.follow(db, e) {
+                    eprintln!("data-service: the detail index did not follow a write ({err}); it will with the next, or be rebuilt at start");
+                }
             }
             Ok(answer)
         })

@@ -79,8 +79,8 @@ pub async fn query(
     let scope = Arc::new(scope);
     let search = Arc::new(search);
 
-    // A page and one more id: whether another page follows.
-    let (rows, more) = if ty == INDEXED_TYPE {
+    // A page, and the cursor of the next one when another follows.
+    let (rows, next_cursor) = if ty == INDEXED_TYPE {
         detail_page(&app, &ws, &scope, &search, cursor, limit).await?
     } else {
         let q = compile_list(
@@ -99,9 +99,9 @@ pub async fn query(
             .await?;
         let more = rows.len() > limit;
         rows.truncate(limit);
-        (rows, more)
+        let next = if more { rows.last().map(|s| s.entity.id.clone()) } else { None };
+        (rows, next)
     };
-    let next_cursor = if more { rows.last().map(|s| s.entity.id.clone()) } else { None };
     let items = checked(&app, &scope, &search, rows);
 
     // Whether the scope alone admits anything, whatever the caller searched for.
@@ -117,7 +117,7 @@ pub async fn query(
         .into_response())
 }
 
-/// A page of details: ids from the index, rows from the database.
+/// A page of details: ids from the index, rows from the database; and the next page's cursor.
 async fn detail_page(
     app: &Shared,
     ws: &str,
@@ -125,7 +125,7 @@ async fn detail_page(
     search: &Search,
     cursor: Option<String>,
     limit: usize,
-) -> Result<(Vec<Stored>, bool), Refusal> {
+) -> Result<(Vec<Stored>, Option<String>), Refusal> {
     let mut q =
         compile_search_scope(&app.schema, INDEXED_TYPE, scope).map_err(refused("invalid_scope"))?;
     if let Some(f) = &search.filter {
@@ -135,16 +135,18 @@ async fn detail_page(
     let (index, w, text) = (Arc::clone(&app.index), ws.to_string(), search.text.clone());
     let ids = tokio::task::spawn_blocking(move || {
         let index = index.read().unwrap_or_else(|p| p.into_inner());
-        index.page(&w, &q, text.as_deref(), cursor.as_deref(), limit + 1)
+        index.index.page(&w, &q, text.as_deref(), cursor.as_deref(), limit + 1)
     })
     .await
     .map_err(|e| portcullis_backends::Error::Corrupt(e.to_string()))??;
     let more = ids.len() > limit;
     let mut ids = ids;
     ids.truncate(limit);
+    // The cursor is the index's: a last id whose row is gone still moves the walk on.
+    let next = if more { ids.last().cloned() } else { None };
     let w = ws.to_string();
     let rows = app.store.run(move |db| db.get_many(INDEXED_TYPE, &w, &ids)).await?;
-    Ok((rows, more))
+    Ok((rows, next))
 }
 
 /// The rows read back, each checked by the engine against the scope and the search: a
@@ -201,7 +203,7 @@ pub async fn count(
         let index = Arc::clone(&app.index);
         tokio::task::spawn_blocking(move || {
             let index = index.read().unwrap_or_else(|p| p.into_inner());
-            index.count(&ws, &q, None, PREVIEW_CAP + 1)
+            index.index.count(&ws, &q, None, PREVIEW_CAP + 1)
         })
         .await
         .map_err(|e| portcullis_backends::Error::Corrupt(e.to_string()))??

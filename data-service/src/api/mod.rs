@@ -27,10 +27,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use portcullis::value::{format_uuid, parse_uuid};
 use portcullis::Schema;
-use portcullis_backends::search::SearchIndex;
 use portcullis_backends::Error;
 use serde_json::{json, Value};
 
+use crate::index::DetailIndex;
 use crate::store::Store;
 
 /// What every request shares.
@@ -40,7 +40,7 @@ pub struct App {
     /// The database.
     pub store: Arc<Store>,
     /// The detail index.
-    pub index: Arc<RwLock<SearchIndex>>,
+    pub index: Arc<RwLock<DetailIndex>>,
     /// The firms, as `/internal/firms` lists them.
     pub firms: Vec<Value>,
     /// Every workspace of every firm, canonical.
