@@ -469,7 +469,8 @@ impl SearchIndex {
     }
 
     /// How many entities of a workspace the query matches, with `contains` as in
-    /// [`Self::page`]: the number, or `cap` if it is more.
+    /// [`Self::page`]: the number, or `cap` if it is more. It stops counting at the cap, so a
+    /// broad query costs no more than one that matches `cap`.
     pub fn count(
         &self,
         workspace: &str,
@@ -479,26 +480,28 @@ impl SearchIndex {
     ) -> Result<usize, Error> {
         let searcher = self.reader.searcher();
         let query = self.filtered(&searcher, workspace, q, contains, None)?;
-        Ok(searcher.search(&query, &Count)?.min(cap))
-    }
-
-    /// Whether the query matches any entity of a workspace; stops at the first.
-    pub fn exists(&self, workspace: &str, q: &SearchQuery) -> Result<bool, Error> {
-        let searcher = self.reader.searcher();
-        let query = self.filtered(&searcher, workspace, q, None, None)?;
         let weight = query.weight(EnableScoring::disabled_from_searcher(&searcher))?;
+        let mut n = 0;
         for segment in searcher.segment_readers() {
             let alive = segment.alive_bitset();
             let mut scorer = weight.scorer(segment, 1.0)?;
             let mut doc = scorer.doc();
             while doc != TERMINATED {
+                if n >= cap {
+                    return Ok(cap);
+                }
                 if alive.is_none_or(|a| a.is_alive(doc)) {
-                    return Ok(true);
+                    n += 1;
                 }
                 doc = scorer.advance();
             }
         }
-        Ok(false)
+        Ok(n)
+    }
+
+    /// Whether the query matches any entity of a workspace; stops at the first.
+    pub fn exists(&self, workspace: &str, q: &SearchQuery) -> Result<bool, Error> {
+        Ok(self.count(workspace, q, None, 1)? > 0)
     }
 
     /// The query, restricted to a workspace, to the entities whose text attribute contains
