@@ -111,16 +111,7 @@ impl PostgresStore {
     pub fn insert(&mut self, e: &Entity) -> Result<(), Error> {
         let t = self.table(&e.entity_type)?.clone();
         let values = self.row(&t, e, 1)?;
-        let mut columns: Vec<String> = t.columns.iter().map(|c| quote(&c.column)).collect();
-        columns.extend(["\"_version\"", "\"_attributes\"", "\"_text\""].map(String::from));
-        let updates: Vec<String> = columns.iter().map(|c| format!("{c} = EXCLUDED.{c}")).collect();
-        let conflict = format!(
-            "ON CONFLICT ({}, {}) DO UPDATE SET {}",
-            quote(&t.workspace),
-            quote(&t.id),
-            updates.join(", ")
-        );
-        let sql = Statements { t: &t, dialect: Dialect::Postgres }.insert(&conflict);
+        let sql = Statements { t: &t, dialect: Dialect::Postgres }.upsert();
         let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| &**v).collect();
         self.client.execute(&sql, &params)?;
         Ok(())
@@ -170,13 +161,8 @@ impl PostgresStore {
         q: &SqlQuery,
     ) -> Result<Vec<String>, Error> {
         let t = self.table(entity_type)?;
-        let ws = parse_uuid(workspace)
-            .map(Uuid::from_u128)
-            .ok_or_else(|| Error::NotAUuid(workspace.into()))?;
         let sql = t.select_ids(Dialect::Postgres, q);
-        let mut values: Vec<Box<dyn ToSql + Sync>> =
-            q.params.iter().map(bound).collect::<Result<_, _>>()?;
-        values.push(Box::new(ws));
+        let values = bound_in(q, workspace)?;
         let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| &**v).collect();
         let rows = self.client.query(&sql, &params)?;
         Ok(rows.iter().map(|r| r.get::<_, Uuid>(0).hyphenated().to_string()).collect())
@@ -242,6 +228,14 @@ fn stored_of(t: &TableMapping, r: &Row) -> Result<Stored, Error> {
     })
 }
 
+/// A compiled query's parameters, then the workspace's: how every query of a workspace binds.
+fn bound_in(q: &SqlQuery, workspace: &str) -> Result<Vec<Box<dyn ToSql + Sync>>, Error> {
+    let mut values: Vec<Box<dyn ToSql + Sync>> =
+        q.params.iter().map(bound).collect::<Result<_, _>>()?;
+    values.push(Box::new(uuid_of(workspace)?));
+    Ok(values)
+}
+
 fn uuid_of(s: &str) -> Result<Uuid, Error> {
     parse_uuid(s).map(Uuid::from_u128).ok_or_else(|| Error::NotAUuid(s.into()))
 }
@@ -303,11 +297,7 @@ impl Records for PostgresStore {
             tx.query_one(BUMP, &[&e.entity_type])?;
         }
         tx.commit()?;
-        Ok(match self.get(&e.entity_type, &e.workspace_id, &e.id)? {
-            Some(s) if done => Replaced::Done(s),
-            Some(_) => Replaced::Conflict,
-            None => Replaced::Missing,
-        })
+        Ok(Replaced::of(done, self.get(&e.entity_type, &e.workspace_id, &e.id)?))
     }
 
     fn page(
@@ -325,9 +315,7 @@ impl Records for PostgresStore {
             text.is_some(),
             after.is_some(),
         );
-        let mut values: Vec<Box<dyn ToSql + Sync>> =
-            q.params.iter().map(bound).collect::<Result<_, _>>()?;
-        values.push(Box::new(uuid_of(workspace)?));
+        let mut values = bound_in(q, workspace)?;
         if let Some(text) = text {
             if text.contains('\0') {
                 return Err(Error::Unstorable("the search text".into()));
@@ -351,9 +339,7 @@ impl Records for PostgresStore {
     ) -> Result<Vec<String>, Error> {
         let t = self.table(entity_type)?;
         let sql = Statements { t, dialect: Dialect::Postgres }.page_ids(q);
-        let mut values: Vec<Box<dyn ToSql + Sync>> =
-            q.params.iter().map(bound).collect::<Result<_, _>>()?;
-        values.push(Box::new(uuid_of(workspace)?));
+        let mut values = bound_in(q, workspace)?;
         values.push(Box::new(limit(limit_)));
         let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| &**v).collect();
         let rows = self.client.query(&sql, &params)?;
@@ -369,9 +355,7 @@ impl Records for PostgresStore {
     ) -> Result<usize, Error> {
         let t = self.table(entity_type)?;
         let sql = Statements { t, dialect: Dialect::Postgres }.count(q);
-        let mut values: Vec<Box<dyn ToSql + Sync>> =
-            q.params.iter().map(bound).collect::<Result<_, _>>()?;
-        values.push(Box::new(uuid_of(workspace)?));
+        let mut values = bound_in(q, workspace)?;
         values.push(Box::new(limit(cap)));
         let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| &**v).collect();
         let n: i64 = self.client.query_one(&sql, &params)?.try_get(0)?;
@@ -438,9 +422,7 @@ impl Records for PostgresStore {
             for e in &entities[start..end] {
                 copy_row(&t, e, &self.text, &mut text)?;
             }
-            let mut columns = vec![quote(&t.id), quote(&t.workspace)];
-            columns.extend(t.columns.iter().map(|c| quote(&c.column)));
-            columns.extend(["\"_version\"", "\"_attributes\"", "\"_text\""].map(String::from));
+            let columns = Statements { t: &t, dialect: Dialect::Postgres }.columns();
             let sql = format!("COPY {} ({}) FROM STDIN", quote(&t.table), columns.join(", "));
             let mut w = self.client.copy_in(&sql)?;
             w.write_all(text.as_bytes()).map_err(|e| Error::Corrupt(e.to_string()))?;

@@ -57,6 +57,17 @@ pub enum Replaced {
     Missing,
 }
 
+impl Replaced {
+    /// What a replacement did, from whether its update took and the entity as it is after.
+    pub(crate) fn of(done: bool, now: Option<Stored>) -> Replaced {
+        match now {
+            Some(s) if done => Replaced::Done(s),
+            Some(_) => Replaced::Conflict,
+            None => Replaced::Missing,
+        }
+    }
+}
+
 /// Which attribute a substring search (a data service's `q`) reads, per entity type: its text,
 /// lower-cased with Rust's `to_lowercase`, is stored in `_text`, and a search for `q` matches
 /// the entities whose `_text` contains `q` lower-cased the same way. No pattern language is
@@ -269,9 +280,7 @@ impl Statements<'_> {
     /// Every column written on insert, in order: id, workspace, the attributes', then the
     /// store's own.
     pub(crate) fn insert(&self, conflict: &str) -> String {
-        let mut columns = vec![self.id(), self.ws()];
-        columns.extend(self.t.columns.iter().map(|c| quote(&c.column)));
-        columns.extend(["\"_version\"", "\"_attributes\"", "\"_text\""].map(String::from));
+        let columns = self.columns();
         let marks: Vec<String> = (1..=columns.len()).map(|i| self.mark(i)).collect();
         format!(
             "INSERT INTO {} ({}) VALUES ({}) {conflict}",
@@ -279,6 +288,28 @@ impl Statements<'_> {
             columns.join(", "),
             marks.join(", ")
         )
+    }
+
+    /// The columns a row is written in, quoted, in order: id, workspace, the attributes',
+    /// then the store's own (an insert's, and a bulk `COPY`'s).
+    pub(crate) fn columns(&self) -> Vec<String> {
+        let mut columns = vec![self.id(), self.ws()];
+        columns.extend(self.t.columns.iter().map(|c| quote(&c.column)));
+        columns.extend(["\"_version\"", "\"_attributes\"", "\"_text\""].map(String::from));
+        columns
+    }
+
+    /// [`Self::insert`], replacing the row of (workspace, id) when there is one (both
+    /// dialects' upsert).
+    pub(crate) fn upsert(&self) -> String {
+        let updates: Vec<String> =
+            self.columns()[2..].iter().map(|c| format!("{c} = excluded.{c}")).collect();
+        self.insert(&format!(
+            "ON CONFLICT ({}, {}) DO UPDATE SET {}",
+            self.ws(),
+            self.id(),
+            updates.join(", ")
+        ))
     }
 
     /// Replace the attribute columns of (workspace, id) at version `expected`; the

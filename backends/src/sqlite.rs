@@ -113,8 +113,7 @@ impl SqliteStore {
     /// absent or of the wrong type.
     pub fn insert(&mut self, e: &Entity) -> Result<(), Error> {
         let t = self.table(&e.entity_type)?;
-        let sql = Statements { t, dialect: Dialect::Sqlite }.insert("ON CONFLICT DO NOTHING");
-        let sql = sql.replacen("INSERT INTO", "INSERT OR REPLACE INTO", 1);
+        let sql = Statements { t, dialect: Dialect::Sqlite }.upsert();
         self.conn.execute(&sql, params_from_iter(self.row(t, e, 1)?))?;
         Ok(())
     }
@@ -160,12 +159,8 @@ impl SqliteStore {
         q: &SqlQuery,
     ) -> Result<Vec<String>, Error> {
         let t = self.table(entity_type)?;
-        let ws = parse_uuid(workspace)
-            .map(format_uuid)
-            .ok_or_else(|| Error::NotAUuid(workspace.into()))?;
         let sql = t.select_ids(Dialect::Sqlite, q);
-        let mut params: Vec<Bound<'_>> = q.params.iter().map(Bound::Param).collect();
-        params.push(Bound::Text(ws));
+        let params = bound_in(q, workspace)?;
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(params_from_iter(params), |r| r.get::<_, String>(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -219,6 +214,13 @@ impl ToSql for Bound<'_> {
             },
         })
     }
+}
+
+/// A compiled query's parameters, then the workspace's: how every query of a workspace binds.
+fn bound_in<'a>(q: &'a SqlQuery, workspace: &str) -> Result<Vec<Bound<'a>>, Error> {
+    let mut params: Vec<Bound<'a>> = q.params.iter().map(Bound::Param).collect();
+    params.push(Bound::Text(canonical(workspace)?));
+    Ok(params)
 }
 
 /// A count or limit as SQLite binds it.
@@ -279,11 +281,7 @@ impl Records for SqliteStore {
             tx.query_row(BUMP, [&e.entity_type], |r| r.get::<_, i64>(0))?;
         }
         tx.commit()?;
-        Ok(match self.get(&e.entity_type, &e.workspace_id, &e.id)? {
-            Some(s) if done => Replaced::Done(s),
-            Some(_) => Replaced::Conflict,
-            None => Replaced::Missing,
-        })
+        Ok(Replaced::of(done, self.get(&e.entity_type, &e.workspace_id, &e.id)?))
     }
 
     fn page(
@@ -298,8 +296,7 @@ impl Records for SqliteStore {
         let t = self.table(entity_type)?;
         let sql =
             Statements { t, dialect: Dialect::Sqlite }.page(q, text.is_some(), after.is_some());
-        let mut params: Vec<Bound<'_>> = q.params.iter().map(Bound::Param).collect();
-        params.push(Bound::Text(canonical(workspace)?));
+        let mut params = bound_in(q, workspace)?;
         if let Some(text) = text {
             params.push(Bound::Text(text.to_lowercase()));
         }
@@ -319,8 +316,7 @@ impl Records for SqliteStore {
     ) -> Result<Vec<String>, Error> {
         let t = self.table(entity_type)?;
         let sql = Statements { t, dialect: Dialect::Sqlite }.page_ids(q);
-        let mut params: Vec<Bound<'_>> = q.params.iter().map(Bound::Param).collect();
-        params.push(Bound::Text(canonical(workspace)?));
+        let mut params = bound_in(q, workspace)?;
         params.push(int(limit));
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params_from_iter(params), |r| r.get::<_, String>(0))?;
@@ -336,8 +332,7 @@ impl Records for SqliteStore {
     ) -> Result<usize, Error> {
         let t = self.table(entity_type)?;
         let sql = Statements { t, dialect: Dialect::Sqlite }.count(q);
-        let mut params: Vec<Bound<'_>> = q.params.iter().map(Bound::Param).collect();
-        params.push(Bound::Text(canonical(workspace)?));
+        let mut params = bound_in(q, workspace)?;
         params.push(int(cap));
         let n: i64 =
             self.conn.prepare_cached(&sql)?.query_row(params_from_iter(params), |r| r.get(0))?;

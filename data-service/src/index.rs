@@ -55,21 +55,12 @@ pub fn stamp(db: &mut dyn Records) -> Result<String, Error> {
     let id = match db.setting(DATABASE_ID)? {
         Some(id) => id,
         None => {
-            let id = new_id();
+            let id = crate::store::unique_name();
             db.set_setting(DATABASE_ID, &id)?;
             id
         }
     };
     Ok(format!("{id}:{}", db.sequence(INDEXED_TYPE)?))
-}
-
-/// An id unlikely to repeat: the time to the nanosecond and the process.
-fn new_id() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!("{nanos:x}-{:x}", std::process::id())
 }
 
 /// The index, and the details written to the database that it has not yet committed.

@@ -194,12 +194,7 @@ fn seed_once(
 
 /// A new temporary directory for a service started without `--database`.
 pub fn temp_dir() -> Result<PathBuf, String> {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let dir = std::env::temp_dir()
-        .join(format!("portcullis-data-service-{}-{nanos}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("portcullis-data-service-{}", unique_name()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     Ok(dir)
 }
@@ -219,4 +214,13 @@ pub fn default_index_dir(db: &Database) -> Result<PathBuf, String> {
 /// Whether a path names a directory that can be made.
 pub fn ensure_dir(dir: &Path) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))
+}
+
+/// A name unlikely to repeat: the time to the nanosecond and the process.
+pub fn unique_name() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{nanos:x}-{:x}", std::process::id())
 }

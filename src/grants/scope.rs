@@ -175,12 +175,7 @@ impl ListAuthorization {
     /// assert_eq!(stored.decide(vec!["e1".into()]).ids, Some(vec!["e1".into()]));
     /// ```
     pub fn decide(&self, matched: Vec<String>) -> Decision {
-        let step = outcome::list(true, !self.require_match, matched.len());
-        let mut d = step.decision();
-        if step == Step::Listed {
-            d.ids = Some(matched);
-        }
-        d
+        self.decide_page(!matched.is_empty(), matched)
     }
 }
 

@@ -52,7 +52,7 @@ pub struct QueryBody {
 
 /// A compile that failed: the engine's diagnostic as a 400.
 fn refused(code: &'static str) -> impl Fn(Diagnostic) -> Refusal {
-    move |d| Refusal::bad(code, d.message.clone()).with_diagnostics(&[d])
+    move |d| Refusal::diagnosed(code, &[d])
 }
 
 /// `POST …/query`: one page of what the scope admits and the caller searched for.
@@ -64,10 +64,8 @@ pub async fn query(
     let ty = entity_type(&app, &ty)?.to_string();
     let ws = workspace(&ws)?;
     let req = body(b, "{scope, limit, cursor?, search?, require_match?}")?;
-    let scope = Scope::from_json(&app.schema, &ty, &req.scope).map_err(|d| {
-        let message = d.first().map_or_else(|| "invalid scope".into(), |d| d.message.clone());
-        Refusal::bad("invalid_scope", message).with_diagnostics(&d)
-    })?;
+    let scope = Scope::from_json(&app.schema, &ty, &req.scope)
+        .map_err(|d| Refusal::diagnosed("invalid_scope", &d))?;
     let search = search::read(&app.schema, &ty, &req.search)?;
     let cursor = match &req.cursor {
         Some(c) => Some(parse_uuid(c).map(format_uuid).ok_or_else(|| {
@@ -132,13 +130,10 @@ async fn detail_page(
         let s = compile_search(&app.schema, f).map_err(refused("invalid_search"))?;
         q = SearchQuery::And(vec![q, s]);
     }
-    let (index, w, text) = (Arc::clone(&app.index), ws.to_string(), search.text.clone());
-    let ids = tokio::task::spawn_blocking(move || {
-        let index = index.read().unwrap_or_else(|p| p.into_inner());
-        index.index.page(&w, &q, text.as_deref(), cursor.as_deref(), limit + 1)
-    })
-    .await
-    .map_err(|e| portcullis_backends::Error::Corrupt(e.to_string()))??;
+    let (w, text) = (ws.to_string(), search.text.clone());
+    let ids = app
+        .read_index(move |d| d.index.page(&w, &q, text.as_deref(), cursor.as_deref(), limit + 1))
+        .await?;
     let more = ids.len() > limit;
     let mut ids = ids;
     ids.truncate(limit);
@@ -175,10 +170,9 @@ fn checked(app: &Shared, scope: &Scope, search: &Search, rows: Vec<Stored>) -> V
 
 /// A predicate in its JSON form, compiled for the type.
 fn filter_of(app: &Shared, ty: &str, v: Value) -> Result<CompiledFilter, Refusal> {
-    compile_source(&app.schema, ty, &PredicateSource::Json(v)).map(|(f, _)| f).map_err(|d| {
-        let message = d.first().map_or_else(|| "invalid filter".into(), |d| d.message.clone());
-        Refusal::bad("invalid_filter", message).with_diagnostics(&d)
-    })
+    compile_source(&app.schema, ty, &PredicateSource::Json(v))
+        .map(|(f, _)| f)
+        .map_err(|d| Refusal::diagnosed("invalid_filter", &d))
 }
 
 #[derive(Deserialize)]
@@ -196,17 +190,10 @@ pub async fn count(
     let ty = entity_type(&app, &ty)?.to_string();
     let ws = workspace(&ws)?;
     let f = filter_of(&app, &ty, body(b, "{filter}")?.filter)?;
-    check_previewable(&app.schema, &f)
-        .map_err(|d| Refusal::bad(d.code.as_str(), d.message.clone()).with_diagnostics(&[d]))?;
+    check_previewable(&app.schema, &f).map_err(|d| Refusal::diagnosed(d.code.as_str(), &[d]))?;
     let n = if ty == INDEXED_TYPE {
         let q = compile_search(&app.schema, &f).map_err(refused("not_searchable"))?;
-        let index = Arc::clone(&app.index);
-        tokio::task::spawn_blocking(move || {
-            let index = index.read().unwrap_or_else(|p| p.into_inner());
-            index.index.count(&ws, &q, None, PREVIEW_CAP + 1)
-        })
-        .await
-        .map_err(|e| portcullis_backends::Error::Corrupt(e.to_string()))??
+        app.read_index(move |d| d.index.count(&ws, &q, None, PREVIEW_CAP + 1)).await?
     } else {
         let q = compile_filter(&app.schema, &app.store.mapping, app.store.dialect, &f)
             .map_err(refused("invalid_filter"))?;

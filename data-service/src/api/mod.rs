@@ -47,6 +47,19 @@ pub struct App {
     pub workspaces: Vec<String>,
 }
 
+impl App {
+    /// Run `f` with the detail index, read-locked, on a blocking thread.
+    pub async fn read_index<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&DetailIndex) -> Result<T, Error> + Send + 'static,
+    ) -> Result<T, Error> {
+        let index = Arc::clone(&self.index);
+        tokio::task::spawn_blocking(move || f(&index.read().unwrap_or_else(|p| p.into_inner())))
+            .await
+            .unwrap_or_else(|e| Err(Error::Corrupt(format!("an index call failed: {e}"))))
+    }
+}
+
 /// The shared state of the handlers.
 pub type Shared = Arc<App>;
 
@@ -85,6 +98,12 @@ impl Refusal {
 
     fn not_found() -> Refusal {
         Refusal::new(StatusCode::NOT_FOUND, "not_found", "No such entity.")
+    }
+
+    /// A 400 from the engine's diagnostics: the first one's message, all of them beside it.
+    fn diagnosed(code: &'static str, d: &[portcullis::Diagnostic]) -> Refusal {
+        let message = d.first().map_or_else(|| code.replace('_', " "), |d| d.message.clone());
+        Refusal::bad(code, message).with_diagnostics(&d)
     }
 
     /// With the engine's diagnostics beside the message.

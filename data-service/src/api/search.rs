@@ -87,10 +87,6 @@ pub fn read(schema: &Schema, ty: &str, params: &Map<String, Value>) -> Result<Se
         return Ok(Search { filter: None, text });
     }
     let scope = Scope::from_json(schema, ty, &json!({"all": false, "any": [{"and": conditions}]}))
-        .map_err(|d| {
-            let message =
-                d.first().map_or_else(|| "invalid search".to_string(), |d| d.message.clone());
-            Refusal::bad("invalid_search", message).with_diagnostics(&d)
-        })?;
+        .map_err(|d| Refusal::diagnosed("invalid_search", &d))?;
     Ok(Search { filter: scope.filters.into_iter().next(), text })
 }
