@@ -567,6 +567,9 @@ export function bind(raw, exports) {
     keysHolding(filterId) {
       return this.#raw.keysHolding(string(filterId, 'filterId'));
     }
+    keyIdsHolding(filterId) {
+      return JSON.parse(this.#raw.keyIdsHolding(string(filterId, 'filterId')));
+    }
     editImpact(filterId, edit, entities) {
       const id = string(filterId, 'filterId');
       const e = record(edit, 'edit');
@@ -621,6 +624,10 @@ export function bind(raw, exports) {
     preview: (filter, entities) => {
       const f = record(filter, 'filter');
       return withSet(entities, (set) => result(raw.preview(f, set)));
+    },
+    previewPredicate: (input, entities) => {
+      const p = record(input, 'input');
+      return withSet(entities, (set) => result(raw.previewPredicate(p, set)));
     },
     describeSchema: () => result(raw.describeSchema()),
     checkAttributes: (entityType, attributes) => {

@@ -6,6 +6,6 @@ import { bind } from './api.mjs';
 const exports = await raw.default({ module_or_path: new URL('./gen/portcullis_bg.wasm', import.meta.url) });
 
 export const {
-  parse, format, validate, matches, preview, describeSchema, checkAttributes, systemFilters, isSystemFilter,
+  parse, format, validate, matches, preview, previewPredicate, describeSchema, checkAttributes, systemFilters, isSystemFilter,
   canonicalUuid, compileSql, validateGrants, decide, explain, EntitySet, Store, Decider,
 } = bind(raw, exports);

@@ -43,6 +43,7 @@ export type ErrorCode =
   // preview refusals also appear as diagnostics
   | "preview_not_supported" | "invalid_filter";
 export type WarningCode = "not_searchable";
+export type NoticeCode = "empty_text_value";
 
 /** Where a problem is: a byte span of the text form, or a JSON path into the JSON form. */
 export interface Span {
@@ -63,8 +64,10 @@ export interface Location {
   span?: Span;
 }
 export interface Diagnostic {
-  code: ErrorCode | WarningCode;
-  severity: "error" | "warning";
+  code: ErrorCode | WarningCode | NoticeCode;
+  /** `error` blocks saving; `warning` does not (SPEC 2.4); `notice` is a likely slip that the
+   * contract allows, such as an empty text value. */
+  severity: "error" | "warning" | "notice";
   /** A sentence a filter author can act on. */
   message: string;
   /** A hint: the operators allowed, the nearest attribute name ("did you mean ..."). */
@@ -89,6 +92,8 @@ export interface ValidationResult {
   valid: boolean;
   errors: Diagnostic[];
   warnings: Diagnostic[];
+  /** Likely slips the contract allows (an empty or blank text value): shown, never blocking. */
+  notices: Diagnostic[];
   /** Present when the predicate parsed: its JSON form and canonical text. */
   predicate?: Predicate;
   text?: string;
@@ -297,6 +302,9 @@ export function format(predicate: Predicate): FormatResult;
 export function validate(filter: FilterInput): ValidationResult;
 export function matches(filter: PredicateInput, attributes: Attributes): MatchResult;
 export function preview(filter: FilterInput, entities: Entities): PreviewResult;
+/** The preview of a predicate alone (no name or description needed): what `preview` answers
+ * for a filter with that predicate, so a count can show while the filter is still unnamed. */
+export function previewPredicate(input: PredicateInput, entities: Entities): PreviewResult;
 export function describeSchema(): SchemaDescription;
 /** From `portcullis/service`. Check an entity's attributes for a create or an update: unknown attributes, attributes the
  * data service assigns (`created_at`), and values not of their attribute's type (dates and
@@ -366,6 +374,8 @@ export class Store {
   validateKey(key: Key): GrantReport;
   /** How many keys hold this filter ("This will immediately affect N credentials"). */
   keysHolding(filterId: string): number;
+  /** The ids of the keys `keysHolding` counts, in id order. */
+  keyIdsHolding(filterId: string): string[];
   /** What an edit would do before it is saved: keys affected, entities gained and lost. */
   editImpact(filterId: string, edit: PredicateInput, entities: Entities):
     | ({ ok: true } & EditImpact)

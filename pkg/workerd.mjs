@@ -7,6 +7,6 @@ import { bind } from './api.mjs';
 const exports = raw.initSync({ module: wasmModule });
 
 export const {
-  parse, format, validate, matches, preview, describeSchema, checkAttributes, systemFilters, isSystemFilter,
+  parse, format, validate, matches, preview, previewPredicate, describeSchema, checkAttributes, systemFilters, isSystemFilter,
   canonicalUuid, compileSql, validateGrants, decide, explain, EntitySet, Store, Decider,
 } = bind(raw, exports);

@@ -47,6 +47,9 @@ pub enum Code {
     InputTooLarge,
     /// Warning: a detail filter the search index cannot run (SPEC 4.3).
     NotSearchable,
+    /// Notice: a text value that is empty or blank, which the contract allows but which
+    /// matches only entities holding exactly that text.
+    EmptyTextValue,
     // Preview (SPEC 3).
     /// Preview asked for an entity type that cannot be previewed.
     PreviewNotSupported,
@@ -107,6 +110,7 @@ impl Code {
             MaxDepthExceeded => "max_depth_exceeded",
             InputTooLarge => "input_too_large",
             NotSearchable => "not_searchable",
+            EmptyTextValue => "empty_text_value",
             PreviewNotSupported => "preview_not_supported",
             InvalidFilter => "invalid_filter",
             UnknownWorkspace => "unknown_workspace",
@@ -146,6 +150,9 @@ pub enum Severity {
     Error,
     /// Worth knowing; does not block saving.
     Warning,
+    /// A likely slip in a valid filter, for the author's eyes: neither a warning of the contract
+    /// nor a reason to refuse.
+    Notice,
 }
 
 /// A region of the text form. Offsets are bytes into the UTF-8 text (end exclusive); `line`
@@ -326,6 +333,11 @@ impl Diagnostic {
         }
     }
 
+    /// A notice: a likely slip that the contract allows (see [`Severity::Notice`]).
+    pub fn notice(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Notice, ..Diagnostic::warning(code, message) }
+    }
+
     /// Attach a hint.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
@@ -365,6 +377,7 @@ impl Diagnostic {
         let sev = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Notice => "notice",
         };
         let mut out = format!("{sev}[{}]: {}\n", self.code, self.message);
         if let (Some(span), Some(src)) = (self.span(), source) {

@@ -10,7 +10,7 @@ use crate::eval::tuning::{Matcher, Text};
 use crate::lang::{parse, predicate_from_json, Condition, GroupKind, Predicate, TextRange};
 use crate::limits::*;
 use crate::record::{deserialize_via_reader, Fields, ReadError};
-use crate::schema::{EntityType, Operator, Schema, ValueType};
+use crate::schema::{Attribute, EntityType, Operator, Schema, ValueType};
 use crate::value::{parse_date, parse_uuid, DateValue};
 use serde_json::Value;
 
@@ -71,6 +71,9 @@ pub struct Validation {
     pub errors: Vec<Diagnostic>,
     /// Problems worth showing that do not block saving.
     pub warnings: Vec<Diagnostic>,
+    /// Likely slips the contract allows, such as an empty text value: for the author's eyes,
+    /// neither errors nor the contract's warnings.
+    pub notices: Vec<Diagnostic>,
     /// The tree, when the predicate could be read (even if it has errors).
     pub predicate: Option<Predicate>,
     /// The compiled filter, when there are no errors.
@@ -169,6 +172,7 @@ fn read_and_check(
                 return Validation {
                     errors: vec![d.at_path("$.predicate_text")],
                     warnings: vec![],
+                    notices: vec![],
                     predicate: None,
                     filter: None,
                 }
@@ -177,7 +181,13 @@ fn read_and_check(
         PredicateSource::Json(v) => match predicate_from_json(v, "$.predicate") {
             Ok(p) => (p, None),
             Err(errors) => {
-                return Validation { errors, warnings: vec![], predicate: None, filter: None }
+                return Validation {
+                    errors,
+                    warnings: vec![],
+                    notices: vec![],
+                    predicate: None,
+                    filter: None,
+                }
             }
         },
         PredicateSource::Tree(p) => (p.clone(), None),
@@ -187,13 +197,21 @@ fn read_and_check(
         return Validation {
             errors: vec![],
             warnings: vec![],
+            notices: vec![],
             predicate: Some(tree),
             filter: None,
         };
     };
     let t = &schema.entity_types[type_index];
     let spans = text.map(SpanIndex::new);
-    let mut c = Checker { t, spans, errors: Vec::new(), warnings: Vec::new(), searchable: true };
+    let mut c = Checker {
+        t,
+        spans,
+        errors: Vec::new(),
+        warnings: Vec::new(),
+        notices: Vec::new(),
+        searchable: true,
+    };
     if text.is_none() {
         // The JSON form is held to the text form's size bound through its canonical text.
         let size = tree.to_string().len();
@@ -225,7 +243,13 @@ fn read_and_check(
         }),
         _ => None,
     };
-    Validation { errors: c.errors, warnings: c.warnings, predicate: Some(tree), filter }
+    Validation {
+        errors: c.errors,
+        warnings: c.warnings,
+        notices: c.notices,
+        predicate: Some(tree),
+        filter,
+    }
 }
 
 /// Compile a predicate for an entity type: validation without name and description.
@@ -270,6 +294,7 @@ struct Checker<'a> {
     spans: Option<SpanIndex<'a>>,
     errors: Vec<Diagnostic>,
     warnings: Vec<Diagnostic>,
+    notices: Vec<Diagnostic>,
     searchable: bool,
 }
 
@@ -383,13 +408,42 @@ impl Checker<'_> {
             return None;
         };
         match compile_test(attr.value_type, op, &c.value) {
-            Ok(test) => Some(Node::Cond { slot, test }),
+            Ok(test) => {
+                self.blank_text(attr, c, path);
+                Some(Node::Cond { slot, test })
+            }
             Err(d) => {
                 let d = self.locate(d, &format!("{path}.value"), r.map(|r| r.value));
                 self.errors.push(d);
                 None
             }
         }
+    }
+
+    /// A notice for an empty or blank text among a text or list condition's values: allowed,
+    /// and what the author meant only when entities really hold that text.
+    fn blank_text(&mut self, attr: &Attribute, c: &Condition, path: &str) {
+        if !matches!(attr.value_type, ValueType::Text | ValueType::List) {
+            return;
+        }
+        let blank = |v: &Value| v.as_str().is_some_and(|s| s.trim().is_empty());
+        let found = match &c.value {
+            Value::Array(items) => items.iter().any(blank),
+            v => blank(v),
+        };
+        if !found {
+            return;
+        }
+        let d = Diagnostic::notice(
+            Code::EmptyTextValue,
+            format!(
+                "`{} {}` compares with an empty or blank text: only {} entities whose `{}` holds exactly that text match",
+                c.attr, c.op, self.t.name, c.attr
+            ),
+        )
+        .with_help("type the value you mean, or remove the condition");
+        let d = self.locate(d, &format!("{path}.value"), c.ranges.map(|r| r.value));
+        self.notices.push(d);
     }
 
     fn not_searchable(&mut self, c: &Condition, path: &str) {
@@ -581,6 +635,7 @@ fn list_test(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::Severity;
 
     fn codes(entity_type: &str, text: &str) -> (Vec<&'static str>, Vec<&'static str>) {
         let draft = FilterDraft {
@@ -606,6 +661,37 @@ mod tests {
         assert_eq!(codes("family", r#"created_at eq 5"#).0, ["invalid_value"]);
         assert_eq!(codes("family", r#"tags eq_set []"#).0, Vec::<&str>::new());
         assert_eq!(codes("family", r#"tags contains []"#).0, ["invalid_value"]);
+    }
+
+    #[test]
+    fn blank_text_values_are_notices_not_warnings() {
+        let notices = |entity_type: &str, text: &str| {
+            let draft = FilterDraft {
+                entity_type: entity_type.into(),
+                name: "n".into(),
+                description: None,
+                predicate: PredicateSource::Text(text.into()),
+            };
+            let v = validate(&Schema::builtin(), &draft);
+            assert!(v.is_valid() && v.warnings.is_empty(), "{text}");
+            v.notices
+                .iter()
+                .map(|d| (d.severity, d.path().unwrap().to_string()))
+                .collect::<Vec<_>>()
+        };
+        let n = notices(
+            "family",
+            r#"name eq "" AND tags intersects ["a", "  "] AND category in ["x"]"#,
+        );
+        assert_eq!(
+            n,
+            [
+                (Severity::Notice, "$.predicate.and[0].value".to_string()),
+                (Severity::Notice, "$.predicate.and[1].value".to_string())
+            ]
+        );
+        assert!(notices("family", r#"name eq "a" AND tags eq_set []"#).is_empty());
+        assert!(notices("stash", r#"is_permanent eq true"#).is_empty());
     }
 
     #[test]

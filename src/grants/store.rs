@@ -388,6 +388,21 @@ impl PolicyStore {
         self.holders.get(filter_id).map_or(0, BTreeSet::len)
     }
 
+    /// The ids of the keys that hold a filter in a grant, in id order: the keys
+    /// [`keys_holding`](Self::keys_holding) counts.
+    ///
+    /// ```
+    /// use portcullis::{PolicyStore, Schema};
+    /// let mut store = PolicyStore::new(Schema::builtin());
+    /// store.put_key(serde_json::from_str(r#"{"id": "k2", "firm_id": "f", "revoked": false,
+    ///     "grants": [{"filter": "default:any", "actions": ["read"]}]}"#).unwrap());
+    /// assert_eq!(store.key_ids_holding("default:any").collect::<Vec<_>>(), ["k2"]);
+    /// assert_eq!(store.key_ids_holding("flt_none").count(), 0);
+    /// ```
+    pub fn key_ids_holding<'a>(&'a self, filter_id: &str) -> impl Iterator<Item = &'a str> + 'a {
+        self.holders.get(filter_id).into_iter().flatten().map(String::as_str)
+    }
+
     /// Add or replace a key. It is stored even when some grants are invalid: those are never
     /// eligible (fail closed). Callers that must refuse invalid keys check the report.
     pub fn put_key(&mut self, key: Key) -> GrantReport {

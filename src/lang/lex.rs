@@ -120,8 +120,10 @@ pub fn tokenize(src: &str) -> Result<Vec<Token<'_>>, LexError> {
                 None => {
                     return Err(LexError {
                         message: "this string is not terminated: add the closing `\"`".into(),
-                        range: TextRange::new(pos, src.len()),
-                    })
+                        // The opening quote: where the string starts is what the writer can
+                        // find; its end is wherever the closing quote belongs.
+                        range: TextRange::new(pos, pos + 1),
+                    });
                 }
             },
             '-' | '0'..='9' => match number(rest) {
@@ -188,7 +190,7 @@ mod tests {
     #[test]
     fn errors_point_at_the_token() {
         let e = tokenize("name eq \"abc").unwrap_err();
-        assert_eq!((e.range.start, e.range.end), (8, 12));
+        assert_eq!((e.range.start, e.range.end), (8, 9), "the opening quote");
         let e = tokenize("x eq 12ab").unwrap_err();
         assert_eq!((e.range.start, e.range.end), (5, 9));
         let e = tokenize("x eq @").unwrap_err();

@@ -40,6 +40,7 @@ pub fn parse(src: &str) -> Result<Predicate, Diagnostic> {
         ))
     })?;
     let mut p = Parser { src, tokens, pos: 0 };
+    p.check_parentheses()?;
     let tree = p.expr(0)?;
     let t = p.peek();
     if t.kind != TokenKind::End {
@@ -95,6 +96,32 @@ impl<'a> Parser<'a> {
 
     fn error_at(&self, r: TextRange, msg: impl Into<String>) -> Diagnostic {
         Diagnostic::error(Code::SyntaxError, msg).at_span(Span::locate(self.src, r.start, r.end))
+    }
+
+    /// Unbalanced parentheses are reported at the parenthesis that has no partner, before the
+    /// structure is read: read first, a missing `)` would surface far from its cause, at the end
+    /// of the text or as AND and OR mixed inside the group it failed to close.
+    fn check_parentheses(&self) -> Result<(), Diagnostic> {
+        let mut open: Vec<TextRange> = Vec::new();
+        for t in &self.tokens {
+            match t.kind {
+                TokenKind::LParen if open.len() >= MAX_PARSE_NESTING => {
+                    return Err(self.nesting_error(t.range));
+                }
+                TokenKind::LParen => open.push(t.range),
+                TokenKind::RParen if open.pop().is_none() => {
+                    return Err(self.error_at(t.range, "this `)` has no matching `(`"));
+                }
+                _ => {}
+            }
+        }
+        match open.pop() {
+            // The innermost unclosed `(` is the one whose group ends where the text does.
+            Some(r) => Err(self
+                .error_at(r, "this `(` is never closed")
+                .with_help("add the `)` where the group it opens ends")),
+            None => Ok(()),
+        }
     }
 
     fn nesting_error(&self, r: TextRange) -> Diagnostic {
@@ -349,7 +376,8 @@ mod tests {
             ("name eq", 7, 7),
             ("name \"abc\"", 5, 10),
             ("AND name eq \"a\"", 0, 3),
-            ("(name eq \"a\"", 12, 12),
+            ("(name eq \"a\"", 0, 1),
+            ("name eq \"a", 8, 9),
             ("name eq \"a\" \"b\"", 12, 15),
             ("", 0, 0),
             ("a eq [1,]", 8, 9),
@@ -363,6 +391,26 @@ mod tests {
             let sp = d.span().unwrap();
             assert_eq!((sp.start, sp.end), (s, e), "{src}: {}", d.message);
         }
+    }
+
+    #[test]
+    fn an_unclosed_parenthesis_is_reported_where_it_opens() {
+        // Not as AND and OR mixed inside the group it failed to close, nor at the end.
+        for (src, at) in [
+            ("(a eq 1 AND b eq 2 OR c eq 3", 0),
+            ("a eq 1 AND (b eq 2 OR c eq 3", 11),
+            ("(a eq 1 AND (b eq 2) OR c eq 3", 0),
+            ("((a eq 1) AND (b eq 2 OR c eq 3)", 0),
+        ] {
+            let d = parse(src).unwrap_err();
+            assert_eq!(d.code, Code::SyntaxError, "{src}");
+            assert_eq!(d.message, "this `(` is never closed", "{src}");
+            let sp = d.span().unwrap();
+            assert_eq!((sp.start, sp.end), (at, at + 1), "{src}");
+        }
+        let d = parse("(a eq 1)) AND b eq 2").unwrap_err();
+        assert_eq!(d.message, "this `)` has no matching `(`");
+        assert_eq!(d.span().map(|s| s.start), Some(8));
     }
 
     #[test]

@@ -174,7 +174,8 @@ pub fn validate(filter: &str) -> String {
         let mut o = Obj::new()
             .field("valid", &v.is_valid())
             .field("errors", &v.errors)
-            .field("warnings", &v.warnings);
+            .field("warnings", &v.warnings)
+            .field("notices", &v.notices);
         if let Some(p) = &v.predicate {
             o = o.field("predicate", &predicate_to_json(p)).field("text", &p.to_string());
         }
@@ -221,27 +222,42 @@ pub fn preview(filter: &str, entities: &EntitySet) -> String {
                 .field("errors", &v.errors)
                 .end());
         };
-        if let Err(d) = check_previewable(&schema, &f) {
-            return Ok(Obj::new()
-                .field("ok", &false)
-                .field("error", &d.code)
-                .field("errors", &[&d])
-                .end());
-        }
-        let p = count_matches(
-            &f,
-            entities
-                .rows
-                .iter()
-                .map(|r| &r.entity)
-                .filter(|e| e.entity_type() == draft.entity_type),
-        );
-        Ok(Obj::new()
-            .field("ok", &true)
-            .field("count", &p.count)
-            .field("truncated", &p.truncated)
-            .end())
+        Ok(preview_answer(&schema, &f, entities))
     })())
+}
+
+/// Preview match count of a predicate alone (`{entity_type, predicate | predicate_text}`):
+/// what [`preview`] answers for a filter with that predicate, without the name and description
+/// a whole filter needs, so an author sees the count while the filter is still unnamed.
+#[wasm_bindgen(js_name = previewPredicate)]
+pub fn preview_predicate(input: &str, entities: &EntitySet) -> String {
+    answer((|| {
+        let (t, src) = predicate_input(input, "input")?;
+        let schema = Schema::builtin();
+        let f = match compile_source(&schema, &t, &src) {
+            Ok((f, _)) => f,
+            Err(ds) => {
+                return Ok(Obj::new()
+                    .field("ok", &false)
+                    .field("error", "invalid_filter")
+                    .field("errors", &ds)
+                    .end())
+            }
+        };
+        Ok(preview_answer(&schema, &f, entities))
+    })())
+}
+
+/// A valid filter's preview over the set: the count, or why it cannot be previewed.
+fn preview_answer(schema: &Schema, f: &crate::CompiledFilter, entities: &EntitySet) -> String {
+    if let Err(d) = check_previewable(schema, f) {
+        return Obj::new().field("ok", &false).field("error", &d.code).field("errors", &[&d]).end();
+    }
+    let p = count_matches(
+        f,
+        entities.rows.iter().map(|r| &r.entity).filter(|e| e.entity_type() == f.entity_type()),
+    );
+    Obj::new().field("ok", &true).field("count", &p.count).field("truncated", &p.truncated).end()
 }
 
 /// The schema as a builder needs it: [`Schema::describe`] of the built-in schema, kept as
@@ -421,6 +437,12 @@ impl Store {
     #[wasm_bindgen(js_name = keysHolding)]
     pub fn keys_holding(&self, filter_id: &str) -> u32 {
         self.store().keys_holding(filter_id) as u32
+    }
+
+    /// The ids of the keys that hold this filter in a grant (a JSON array, in id order).
+    #[wasm_bindgen(js_name = keyIdsHolding)]
+    pub fn key_ids_holding(&self, filter_id: &str) -> String {
+        out(&self.store().key_ids_holding(filter_id).collect::<Vec<_>>())
     }
 
     /// What an edit to a filter would do over the entity set: `{ok, keys, gained, lost}`.

@@ -1,7 +1,7 @@
 // The package's public JavaScript API in Node, as an integrator imports it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parse, validate, preview, describeSchema, format, decide, explain, validateGrants, EntitySet, Store } from '../../pkg/service/node.mjs';
+import { parse, validate, preview, previewPredicate, describeSchema, format, decide, explain, validateGrants, EntitySet, Store } from '../../pkg/service/node.mjs';
 
 const FIRM = 'f1000000-0000-4000-8000-000000000001';
 const WS = 'a1000000-0000-4000-8000-00000000000a';
@@ -81,6 +81,45 @@ test('an EntitySet is loaded once and serves lists, previews and edit impact', (
   assert.equal(impact.lost.length, 0);
   set.free();
   assert.throws(() => preview(filter, set), /freed/);
+});
+
+test('a predicate previews alone, without the name a whole filter needs', () => {
+  const set = new EntitySet(Array.from({ length: 10 }, (_, i) => entity(i, i < 3 ? ['concrete'] : [])));
+  const predicate_text = 'tags intersects ["concrete"]';
+  assert.deepEqual(previewPredicate({ entity_type: 'detail', predicate_text }, set), { ok: true, count: 3, truncated: false });
+  // The same predicate as a nameless filter is an invalid filter (SPEC 3).
+  const whole = preview({ entity_type: 'detail', name: '', predicate_text }, set);
+  assert.equal(whole.ok, false);
+  assert.deepEqual(whole.errors.map((d) => d.code), ['name_required']);
+  const bad = previewPredicate({ entity_type: 'detail', predicate_text: 'tags eq "x"' }, set);
+  assert.equal(bad.error, 'invalid_filter');
+  assert.equal(bad.errors[0].code, 'operator_not_allowed');
+  assert.equal(bad.errors[0].location.span.start, 5);
+  assert.equal(previewPredicate({ entity_type: 'tag', predicate_text: 'name eq "a"' }, set).error, 'preview_not_supported');
+  assert.equal(previewPredicate({ entity_type: 'detail', predicate_text: 'project_id eq "9d7e0c4a-1b2f-4c3d-8e5f-60718293a4b5"' }, set).error, 'not_searchable');
+  assert.throws(() => previewPredicate({ entity_type: 'detail' }, set), TypeError);
+});
+
+test('an empty text value is a notice: valid, and neither an error nor a warning', () => {
+  const r = validate({ entity_type: 'detail', name: 'x', predicate_text: 'type eq "" AND tags intersects ["a", " "]' });
+  assert.equal(r.valid, true);
+  assert.deepEqual(r.warnings, []);
+  assert.deepEqual(r.notices.map((d) => [d.code, d.severity, d.location.path]), [
+    ['empty_text_value', 'notice', '$.predicate.and[0].value'],
+    ['empty_text_value', 'notice', '$.predicate.and[1].value'],
+  ]);
+  assert.equal(r.notices[0].location.span.start, 8);
+  assert.deepEqual(validate({ entity_type: 'detail', name: 'x', predicate_text: 'type eq "a"' }).notices, []);
+});
+
+test('which keys hold a filter, by id', () => {
+  const s = store();
+  assert.equal(s.putKey({ id: 'a', firm_id: FIRM, grants: [{ workspace_id: WS, filter: 'f1', actions: ['read'] }] }).valid, true);
+  assert.deepEqual(s.keyIdsHolding('f1'), ['a', 'k']);
+  assert.equal(s.keysHolding('f1'), 2);
+  s.removeKey('a');
+  assert.deepEqual(s.keyIdsHolding('f1'), ['k']);
+  assert.deepEqual(s.keyIdsHolding('nothing'), []);
 });
 
 test('a list with no data is decided on an empty set', () => {

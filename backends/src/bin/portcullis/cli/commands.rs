@@ -97,6 +97,7 @@ pub fn check(args: &[String]) -> Result<ExitCode, String> {
             };
             print_diagnostics(&v.errors, owned.as_deref());
             print_diagnostics(&v.warnings, owned.as_deref());
+            print_diagnostics(&v.notices, owned.as_deref());
             return Ok(summarise(v.errors.len(), v.warnings.len()));
         }
     };
