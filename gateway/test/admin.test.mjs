@@ -80,10 +80,10 @@ for (const runtime of ['node', 'workerd']) {
       assert.deepEqual(warn.json.warnings.map((w) => w.code), ['not_searchable']);
 
       // Preview match count: the engine's verdict, the data service's count (the seed's 1,247).
-      const preview = await a.call('POST', '/filters/preview', { workspace_id: WS_MAIN, entity_type: 'detail', predicate: f.predicate });
+      const preview = await a.call('POST', '/filters/preview', { workspace_id: WS_MAIN, entity_type: 'detail', name: 'Typical concrete', predicate: f.predicate });
       assert.equal(preview.status, 200);
       assert.deepEqual([preview.json.count, preview.json.truncated, preview.json.display], [h.CONCRETE_TYPICAL_COUNT, false, '1,247']);
-      const tagPreview = await a.call('POST', '/filters/preview', { workspace_id: WS_MAIN, entity_type: 'tag', predicate_text: 'name eq "x"' });
+      const tagPreview = await a.call('POST', '/filters/preview', { workspace_id: WS_MAIN, entity_type: 'tag', name: 'x', predicate_text: 'name eq "x"' });
       assert.equal(tagPreview.status, 422);
       assert.equal(tagPreview.json.error.code, 'preview_not_supported');
 

@@ -166,7 +166,7 @@ for (const runtime of ['node', 'workerd']) {
     });
 
     it('preview: the engine decides what can be previewed; the data service counts what the engine counts', async () => {
-      const worked = await a.call('POST', '/filters/preview', { workspace_id: WS_MAIN, entity_type: 'detail', predicate_text: WORKED_EXAMPLE });
+      const worked = await a.call('POST', '/filters/preview', { workspace_id: WS_MAIN, entity_type: 'detail', name: 'Worked example', predicate_text: WORKED_EXAMPLE });
       assert.equal(worked.status, 200, worked.text);
       assert.deepEqual(worked.json, { count: h.CONCRETE_TYPICAL_COUNT, truncated: false, display: '1,247' });
       const filters = [
@@ -182,7 +182,7 @@ for (const runtime of ['node', 'workerd']) {
           const input = { entity_type: type, name: 'preview', predicate_text: text };
           const expected = preview(input, await all(ws, type));
           assert.ok(expected.ok, JSON.stringify(expected));
-          const r = await a.call('POST', '/filters/preview', { workspace_id: ws, entity_type: type, predicate_text: text });
+          const r = await a.call('POST', '/filters/preview', { workspace_id: ws, entity_type: type, name: 'preview', predicate_text: text });
           assert.equal(r.status, 200, `${text}: ${r.text}`);
           assert.deepEqual([r.json.count, r.json.truncated], [expected.count, expected.truncated], text);
           assert.equal(r.json.display, expected.count.toLocaleString('en-US'), text);
@@ -199,7 +199,7 @@ for (const runtime of ['node', 'workerd']) {
         [{ entity_type: 'widget', predicate_text: 'type eq "x"' }, 'invalid_filter'],
       ];
       for (const [body, code] of cases) {
-        const r = await a.call('POST', '/filters/preview', { workspace_id: WS_MAIN, ...body });
+        const r = await a.call('POST', '/filters/preview', { workspace_id: WS_MAIN, name: 'preview', ...body });
         assert.equal(r.status, 422, `${JSON.stringify(body)}: ${r.text}`);
         assert.equal(r.json.error.code, code);
         assert.ok(Array.isArray(r.json.error.diagnostics) && r.json.error.diagnostics.length > 0);

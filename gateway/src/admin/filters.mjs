@@ -14,14 +14,36 @@ const IMPACT_SAMPLE = 20;
 /** A workspace id as it goes into a data service URL: the engine's canonical form of the UUID. */
 const workspaceOf = (app, ws) => app.engine.canonicalUuid(ws);
 
-function filterView(app, rec) {
+/**
+ * The keys that hold a filter in a grant, as the engine says (`keyIdsHolding`), named from the
+ * state's view: `[{id, name, revoked}]` of the firms the admin manages, by name then id (ordinal,
+ * the same order on every runtime). A revoked key is listed, as revoked: the engine still counts
+ * it in `keys_holding`, and its grants are still its record.
+ */
+function heldBy(app, who, filterId) {
+  const keys = app.state.view.keys;
+  const out = [];
+  for (const id of app.policy.store.keyIdsHolding(filterId)) {
+    const k = keys.get(id);
+    if (k && sees(who, k.firm_id)) out.push({ id: k.id, name: k.name, revoked: !!k.revoked });
+  }
+  const ordinal = (x, y) => (x < y ? -1 : x > y ? 1 : 0);
+  return out.sort((x, y) => ordinal(x.name, y.name) || ordinal(x.id, y.id));
+}
+
+/** Who holds a stored filter: `{keys_holding, held_by}`. */
+function holding(app, who, id) {
+  return { keys_holding: app.policy.store.keysHolding(id), held_by: heldBy(app, who, id) };
+}
+
+function filterView(app, who, rec) {
   const live = app.policy.store.getFilter(rec.id);
   return {
     id: rec.id, workspace_id: rec.workspace_id, entity_type: rec.entity_type, name: rec.name,
     description: rec.description ?? null, predicate: live?.predicate ?? rec.predicate,
     predicate_text: live?.predicate_text ?? rec.predicate_text ?? null, archived: !!rec.archived, system: false,
     created_at: rec.created_at, created_by: rec.created_by ?? null, updated_at: rec.updated_at, archived_at: rec.archived_at ?? null,
-    keys_holding: app.policy.store.keysHolding(rec.id),
+    ...holding(app, who, rec.id),
   };
 }
 
@@ -33,7 +55,7 @@ export function listFilters(app, who, url) {
     .filter((f) => sees(who, filterFirm(app, f)))
     .filter((f) => (!ws || f.workspace_id.toLowerCase() === ws) && (!type || f.entity_type === type) && (withArchived || !f.archived))
     .sort((x, y) => x.created_at.localeCompare(y.created_at) || x.id.localeCompare(y.id))
-    .map((f) => filterView(app, f));
+    .map((f) => filterView(app, who, f));
   let system = app.policy.systemFilters().filter((s) => sees(who, s.firm_id));
   if (ws) {
     const firm = app.policy.firmOfWorkspace(ws);
@@ -53,7 +75,7 @@ export function getFilter(app, who, id, url) {
   }
   const rec = app.state.view.filters.get(id);
   if (!rec || !sees(who, filterFirm(app, rec))) return errorResponse(404, 'not_found', 'No such filter.');
-  return json(200, { filter: filterView(app, rec) });
+  return json(200, { filter: filterView(app, who, rec) });
 }
 
 function predicateInput(body) {
@@ -102,7 +124,7 @@ export async function createFilter(app, who, body, ictx) {
     };
     tx.putFilter(rec, firm.id);
     audit(tx, who, firm.id, 'filter.create', { type: 'filter', id: rec.id, name: rec.name });
-    return reply(201, { filter: { ...rec, system: false, keys_holding: 0, archived_at: null }, warnings: v.warnings });
+    return reply(201, { filter: { ...rec, system: false, keys_holding: 0, held_by: [], archived_at: null }, warnings: v.warnings });
   }, { idempotency: ictx });
 }
 
@@ -135,7 +157,10 @@ export async function dryRunFilterEdit(app, who, id, body) {
   const rec = editable(app, who, id);
   const input = editedFilter(app, rec, body);
   const v = engineRead(() => app.engine.validate(input));
-  const out = { keys_affected: app.policy.store.keysHolding(id), valid: v.valid, errors: v.errors, warnings: v.warnings, predicate_text: v.text ?? null };
+  const out = {
+    keys_affected: app.policy.store.keysHolding(id), held_by: heldBy(app, who, id),
+    valid: v.valid, errors: v.errors, warnings: v.warnings, predicate_text: v.text ?? null,
+  };
   if (v.valid && app.policy.types.get(rec.entity_type)?.previewable) {
     // Which entities the edit would give or take away, counted by the data service in its database,
     // from the filter as the engine holds it now to the edit as the engine read it.
@@ -164,9 +189,9 @@ export async function editFilter(app, who, id, body, ictx) {
     const v = validateFilter(app, input);
     Object.assign(cur, { name: input.name, description: input.description, predicate: v.predicate, predicate_text: v.text, updated_at: new Date().toISOString() });
     tx.putFilter(cur, firm);
-    const affected = app.policy.store.keysHolding(id);
-    audit(tx, who, firm, 'filter.edit', { type: 'filter', id, name: cur.name }, { keys_affected: affected, predicate_text: v.text });
-    return reply(200, { filter: { ...cur, system: false, keys_holding: affected, archived_at: null }, keys_affected: affected, warnings: v.warnings });
+    const held = holding(app, who, id);
+    audit(tx, who, firm, 'filter.edit', { type: 'filter', id, name: cur.name }, { keys_affected: held.keys_holding, predicate_text: v.text });
+    return reply(200, { filter: { ...cur, system: false, ...held, archived_at: null }, keys_affected: held.keys_holding, warnings: v.warnings });
   }, { idempotency: ictx });
 }
 
@@ -180,24 +205,42 @@ export async function archiveFilter(app, who, id, ictx) {
       tx.putFilter(cur, firm);
       audit(tx, who, firm, 'filter.archive', { type: 'filter', id, name: cur.name }, { keys_affected: app.policy.store.keysHolding(id) });
     }
-    return reply(200, { filter: { ...cur, system: false, keys_holding: app.policy.store.keysHolding(id) } });
+    return reply(200, { filter: { ...cur, system: false, ...holding(app, who, id) } });
   }, { idempotency: ictx });
 }
 
-export async function previewFilter(app, who, body) {
-  onlyFields(body, ['workspace_id', 'entity_type', 'name', 'description', 'predicate', 'predicate_text']);
+/**
+ * A preview count: the engine decides whether it can be previewed (asked over no entities, it
+ * answers only that: valid, a previewable type, searchable where the type has a search index),
+ * then the data service counts the engine's JSON form of the predicate (never the caller's text),
+ * capped as the engine caps it. `fields` are the body's allowed fields; `ask(engine, input)` is
+ * the engine's preview of `input` (the body's type, name and description, and its predicate).
+ */
+async function previewCount(app, who, body, fields, ask) {
+  onlyFields(body, fields);
   if (!visibleWorkspace(app, who, body.workspace_id)) {
     throw unprocessable('unknown_workspace', 'workspace_id must be one of the firm\'s workspaces.');
   }
   const pred = predicateInput(body);
   if (pred.predicate === undefined && pred.predicate_text === undefined) throw new HttpError(400, 'invalid_body', 'A preview needs "predicate" or "predicate_text".');
-  const input = { entity_type: body.entity_type, name: body.name ?? 'preview', description: body.description ?? null, ...pred };
-  // The engine alone decides whether this filter can be previewed (valid, a previewable type,
-  // searchable where the type has a search index); asked over no entities, it answers only that.
-  const verdict = engineRead(() => app.engine.preview(input, []));
+  const input = { entity_type: body.entity_type, name: body.name, description: body.description ?? null, ...pred };
+  const verdict = engineRead(() => ask(app.engine, input));
   if (!verdict.ok) return errorResponse(422, verdict.error, `Preview refused: ${verdict.error}.`, { diagnostics: verdict.errors });
-  // The data service counts the engine's own reading of the filter, capped as the engine caps it.
+  // The engine's reading of the predicate (validate gives it whatever the name and description).
   const { predicate } = app.engine.validate(input);
   const c = await app.data.count(workspaceOf(app, body.workspace_id), body.entity_type, predicate);
   return json(200, { count: c.count, truncated: c.truncated, display: c.display });
+}
+
+/** POST /filters/preview: the preview of a whole filter, which the engine validates whole (a name too). */
+export function previewFilter(app, who, body) {
+  return previewCount(app, who, body, ['workspace_id', 'entity_type', 'name', 'description', 'predicate', 'predicate_text'],
+    (engine, input) => engine.preview(input, []));
+}
+
+/** POST /predicates/preview: the preview of a predicate alone, for a filter not yet named. */
+export function previewPredicate(app, who, body) {
+  return previewCount(app, who, body, ['workspace_id', 'entity_type', 'predicate', 'predicate_text'],
+    (engine, { entity_type, predicate, predicate_text }) => engine.previewPredicate(
+      predicate !== undefined ? { entity_type, predicate } : { entity_type, predicate_text }, []));
 }

@@ -18,7 +18,9 @@ import { unprocessable } from './checks.mjs';
 import { listAuditLog } from './audit.mjs';
 import { listWorkspaces, listEntities, listValues } from './workspaces.mjs';
 import { listAdmins, getAdmin, createAdmin, revokeAdmin, ADMIN_TOKEN_PREFIX } from './admins.mjs';
-import { listFilters, getFilter, createFilter, previewFilter, dryRunFilterEdit, editFilter, archiveFilter } from './filters.mjs';
+import {
+  listFilters, getFilter, createFilter, previewFilter, previewPredicate, dryRunFilterEdit, editFilter, archiveFilter,
+} from './filters.mjs';
 import {
   listKeys, getKey, createKey, revealSecret, regenerateSecret, revokeKey, addGrant, removeGrant, setAllowedIps,
 } from './keys.mjs';
@@ -72,6 +74,7 @@ export async function adminApi(request, app, ctx) {
   if (a === 'workspaces' && segs.length === 3 && c === 'values' && m === 'GET') return listValues(app, who, b, url);
   if (a === 'schema' && segs.length === 1 && m === 'GET') return json(200, { schema: app.policy.schema });
   if (a === 'audit' && segs.length === 1 && m === 'GET') return listAuditLog(app, who, url);
+  if (a === 'predicates' && segs.length === 2 && b === 'preview' && m === 'POST') return previewPredicate(app, who, body());
 
   if (a === 'admins') {
     if (segs.length === 1 && m === 'GET') return listAdmins(app, who, url);

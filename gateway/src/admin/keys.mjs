@@ -6,10 +6,10 @@ import { onlyFields } from '../body.mjs';
 import { reply, textReply } from '../replies.mjs';
 import { randomId, sha256, b64url, encrypt, decrypt } from '../crypto.mjs';
 import { routedId } from '../routes.mjs';
-import { engineKey, engineGrant } from '../policy.mjs';
+import { engineKey } from '../policy.mjs';
 import { sameId, sees, firmsOf } from './scope.mjs';
-import { charCount, unprocessable } from './checks.mjs';
-import { audit } from './audit.mjs';
+import { charCount, unprocessable, queryParams, boolParam } from './checks.mjs';
+import { audit, grantDetails } from './audit.mjs';
 import { sealReply } from './sealed-replies.mjs';
 
 function keyOr404(app, who, id) {
@@ -18,15 +18,41 @@ function keyOr404(app, who, id) {
   return rec;
 }
 
-/** A key as the admin API shows it; `lastUsed` from StateStore.lastUsed. */
-function keyView(app, rec, lastUsed = new Map()) {
-  const filters = app.state.view.filters;
+/**
+ * What a key's grants name, for the key view: each grant's filter (name and entity type) and
+ * workspace (name), so a list of keys can be summarised without more calls. The system filters of
+ * a firm are asked of the engine once per firm and view.
+ */
+function grantNames(app) {
+  const systemTypes = new Map(); // firm id -> Map(system filter id -> entity type)
+  const systemType = (firm, id) => {
+    if (!systemTypes.has(firm.id)) {
+      const list = app.engine.systemFilters({ id: firm.id, workspaces: firm.workspaces.map((w) => w.id) });
+      systemTypes.set(firm.id, new Map(list.map((s) => [s.id, s.entity_type ?? null])));
+    }
+    return systemTypes.get(firm.id).get(id) ?? null;
+  };
+  return (rec, g) => {
+    const ws = g.workspace_id ?? null;
+    const firm = app.policy.firm(rec.firm_id);
+    const workspace = ws === null ? null : firm?.workspaces.find((w) => w.id.toLowerCase() === ws.toLowerCase()) ?? null;
+    const stored = app.state.view.filters.get(g.filter);
+    return {
+      ...g, workspace_id: ws, workspace_name: workspace ? workspace.name ?? workspace.id : null,
+      filter_name: stored?.name ?? g.filter,
+      entity_type: stored ? stored.entity_type : (firm && app.engine.isSystemFilter(g.filter) ? systemType(firm, g.filter) : null),
+    };
+  };
+}
+
+/** A key as the admin API shows it; `lastUsed` from StateStore.lastUsed, `names` from grantNames. */
+function keyView(app, rec, lastUsed = new Map(), names = grantNames(app)) {
   return {
     id: rec.id, name: rec.name, firm_id: rec.firm_id, environment: rec.environment, client_id: rec.client_id,
     created_at: rec.created_at, created_by: rec.created_by, revoked: !!rec.revoked, revoked_at: rec.revoked_at ?? null,
     secret_regenerated_at: rec.secret_regenerated_at ?? null, allowed_ips: rec.allowed_ips ?? null,
     last_used_at: lastUsed.get(rec.id) ?? null,
-    grants: rec.grants.map((g) => ({ ...g, workspace_id: g.workspace_id ?? null, filter_name: filters.get(g.filter)?.name ?? g.filter })),
+    grants: rec.grants.map((g) => names(rec, g)),
   };
 }
 
@@ -36,14 +62,17 @@ export async function getKey(app, who, id) {
   return json(200, { key: keyView(app, rec, await app.state.lastUsed([rec])) });
 }
 
+/** GET /keys[?firm_id=&include_revoked=true|false]: oldest first. */
 export async function listKeys(app, who, url) {
-  const firm = url.searchParams.get('firm_id');
-  const withRevoked = url.searchParams.get('include_revoked') !== 'false';
+  const params = queryParams(url, ['firm_id', 'include_revoked']);
+  const firm = params.get('firm_id');
+  const withRevoked = boolParam(params, 'include_revoked', true);
   const keys = [...app.state.view.keys.values()]
     .filter((k) => sees(who, k.firm_id) && (!firm || sameId(k.firm_id, firm)) && (withRevoked || !k.revoked))
     .sort((x, y) => x.created_at.localeCompare(y.created_at) || x.id.localeCompare(y.id));
   const lastUsed = await app.state.lastUsed(keys);
-  return json(200, { keys: keys.map((k) => keyView(app, k, lastUsed)) });
+  const names = grantNames(app);
+  return json(200, { keys: keys.map((k) => keyView(app, k, lastUsed, names)) });
 }
 
 function checkGrantShape(g, i) {
@@ -116,7 +145,8 @@ export async function createKey(app, who, body, url, ictx) {
     // archived one meanwhile).
     validateKeyRecord(app, who, rec);
     tx.putKey(rec);
-    audit(tx, who, rec.firm_id, 'key.create', { type: 'key', id, name: rec.name }, { grants: grants.length, environment });
+    audit(tx, who, rec.firm_id, 'key.create', { type: 'key', id, name: rec.name },
+      { grants: grants.map(grantDetails), environment }, grants.map((g) => g.filter));
     return response;
   }, { idempotency: ictx });
 }
@@ -171,11 +201,11 @@ function changeKey(app, who, id, ictx, action, change) {
     const k = tx.key(id);
     if (k.revoked) throw new HttpError(409, 'key_revoked', 'A revoked key cannot be changed.');
     const previous = engineKey(k);
-    const { status, details } = change(k);
+    const { status, details, filters = [] } = change(k);
     // Validated inside the write, against exactly the filters current when it commits.
     validateKeyRecord(app, who, k, previous);
     tx.putKey(k);
-    audit(tx, who, k.firm_id, action, { type: 'key', id, name: k.name }, details);
+    audit(tx, who, k.firm_id, action, { type: 'key', id, name: k.name }, details, filters);
     return reply(status, { key: keyView(app, k) });
   }, { idempotency: ictx });
 }
@@ -184,7 +214,7 @@ export function addGrant(app, who, id, body, ictx) {
   const grant = checkGrantShape(body, 0);
   return changeKey(app, who, id, ictx, 'key.grant_add', (k) => {
     k.grants.push(grant);
-    return { status: 201, details: engineGrant(grant) };
+    return { status: 201, details: grantDetails(grant), filters: [grant.filter] };
   });
 }
 
@@ -193,7 +223,7 @@ export function removeGrant(app, who, id, grantId, ictx) {
     const i = k.grants.findIndex((g) => g.id === grantId);
     if (i < 0) throw new HttpError(404, 'not_found', 'No such grant on this key.');
     const [g] = k.grants.splice(i, 1);
-    return { status: 200, details: engineGrant(g) };
+    return { status: 200, details: grantDetails(g), filters: [g.filter] };
   });
 }
 

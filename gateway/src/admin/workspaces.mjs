@@ -2,6 +2,7 @@
 // workspace: a page of examples at a time, and the common values of one attribute.
 import { HttpError, json, errorResponse } from '../errors.mjs';
 import { sameId, firmsOf, visibleWorkspace } from './scope.mjs';
+import { queryParams, limitOf } from './checks.mjs';
 import { encodeCursor, decodeCursor } from '../data-api.mjs';
 
 /** GET /workspaces: one firm the admin manages (firm_id, else the first) with its workspaces, projects and users. */
@@ -23,29 +24,6 @@ export function listWorkspaces(app, who, url) {
 // The builder's suggestions ask for a handful of values; the data service answers at most 100.
 const VALUES_DEFAULT = 20;
 const VALUES_MAX = 100;
-
-/**
- * The query parameters of a request, each named at most once and each one of `allowed`, as a Map
- * (names come from the caller: never object keys). Anything else is a 400.
- */
-function queryParams(url, allowed) {
-  const out = new Map();
-  for (const name of new Set(url.searchParams.keys())) {
-    if (!allowed.includes(name)) throw new HttpError(400, 'invalid_query', `Unknown query parameter "${name}"; expected ${allowed.join(', ')}.`);
-    const values = url.searchParams.getAll(name);
-    if (values.length > 1) throw new HttpError(400, 'invalid_query', `Query parameter "${name}" is repeated.`);
-    out.set(name, values[0]);
-  }
-  return out;
-}
-
-/** A positive integer limit, `dflt` when absent, capped (not refused) at `max`. */
-function limitOf(params, dflt, max) {
-  const v = params.get('limit');
-  if (v === undefined) return dflt;
-  if (!/^\d{1,6}$/.test(v) || Number(v) < 1) throw new HttpError(400, 'invalid_limit', 'limit must be a positive integer.');
-  return Math.min(Number(v), max);
-}
 
 /** The entity type named by `entity_type`, as the engine's schema describes it. */
 function typeOf(app, params) {

@@ -39,6 +39,14 @@ export const MIGRATIONS = [
        doc TEXT NOT NULL, PRIMARY KEY (scope, key))`,
     `CREATE INDEX pc_idempotency_expiry ON pc_idempotency (expires_at)`,
   ],
+  // 2: what each audit entry concerns, searchable (GET /audit?key_id=, ?filter_id=): its target,
+  // and the filters of the grants a key change adds or removes. Entries written before are read
+  // once for theirs (auditRefs).
+  [
+    `CREATE TABLE pc_audit_refs (kind TEXT NOT NULL, ref_id TEXT NOT NULL, audit_id TEXT NOT NULL,
+       PRIMARY KEY (kind, ref_id, audit_id))`,
+    backfillAuditRefs,
+  ],
 ];
 
 /** The table that records applied migrations (created by the runner before anything else). */
@@ -61,8 +69,12 @@ export function* pendingMigrations() {
   return MIGRATIONS.map((m, i) => [i + 1, m]).filter(([v]) => !done.has(v));
 }
 
+/** Apply one migration: its statements, and its steps that read rows (generator functions). */
 export function* applyMigration(version, statements, at) {
-  for (const s of statements) yield* rows(s);
+  for (const s of statements) {
+    if (typeof s === 'function') yield* s();
+    else yield* rows(s);
+  }
   yield* rows('INSERT INTO pc_migrations (version, applied_at) VALUES (?, ?)', version, at);
 }
 
@@ -118,6 +130,7 @@ export function* applyOps(part, next, ops, { now, idSuffix = '' }) {
       const entry = { id: `aud_${pad(Number.isFinite(at) ? at : 0, 13)}${pad(next, 12)}${pad(n++, 6)}${idSuffix}`, ...fields };
       yield* rows('INSERT INTO pc_audit (id, firm_id, action, target_id, actor_id, doc) VALUES (?, ?, ?, ?, ?, ?)',
         entry.id, entry.firm_id ?? null, entry.action, entry.target?.id ?? null, entry.actor_id ?? null, JSON.stringify(entry));
+      yield* putAuditRefs(entry.id, entry);
     } else if (o.op === 'idempotency') {
       if (!(yield* putIdempotency(o, now))) return false;
     } else if (o.op === 'token') {
@@ -187,22 +200,72 @@ export function* lastUsed({ ids = null }) {
 }
 
 /**
- * Audit entries newest first: of `firms` (null: every firm), older than the entry `before`, with
- * the given action, target and actor; at most `limit`.
+ * What an audit entry concerns, as `[kind, id]` pairs (no pair twice): its target (`key`,
+ * `filter`, `admin`) and, as `filter`, each of its `filter_ids`. An entry written before
+ * `filter_ids` were recorded names the filter of a grant it added or removed in its details
+ * (`key.grant_add`, `key.grant_remove`); a `key.create` then recorded only a count of grants.
  */
-export function* audit({ firms = null, before = null, action = null, target = null, actor = null, limit }) {
+export function auditRefs(entry) {
+  const out = new Map();
+  const add = (kind, id) => {
+    if (typeof kind === 'string' && typeof id === 'string') out.set(`${kind}\u0000${id}`, [kind, id]);
+  };
+  add(entry?.target?.type, entry?.target?.id);
+  const legacy = (entry?.action === 'key.grant_add' || entry?.action === 'key.grant_remove') ? [entry.details?.filter] : [];
+  for (const f of Array.isArray(entry?.filter_ids) ? entry.filter_ids : legacy) add('filter', f);
+  return [...out.values()];
+}
+
+function* putAuditRefs(id, entry) {
+  for (const [kind, ref] of auditRefs(entry)) {
+    yield* rows(`INSERT INTO pc_audit_refs (kind, ref_id, audit_id) VALUES (?, ?, ?)
+      ON CONFLICT (kind, ref_id, audit_id) DO NOTHING`, kind, ref, id);
+  }
+}
+
+/** Migration 2's step: the references of the entries already stored, a page at a time. */
+function* backfillAuditRefs() {
+  const PAGE = 500;
+  let after = '';
+  for (;;) {
+    const page = yield* rows('SELECT id, doc FROM pc_audit WHERE id > ? ORDER BY id LIMIT ?', after, PAGE);
+    for (const r of page) yield* putAuditRefs(r.id, JSON.parse(r.doc));
+    if (page.length < PAGE) return;
+    after = page[page.length - 1].id;
+  }
+}
+
+/**
+ * Audit entries newest first: of `firms` (null: every firm), older than the entry `before`, with
+ * the given action, target and actor, about the key `key` (its target) and the filter `filter`
+ * (auditRefs); at most `limit`. With `key` or `filter` the references are read first, in id
+ * order from their primary key, and each joined to its entry.
+ */
+export function* audit({ firms = null, before = null, action = null, target = null, actor = null, key = null, filter = null, limit }) {
+  const refs = [['key', key], ['filter', filter]].filter(([, id]) => id !== null);
   const where = [];
   const args = [];
+  let from = 'pc_audit a';
+  let order = 'a.id';
+  if (refs.length > 0) {
+    from = 'pc_audit_refs r0 JOIN pc_audit a ON a.id = r0.audit_id';
+    order = 'r0.audit_id';
+    refs.forEach(([kind, id], i) => {
+      if (i > 0) from += ` JOIN pc_audit_refs r${i} ON r${i}.audit_id = r0.audit_id`;
+      where.push(`r${i}.kind = ?`, `r${i}.ref_id = ?`);
+      args.push(kind, id);
+    });
+  }
   if (firms !== null) {
     if (firms.length === 0) return [];
-    where.push(`firm_id IN (${firms.map(() => '?').join(', ')})`);
+    where.push(`a.firm_id IN (${firms.map(() => '?').join(', ')})`);
     args.push(...firms);
   }
-  if (before !== null) { where.push('id < ?'); args.push(before); }
-  if (action !== null) { where.push('action = ?'); args.push(action); }
-  if (target !== null) { where.push('target_id = ?'); args.push(target); }
-  if (actor !== null) { where.push('actor_id = ?'); args.push(actor); }
-  const sql = `SELECT doc FROM pc_audit${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+  if (before !== null) { where.push(`${order} < ?`); args.push(before); }
+  if (action !== null) { where.push('a.action = ?'); args.push(action); }
+  if (target !== null) { where.push('a.target_id = ?'); args.push(target); }
+  if (actor !== null) { where.push('a.actor_id = ?'); args.push(actor); }
+  const sql = `SELECT a.doc FROM ${from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} DESC LIMIT ?`;
   return (yield* rows(sql, ...args, limit)).map((r) => JSON.parse(r.doc));
 }
 
