@@ -17,6 +17,8 @@ echo "== the push-down back ends against the engine (SQLite, and PostgreSQL in t
 cargo test --release -p portcullis-backends
 echo "== the sample data service on SQLite and PostgreSQL (a throwaway cluster)"
 cargo test --release -p portcullis-data-service
+echo "== the example service: the crate protecting GET /details over real HTTP"
+cargo test --release -p portcullis-example-service
 echo "== cargo test, the compact build (the wasm module's evaluator, run natively)"
 cargo test --release --features compact --lib --tests
 

@@ -284,3 +284,57 @@ fn a_world_finds_the_entity_a_request_names_by_its_uuid() {
     assert_eq!(w.decide(Some(&key), &list).ids, Some(vec![id.to_uppercase()]));
     assert_eq!(w.decide(None, &get).status, 401);
 }
+
+/// Whatever shape the data comes in, a decision takes what its operation needs: a get given
+/// the workspace's entities decides on the one it names, a list given one entity lists it, and
+/// `decide_in` over an `Entities` agrees with both.
+#[test]
+fn data_of_any_shape_is_fitted_to_the_operation() {
+    use portcullis::grants::Entities;
+    let s = store();
+    let entity = |n: u32, project_type: &str| Entity {
+        id: format!("e0000000-0000-4000-8000-{n:012}"),
+        workspace_id: W.into(),
+        entity_type: "detail".into(),
+        attributes: json!({"project_type": project_type}).as_object().unwrap().clone(),
+    };
+    let entities = vec![entity(1, "typical"), entity(2, "project"), entity(3, "typical")];
+    let held = Entities::new(s.schema(), &entities).unwrap();
+    let rows = held.rows();
+    for (id, status) in [(1, 200), (2, 404), (3, 200), (4, 404)] {
+        let req = Request::get(W, "detail", format!("E0000000-0000-4000-8000-{id:012}"));
+        let named = held.get(&req.id.clone().unwrap());
+        assert_eq!(s.decide(Some("k"), &req, Data::One(named)).status, status, "{id}");
+        assert_eq!(s.decide(Some("k"), &req, Data::Many(rows)).status, status, "{id}");
+        assert_eq!(s.decide_in(Some("k"), &req, &held).status, status, "{id}");
+    }
+    let list = Request::list(W, "detail");
+    let all = s.decide_in(Some("k"), &list, &held);
+    assert_eq!(all.ids.as_deref().unwrap(), [entities[0].id.clone(), entities[2].id.clone()]);
+    assert_eq!(s.decide(Some("k"), &list, Data::Many(rows)), all);
+    let one = s.decide(Some("k"), &list, Data::One(Some(&rows[0])));
+    assert_eq!(one.ids.unwrap(), [entities[0].id.clone()]);
+    // An id that is not a UUID names nothing, in every shape.
+    let odd =
+        Entities::new(s.schema(), &[Entity { id: "d1".into(), ..entities[0].clone() }]).unwrap();
+    let req = Request::get(W, "detail", "d1");
+    assert!(odd.get("d1").is_none());
+    assert_eq!(s.decide_in(Some("k"), &req, &odd).status, 404);
+    assert_eq!(s.decide(Some("k"), &req, Data::Many(odd.rows())).status, 404);
+    assert_eq!(s.decide(Some("k"), &req, Data::One(odd.rows().first())).status, 404);
+    // An entity of a type the schema does not have is refused with the reason and its place.
+    let widget = Entity { entity_type: "widget".into(), ..entities[1].clone() };
+    let err = Entities::new(s.schema(), &[entities[0].clone(), widget]).unwrap_err();
+    assert_eq!(err.code.as_str(), "unknown_entity_type");
+    assert_eq!(err.path(), Some("$[1].entity_type"));
+}
+
+/// A list authorization shows its scope as filters, not as their compiled programs.
+#[test]
+fn a_list_authorization_debugs_as_its_filters() {
+    let s = store();
+    let auth = s.authorize_list(Some("k"), &Request::list(W, "detail")).unwrap();
+    let shown = format!("{auth:?}");
+    assert!(shown.contains(r#"CompiledFilter(detail: project_type eq "typical")"#), "{shown}");
+    assert!(shown.len() < 300, "{shown}");
+}

@@ -194,7 +194,7 @@ fn edit(s: &mut PolicyStore, which: u8, key: &Key) {
 }
 
 fn rows(s: &PolicyStore, entities: &[Entity]) -> Vec<Row> {
-    entities.iter().filter_map(|e| Row::new(s.schema(), e)).collect()
+    entities.iter().filter_map(|e| Row::new(s.schema(), e).ok()).collect()
 }
 
 fn check(
@@ -211,7 +211,7 @@ fn check(
     } else {
         let req = Request { id: id.map(str::to_owned), ..req.clone() };
         for e in entities {
-            let row = Row::new(s.schema(), e);
+            let row = Row::new(s.schema(), e).ok();
             let general = s.decide(Some("k"), &req, Data::One(row.as_ref()));
             prop_assert_eq!(p.decide(s, id, row.as_ref()), general);
         }

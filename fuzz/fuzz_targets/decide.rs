@@ -914,7 +914,7 @@ fn run(input: &Input) {
             }
         })
         .collect();
-    let rows: Vec<Row> = entities.iter().filter_map(|e| Row::new(store.schema(), e)).collect();
+    let rows: Vec<Row> = entities.iter().filter_map(|e| Row::new(store.schema(), e).ok()).collect();
     for step in input.steps.iter().take(48) {
         match step {
             Step::PutFirm { firm, workspaces } => {

@@ -304,7 +304,7 @@ impl serde::Serialize for Truth {
 ///     json!({"project_type": "typical", "tags": ["concrete"]}).as_object().unwrap()).unwrap();
 /// assert!(f.matches(&e));
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct CompiledFilter {
     pub(crate) type_index: usize,
     pub(crate) entity_type: Text,
@@ -313,6 +313,20 @@ pub struct CompiledFilter {
     /// How [`Self::matches`] decides, as the build is tuned (see [`super::tuning`]).
     pub(crate) matcher: Matcher,
     pub(crate) searchable: bool,
+}
+
+/// What the filter is, not how it runs: its type and canonical text (the compiled program
+/// would bury them, in every `Debug` of a scope or a list authorization that holds filters).
+///
+/// ```
+/// use portcullis::{compile, Schema};
+/// let f = compile(&Schema::builtin(), "detail", r#"tags intersects ["concrete"]"#).unwrap();
+/// assert_eq!(format!("{f:?}"), r#"CompiledFilter(detail: tags intersects ["concrete"])"#);
+/// ```
+impl std::fmt::Debug for CompiledFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CompiledFilter({}: {})", self.entity_type(), self.predicate)
+    }
 }
 
 impl CompiledFilter {

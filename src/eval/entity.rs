@@ -22,6 +22,33 @@ pub struct Entity {
 }
 
 impl Entity {
+    /// An entity; `attributes` is its attribute object (anything else is an entity with no
+    /// attributes, which every condition finds unknown).
+    ///
+    /// ```
+    /// use portcullis::Entity;
+    /// let d = Entity::new("e0000000-0000-4000-8000-000000000001",
+    ///     "a1000000-0000-4000-8000-00000000000a", "detail",
+    ///     serde_json::json!({"type": "concrete", "tags": ["concrete"]}));
+    /// assert_eq!(d.attributes["type"], "concrete");
+    /// ```
+    pub fn new(
+        id: impl Into<String>,
+        workspace_id: impl Into<String>,
+        entity_type: impl Into<String>,
+        attributes: Value,
+    ) -> Entity {
+        Entity {
+            id: id.into(),
+            workspace_id: workspace_id.into(),
+            entity_type: entity_type.into(),
+            attributes: match attributes {
+                Value::Object(m) => m,
+                _ => Map::new(),
+            },
+        }
+    }
+
     pub(crate) fn read(v: &Value, path: String) -> Result<Entity, ReadError> {
         let f = Fields::of(v, path)?;
         Ok(Entity {

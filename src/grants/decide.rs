@@ -7,7 +7,7 @@
 
 use super::model::{Decision, Operation, Request};
 use super::outcome::{self, Ask, Step};
-use super::row::{Data, Place, Row};
+use super::row::{Data, Entities, Place, Row};
 use super::scope::{Eligible, ListAuthorization};
 use super::store::{CompiledKey, PolicyStore};
 use crate::eval::PreparedEntity;
@@ -48,10 +48,19 @@ impl PolicyStore {
     ///
     /// `data` is what the operation needs: [`Data::One`] for a get, update or download (the
     /// entity the request names; `None` when there is none), [`Data::Many`] for a list (the
-    /// workspace's entities of the type), [`Data::Nothing`] for a create; the data the
-    /// operation does not need is not looked at, so a mismatch is decided as no entity.
+    /// workspace's entities of the type), [`Data::Nothing`] for a create. Data of another shape
+    /// is fitted to the operation first ([`Data::fit`]): a get given the workspace's entities
+    /// decides on the one with the request's id, a list given one entity lists it.
+    /// [`PolicyStore::decide_in`] takes an [`Entities`] and needs no
+    /// choice at all.
     pub fn decide(&self, key_id: Option<&str>, req: &Request, data: Data<'_>) -> Decision {
         self.decide_for(self.key_for(key_id), req, data)
+    }
+
+    /// Decide a request for a stored key over entities held for decisions: the entity a
+    /// get, update or download names is looked up by id, a list runs over all of them.
+    pub fn decide_in(&self, key_id: Option<&str>, req: &Request, entities: &Entities) -> Decision {
+        self.decide(key_id, req, entities.data_for(req))
     }
 
     /// Decide for a compiled key that need not be stored.
@@ -139,6 +148,7 @@ impl PolicyStore {
         req: &Request,
         data: Data<'_>,
     ) -> (Decision, Step) {
+        let data = data.fit(req);
         let op = req.operation;
         let action = op.action();
         let step = match (op, data) {

@@ -109,6 +109,7 @@ impl PolicyStore {
         req: &Request,
         data: Data<'_>,
     ) -> Explanation {
+        let data = data.fit(req);
         let action = req.operation.action();
         let ctx = match self.resolve(key, req) {
             Ok(ctx) => ctx,

@@ -19,10 +19,12 @@ pub mod world;
 
 pub use explain::{Explanation, GrantExplanation};
 pub use ip::IpRange;
-pub use model::{Decision, DenyCode, FilterRecord, Firm, Grant, Key, Operation, Request};
+pub use model::{
+    Decision, DenyCode, FilterRecord, Firm, Grant, Key, Operation, Request, UnknownOperation,
+};
 pub use outcome::Step;
 pub use prepared::{PreparedRequest, UnpreparableOperation};
-pub use row::{Data, Row};
+pub use row::{Data, Entities, Row};
 pub use scope::{Ineligibility, ListAuthorization, Scope};
 pub use store::{
     CompiledKey, EditImpact, GrantReport, KeyChange, PolicyStore, PutFilter, StoredFilter,

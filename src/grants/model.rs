@@ -18,7 +18,17 @@ pub struct Firm {
 }
 
 /// A stored filter (SPEC 2.1), with its predicate in either form.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+///
+/// ```
+/// use portcullis::grants::FilterRecord;
+/// let f = FilterRecord::new("flt_1", "a1000000-0000-4000-8000-00000000000a", "detail",
+///     "Concrete details (typical library)",
+///     r#"project_type eq "typical" AND tags intersects ["concrete"]"#)
+///     .with_description("Used by the data-warehouse vendor.");
+/// assert_eq!(f.predicate_text.as_deref(), Some(r#"project_type eq "typical" AND tags intersects ["concrete"]"#));
+/// assert!(!f.archived);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FilterRecord {
     /// The filter's id: an opaque string, compared exactly; never a `default:` name.
     pub id: String,
@@ -44,7 +54,14 @@ pub struct FilterRecord {
 }
 
 /// One grant: workspace + filter + actions. `default:any` grants carry no workspace.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+///
+/// ```
+/// use portcullis::{grants::Grant, Action};
+/// let g = Grant::new("a1000000-0000-4000-8000-00000000000a", "flt_1", [Action::Read]);
+/// assert_eq!(g.actions, ["read"]);
+/// assert_eq!(Grant::firm_wide([Action::Read, Action::Download]).filter, "default:any");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Grant {
     /// The workspace the grant is for; `None` for `default:any`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -57,7 +74,16 @@ pub struct Grant {
 }
 
 /// An API key and its grants.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+///
+/// ```
+/// use portcullis::{grants::{Grant, Key}, Action};
+/// let key = Key::new("key_1", "f1000000-0000-4000-8000-000000000001")
+///     .with_grant(Grant::new("a1000000-0000-4000-8000-00000000000a", "flt_1", [Action::Read]))
+///     .with_allowed_ips(["10.0.0.0/8"]);
+/// assert_eq!(key.grants.len(), 1);
+/// assert!(!key.revoked);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Key {
     /// The key's id.
     pub id: String,
@@ -122,6 +148,47 @@ impl Operation {
     }
 }
 
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An operation name that is not one of `get`, `list`, `create`, `update`, `download`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownOperation(pub String);
+
+impl fmt::Display for UnknownOperation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown operation `{}`, expected one of `get`, `list`, `create`, `update`, `download`",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownOperation {}
+
+impl std::str::FromStr for Operation {
+    type Err = UnknownOperation;
+
+    /// The operation with this wire name.
+    ///
+    /// ```
+    /// use portcullis::grants::Operation;
+    /// assert_eq!("list".parse::<Operation>(), Ok(Operation::List));
+    /// assert_eq!(Operation::Download.to_string(), "download");
+    /// assert!("delete".parse::<Operation>().is_err());
+    /// ```
+    fn from_str(s: &str) -> Result<Operation, UnknownOperation> {
+        Operation::ALL
+            .into_iter()
+            .find(|o| o.as_str() == s)
+            .ok_or_else(|| UnknownOperation(s.to_string()))
+    }
+}
+
 /// A request to decide.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Request {
@@ -142,7 +209,90 @@ pub struct Request {
     pub source_ip: Option<String>,
 }
 
+impl FilterRecord {
+    /// A filter, not archived, with its predicate in the text form.
+    pub fn new(
+        id: impl Into<String>,
+        workspace_id: impl Into<String>,
+        entity_type: impl Into<String>,
+        name: impl Into<String>,
+        predicate_text: impl Into<String>,
+    ) -> FilterRecord {
+        FilterRecord {
+            id: id.into(),
+            workspace_id: workspace_id.into(),
+            entity_type: entity_type.into(),
+            name: name.into(),
+            predicate_text: Some(predicate_text.into()),
+            ..FilterRecord::default()
+        }
+    }
+
+    /// The same filter with a description.
+    pub fn with_description(mut self, description: impl Into<String>) -> FilterRecord {
+        self.description = Some(description.into());
+        self
+    }
+}
+
+impl Grant {
+    /// A grant of a stored filter's id, or a system filter's name, in one workspace.
+    pub fn new(
+        workspace_id: impl Into<String>,
+        filter: impl Into<String>,
+        actions: impl IntoIterator<Item = Action>,
+    ) -> Grant {
+        Grant {
+            workspace_id: Some(workspace_id.into()),
+            filter: filter.into(),
+            actions: actions.into_iter().map(|a| a.as_str().to_string()).collect(),
+        }
+    }
+
+    /// A grant of `default:any`: every entity of every type in the key's firm, no workspace.
+    pub fn firm_wide(actions: impl IntoIterator<Item = Action>) -> Grant {
+        Grant {
+            workspace_id: None,
+            filter: super::system::DEFAULT_ANY.to_string(),
+            actions: actions.into_iter().map(|a| a.as_str().to_string()).collect(),
+        }
+    }
+}
+
+impl Key {
+    /// A key of a firm: not revoked, accepted from any address, with no grants yet.
+    pub fn new(id: impl Into<String>, firm_id: impl Into<String>) -> Key {
+        Key { id: id.into(), firm_id: firm_id.into(), ..Key::default() }
+    }
+
+    /// The same key with one more grant.
+    pub fn with_grant(mut self, grant: Grant) -> Key {
+        self.grants.push(grant);
+        self
+    }
+
+    /// The same key, accepted only from these addresses (CIDR ranges or single addresses).
+    pub fn with_allowed_ips<S: Into<String>>(mut self, ips: impl IntoIterator<Item = S>) -> Key {
+        self.allowed_ips = Some(ips.into_iter().map(Into::into).collect());
+        self
+    }
+}
+
 impl Firm {
+    /// A firm and its workspaces.
+    ///
+    /// ```
+    /// use portcullis::grants::Firm;
+    /// let firm = Firm::new("f1000000-0000-4000-8000-000000000001", ["a1000000-0000-4000-8000-00000000000a"]);
+    /// assert_eq!(firm.workspaces.len(), 1);
+    /// ```
+    pub fn new<S: Into<String>>(
+        id: impl Into<String>,
+        workspaces: impl IntoIterator<Item = S>,
+    ) -> Firm {
+        Firm { id: id.into(), workspaces: workspaces.into_iter().map(Into::into).collect() }
+    }
+
     pub(crate) fn read(v: &Value, path: String) -> Result<Firm, ReadError> {
         let f = Fields::of(v, path)?;
         Ok(Firm { id: f.string("id")?, workspaces: f.required_list("workspaces", string_item)? })
@@ -195,6 +345,95 @@ deserialize_via_reader!(Grant, Grant::read);
 deserialize_via_reader!(Key, Key::read);
 
 impl Request {
+    fn of(
+        operation: Operation,
+        workspace_id: impl Into<String>,
+        entity_type: impl Into<String>,
+    ) -> Request {
+        Request {
+            operation,
+            workspace_id: workspace_id.into(),
+            entity_type: entity_type.into(),
+            id: None,
+            attributes: None,
+            source_ip: None,
+        }
+    }
+
+    /// Read one entity by id.
+    ///
+    /// ```
+    /// use portcullis::grants::{Operation, Request};
+    /// let req = Request::get("a1000000-0000-4000-8000-00000000000a", "detail",
+    ///     "e0000000-0000-4000-8000-000000000001").from_ip("192.0.2.7");
+    /// assert_eq!(req.operation, Operation::Get);
+    /// assert_eq!(req.source_ip.as_deref(), Some("192.0.2.7"));
+    /// ```
+    pub fn get(
+        workspace_id: impl Into<String>,
+        entity_type: impl Into<String>,
+        id: impl Into<String>,
+    ) -> Request {
+        Request { id: Some(id.into()), ..Request::of(Operation::Get, workspace_id, entity_type) }
+    }
+
+    /// List (or search) the entities of a type in a workspace.
+    pub fn list(workspace_id: impl Into<String>, entity_type: impl Into<String>) -> Request {
+        Request::of(Operation::List, workspace_id, entity_type)
+    }
+
+    /// Create an entity with these attributes.
+    ///
+    /// ```
+    /// use portcullis::grants::Request;
+    /// use serde_json::json;
+    /// let req = Request::create("a1000000-0000-4000-8000-00000000000a", "stash",
+    ///     json!({"project_id": "9d7e0c4a-1b2f-4c3d-8e5f-60718293a4b5", "is_permanent": false}));
+    /// assert!(req.attributes.is_some());
+    /// ```
+    pub fn create(
+        workspace_id: impl Into<String>,
+        entity_type: impl Into<String>,
+        attributes: Value,
+    ) -> Request {
+        Request {
+            attributes: object(attributes),
+            ..Request::of(Operation::Create, workspace_id, entity_type)
+        }
+    }
+
+    /// Change an entity; `attributes` are its full attributes as they would be after the change.
+    pub fn update(
+        workspace_id: impl Into<String>,
+        entity_type: impl Into<String>,
+        id: impl Into<String>,
+        attributes: Value,
+    ) -> Request {
+        Request {
+            id: Some(id.into()),
+            attributes: object(attributes),
+            ..Request::of(Operation::Update, workspace_id, entity_type)
+        }
+    }
+
+    /// Download an entity's files.
+    pub fn download(
+        workspace_id: impl Into<String>,
+        entity_type: impl Into<String>,
+        id: impl Into<String>,
+    ) -> Request {
+        Request {
+            id: Some(id.into()),
+            ..Request::of(Operation::Download, workspace_id, entity_type)
+        }
+    }
+
+    /// The same request, made from this source address (checked against a key's allow-list).
+    pub fn from_ip(mut self, source_ip: impl Into<String>) -> Request {
+        self.source_ip = Some(source_ip.into());
+        self
+    }
+
     /// Read a request from JSON text with the serde form's rules (unknown fields ignored,
     /// a repeated field refused).
     ///
@@ -212,10 +451,8 @@ impl Request {
 
     fn read(v: &Value) -> Result<Request, ReadError> {
         let f = Fields::of(v, String::new())?;
-        let op = f.string("operation")?;
-        let Some(operation) = Operation::ALL.into_iter().find(|o| o.as_str() == op) else {
-            return Err(format!("unknown operation `{op}`, expected one of `get`, `list`, `create`, `update`, `download`").into());
-        };
+        let operation: Operation =
+            f.string("operation")?.parse().map_err(|e: UnknownOperation| e.to_string())?;
         let attributes = match f.get("attributes") {
             None => None,
             Some(Value::Object(m)) => Some(m.clone()),
@@ -267,6 +504,16 @@ impl DenyCode {
 impl fmt::Display for DenyCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// Attributes given as a JSON value: an object is the attributes; anything else is an entity
+/// with no attributes at all, which a filter's conditions find unknown, never a request that
+/// carries none (an update carrying none would be decided on the entity as it is).
+fn object(v: Value) -> Option<Map<String, Value>> {
+    match v {
+        Value::Object(m) => Some(m),
+        _ => Some(Map::new()),
     }
 }
 

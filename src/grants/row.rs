@@ -3,11 +3,13 @@
 //! names or lists. That placement rule lives here and only here.
 
 use super::model::{Operation, Request};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::eval::read::read_entity;
 use crate::eval::{Entity, PreparedEntity};
 use crate::json::scan::{ScanError, Scanner};
 use crate::schema::Schema;
 use crate::value::parse_uuid;
+use std::collections::HashMap;
 
 /// An entity ready for decisions: its id, workspace and prepared attributes.
 ///
@@ -29,9 +31,32 @@ pub struct Row {
 }
 
 impl Row {
-    /// Prepare an entity; `None` when its type is not in the schema.
-    pub fn new(schema: &Schema, e: &Entity) -> Option<Row> {
-        Some(Row::of(e.id.clone(), &e.workspace_id, schema.prepare(e)?))
+    /// Prepare an entity; refused (`unknown_entity_type`) when its type is not in the schema.
+    ///
+    /// ```
+    /// use portcullis::{grants::Row, Entity, Schema};
+    /// let widget: Entity = serde_json::from_str(r#"{"id": "e0000000-0000-4000-8000-000000000001",
+    ///   "workspace_id": "a1000000-0000-4000-8000-00000000000a", "entity_type": "widget",
+    ///   "attributes": {}}"#).unwrap();
+    /// let err = Row::new(&Schema::builtin(), &widget).unwrap_err();
+    /// assert_eq!(err.code.as_str(), "unknown_entity_type");
+    /// ```
+    pub fn new(schema: &Schema, e: &Entity) -> Result<Row, Diagnostic> {
+        match schema.prepare(e) {
+            Some(entity) => Ok(Row::of(e.id.clone(), &e.workspace_id, entity)),
+            None => Err(Diagnostic::error(
+                Code::UnknownEntityType,
+                format!(
+                    "entity `{}` is of type `{}`, which the schema does not have",
+                    e.id, e.entity_type
+                ),
+            )
+            .with_help(format!(
+                "entity types: {}",
+                schema.entity_types.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
+            ))
+            .at_path("$.entity_type")),
+        }
     }
 
     fn of(id: String, workspace_id: &str, entity: PreparedEntity) -> Row {
@@ -105,25 +130,125 @@ impl<'a> Data<'a> {
     /// carries the request's id ([`Row::has_id`]; the last, if `rows` repeat an id), which
     /// the decision then checks is where the request is.
     pub fn for_request(req: &Request, rows: &'a [Row]) -> Data<'a> {
-        match req.operation {
-            Operation::Create => Data::Nothing,
-            Operation::List => Data::Many(rows),
-            _ => {
-                Data::One(req.id.as_deref().and_then(|id| rows.iter().rev().find(|r| r.has_id(id))))
-            }
-        }
+        Data::Many(rows).fit(req)
     }
-}
 
-impl<'a> Data<'a> {
     /// The data a request needs when the caller holds at most one entity, `row`: nothing for
     /// a create, a list of `row` for a list, otherwise `row` as the entity the request names
     /// (which the decision then checks is where the request is and carries its id).
     pub fn for_entity(req: &Request, row: Option<&'a Row>) -> Data<'a> {
+        Data::One(row).fit(req)
+    }
+
+    /// This data in the shape the request's operation takes: a create needs nothing; a list
+    /// takes many rows (one entity is a list of one, nothing an empty list); a get, update or
+    /// download takes the one row that carries the request's id (found among many, the last
+    /// if they repeat it). Decisions fit their data first, so no shape is decided wrongly.
+    ///
+    /// ```
+    /// use portcullis::grants::{Data, Request};
+    /// let get = Request::get("a1000000-0000-4000-8000-00000000000a", "detail",
+    ///     "e0000000-0000-4000-8000-000000000001");
+    /// assert!(matches!(Data::Many(&[]).fit(&get), Data::One(None)));
+    /// let list = Request::list("a1000000-0000-4000-8000-00000000000a", "detail");
+    /// assert!(matches!(Data::One(None).fit(&list), Data::Many([])));
+    /// ```
+    pub fn fit(self, req: &Request) -> Data<'a> {
+        match (req.operation, self) {
+            (Operation::Create, _) => Data::Nothing,
+            (Operation::List, Data::Many(rows)) => Data::Many(rows),
+            (Operation::List, Data::One(row)) => Data::Many(row.map_or(&[], std::slice::from_ref)),
+            (Operation::List, Data::Nothing) => Data::Many(&[]),
+            (_, Data::One(row)) => Data::One(row),
+            (_, Data::Many(rows)) => {
+                Data::One(req.id.as_deref().and_then(|id| rows.iter().rev().find(|r| r.has_id(id))))
+            }
+            (_, Data::Nothing) => Data::One(None),
+        }
+    }
+}
+
+/// Entities held for decisions, indexed by id: [`PolicyStore::decide_in`](super::PolicyStore::decide_in) takes what each
+/// operation needs from it (the entity a get names, the entities a list runs over), so a
+/// caller never chooses the shape of the data.
+///
+/// ```
+/// use portcullis::grants::{Entities, Firm, FilterRecord, Grant, Key, PolicyStore, Request};
+/// use portcullis::{Action, Entity, Schema};
+/// let ws = "a1000000-0000-4000-8000-00000000000a";
+/// let mut store = PolicyStore::new(Schema::builtin());
+/// store.put_firm(&Firm::new("f1000000-0000-4000-8000-000000000001", [ws])).unwrap();
+/// store.put_filter(FilterRecord::new("flt_1", ws, "detail", "Concrete details",
+///     r#"tags intersects ["concrete"]"#)).unwrap();
+/// store.put_key(Key::new("key_1", "f1000000-0000-4000-8000-000000000001")
+///     .with_grant(Grant::new(ws, "flt_1", [Action::Read])));
+/// let entity = |id: &str, tag: &str| -> Entity { serde_json::from_value(serde_json::json!({
+///     "id": id, "workspace_id": ws, "entity_type": "detail", "attributes": {"tags": [tag]}})).unwrap() };
+/// let data = Entities::new(store.schema(), &[
+///     entity("e0000000-0000-4000-8000-000000000001", "concrete"),
+///     entity("e0000000-0000-4000-8000-000000000002", "steel"),
+/// ]).unwrap();
+/// let get = |id| store.decide_in(Some("key_1"), &Request::get(ws, "detail", id), &data).status;
+/// assert_eq!(get("e0000000-0000-4000-8000-000000000001"), 200);
+/// assert_eq!(get("e0000000-0000-4000-8000-000000000002"), 404);
+/// let list = store.decide_in(Some("key_1"), &Request::list(ws, "detail"), &data);
+/// assert_eq!(list.ids.unwrap(), ["e0000000-0000-4000-8000-000000000001"]);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Entities {
+    rows: Vec<Row>,
+    /// The index in `rows` of the last row carrying each UUID id.
+    by_id: HashMap<u128, usize>,
+}
+
+impl Entities {
+    /// Prepare entities for decisions; refused with the first entity whose type the schema
+    /// does not have (its path is `$[i].entity_type`).
+    pub fn new(schema: &Schema, entities: &[Entity]) -> Result<Entities, Diagnostic> {
+        let rows = entities
+            .iter()
+            .enumerate()
+            .map(|(i, e)| Row::new(schema, e).map_err(|d| d.at_path(format!("$[{i}].entity_type"))))
+            .collect::<Result<Vec<Row>, Diagnostic>>()?;
+        Ok(Entities::from_rows(rows))
+    }
+
+    /// Index rows already prepared.
+    pub fn from_rows(rows: Vec<Row>) -> Entities {
+        let by_id = rows
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| parse_uuid(&r.id).map(|id| (id, i)))
+            .collect();
+        Entities { rows, by_id }
+    }
+
+    /// The entity with this id (a UUID, in any letter case); `None` for any other id.
+    pub fn get(&self, id: &str) -> Option<&Row> {
+        self.by_id.get(&parse_uuid(id)?).map(|&i| &self.rows[i])
+    }
+
+    /// Every row, in the order given.
+    pub fn rows(&self) -> &[Row] {
+        &self.rows
+    }
+
+    /// How many rows there are.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// What a request needs from these entities (see [`Data::fit`]).
+    pub fn data_for(&self, req: &Request) -> Data<'_> {
         match req.operation {
             Operation::Create => Data::Nothing,
-            Operation::List => Data::Many(row.map_or(&[], std::slice::from_ref)),
-            _ => Data::One(row),
+            Operation::List => Data::Many(&self.rows),
+            _ => Data::One(req.id.as_deref().and_then(|id| self.get(id))),
         }
     }
 }

@@ -730,7 +730,8 @@ impl PolicyStore {
         edit: &PredicateSource,
         entities: &[Entity],
     ) -> Result<EditImpact, Vec<Diagnostic>> {
-        let rows: Vec<Row> = entities.iter().filter_map(|e| Row::new(&self.schema, e)).collect();
+        let rows: Vec<Row> =
+            entities.iter().filter_map(|e| Row::new(&self.schema, e).ok()).collect();
         self.edit_impact_rows(filter_id, edit, &rows)
     }
 

@@ -65,7 +65,7 @@ impl World {
                 problems.append(&mut ds);
             }
         }
-        let rows = self.entities.iter().filter_map(|e| Row::new(store.schema(), e)).collect();
+        let rows = self.entities.iter().filter_map(|e| Row::new(store.schema(), e).ok()).collect();
         LoadedWorld { store, rows, problems }
     }
 }

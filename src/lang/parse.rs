@@ -191,14 +191,15 @@ impl<'a> Parser<'a> {
             let mut inner = self.expr(nesting + 1)?;
             let close = self.next();
             if close.kind != TokenKind::RParen {
-                return Err(self.error_at(
-                    close.range,
+                return Err(self.error_at(close.range, {
+                    let open = Span::locate(self.src, t.range.start, t.range.end);
                     format!(
-                        "expected `)` to close the `(` at byte {}, found {}",
-                        t.range.start,
+                        "expected `)` to close the `(` at line {}, column {}, found {}",
+                        open.line,
+                        open.column,
                         describe(&close)
-                    ),
-                ));
+                    )
+                }));
             }
             // A parenthesised expression is the node it contains; widen its range to the parentheses.
             let outer = t.range.cover(close.range);
