@@ -71,6 +71,10 @@ pub enum Code {
     FilterArchived,
     /// An allowed IP that is not an address or CIDR range.
     InvalidIpRange,
+    /// A key with more grants than the limit.
+    TooManyGrants,
+    /// A key whose IP allow-list has more entries than the limit.
+    TooManyIpRanges,
     // Store operations.
     /// A firm the store does not have.
     UnknownFirm,
@@ -120,6 +124,8 @@ impl Code {
             ActionNotAllowed => "action_not_allowed",
             FilterArchived => "filter_archived",
             InvalidIpRange => "invalid_ip_range",
+            TooManyGrants => "too_many_grants",
+            TooManyIpRanges => "too_many_ip_ranges",
             UnknownFirm => "unknown_firm",
             FilterImmutable => "filter_immutable",
             SystemFilter => "system_filter",
@@ -308,6 +314,60 @@ pub struct Diagnostic {
     /// `Result`s, and the location is the bulk of one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Box<Location>>,
+}
+
+/// Bound a list of diagnostics: the first [`MAX_DIAGNOSTICS_PER_CODE`] of each code are kept
+/// in order, and each code with more gets one diagnostic more, in the place of the first left
+/// out, that counts the rest. Every distinct code stays reported (validation reports the set of
+/// codes), while an answer no longer grows with the input.
+///
+/// [`MAX_DIAGNOSTICS_PER_CODE`]: crate::limits::MAX_DIAGNOSTICS_PER_CODE
+///
+/// ```
+/// use portcullis::diagnostic::{bound, Code, Diagnostic};
+/// let many = (0..50).map(|i| Diagnostic::error(Code::InvalidValue, format!("value {i}")));
+/// let kept = bound(many.chain([Diagnostic::error(Code::EmptyGroup, "empty")]).collect());
+/// assert_eq!(kept.len(), 22);
+/// assert_eq!(kept[20].message, "30 more `invalid_value` problems like the ones above");
+/// assert_eq!(kept[21].code, Code::EmptyGroup);
+/// ```
+pub fn bound(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    use crate::limits::MAX_DIAGNOSTICS_PER_CODE as MAX;
+    if diagnostics.len() <= MAX {
+        return diagnostics;
+    }
+    let mut seen: Vec<(Code, usize)> = Vec::new();
+    for d in &diagnostics {
+        match seen.iter_mut().find(|(c, _)| *c == d.code) {
+            Some((_, n)) => *n += 1,
+            None => seen.push((d.code, 1)),
+        }
+    }
+    let mut kept_of: Vec<(Code, usize)> = Vec::new();
+    let mut out = Vec::new();
+    for d in diagnostics {
+        let total = seen.iter().find(|(c, _)| *c == d.code).map_or(0, |(_, n)| *n);
+        let kept = match kept_of.iter_mut().find(|(c, _)| *c == d.code) {
+            Some((_, k)) => k,
+            None => {
+                kept_of.push((d.code, 0));
+                &mut kept_of.last_mut().expect("just pushed").1
+            }
+        };
+        *kept += 1;
+        if *kept <= MAX {
+            out.push(d);
+        } else if *kept == MAX + 1 {
+            let rest = total - MAX;
+            out.push(Diagnostic {
+                message: format!("{rest} more `{}` problems like the ones above", d.code),
+                help: None,
+                location: None,
+                ..d
+            });
+        }
+    }
+    out
 }
 
 impl Diagnostic {

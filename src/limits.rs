@@ -24,3 +24,11 @@ pub const MAX_STRING_CHARS: usize = 1_024;
 pub const PREVIEW_CAP: usize = 10_000;
 /// Longest filter id, key id or other identifier the store accepts.
 pub const MAX_ID_BYTES: usize = 256;
+/// Grants one key may hold: beyond it a key is refused (`too_many_grants`), so no caller can
+/// make every decision for a key walk an unbounded list.
+pub const MAX_GRANTS_PER_KEY: usize = 100;
+/// Entries in one key's IP allow-list (`too_many_ip_ranges`).
+pub const MAX_IP_RANGES_PER_KEY: usize = 100;
+/// Diagnostics of one code an answer carries in full; the rest of that code are counted in one
+/// more diagnostic, so an answer stays small while every distinct code is still reported.
+pub const MAX_DIAGNOSTICS_PER_CODE: usize = 20;

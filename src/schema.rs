@@ -349,6 +349,9 @@ impl Schema {
             .field("max_list_values", &limits::MAX_LIST_VALUES)
             .field("max_string_chars", &limits::MAX_STRING_CHARS)
             .field("preview_cap", &limits::PREVIEW_CAP)
+            .field("max_grants_per_key", &limits::MAX_GRANTS_PER_KEY)
+            .field("max_ip_ranges_per_key", &limits::MAX_IP_RANGES_PER_KEY)
+            .field("max_diagnostics_per_code", &limits::MAX_DIAGNOSTICS_PER_CODE)
             .end();
         Obj::new()
             .raw("entity_types", &array(types))

@@ -143,7 +143,8 @@ fn workspace_and_type_are_fixed_at_creation() {
 #[test]
 fn the_index_keeps_decisions_to_the_eligible_grants() {
     let mut s = store();
-    let mut grants: Vec<Grant> = (0..1000)
+    let n = portcullis::limits::MAX_GRANTS_PER_KEY - 1;
+    let mut grants: Vec<Grant> = (0..n)
         .map(|i| Grant {
             workspace_id: Some(W.into()),
             filter: "default:families".into(),
@@ -166,10 +167,10 @@ fn the_index_keeps_decisions_to_the_eligible_grants() {
     // Explanations walk every grant; the decision's own candidates are the indexed ones.
     let r = row(&s, "typical");
     assert_eq!(s.decide(Some("big"), &get("get"), Data::One(Some(&r))).status, 200);
-    assert_eq!(key.key.grants.len(), 1001);
+    assert_eq!(key.key.grants.len(), n + 1);
     let e = s.explain(Some("big"), &get("get"), Data::One(Some(&r)));
     assert_eq!(e.grants.iter().filter(|g| g.eligible).count(), 1);
-    assert!(e.render().contains("grant #1000 typical"));
+    assert!(e.render().contains(&format!("grant #{n} typical")));
 }
 
 #[test]
@@ -337,4 +338,46 @@ fn a_list_authorization_debugs_as_its_filters() {
     let shown = format!("{auth:?}");
     assert!(shown.contains(r#"CompiledFilter(detail: project_type eq "typical")"#), "{shown}");
     assert!(shown.len() < 300, "{shown}");
+}
+
+/// A key's grants and allow-list are bounded by the engine, with codes of their own, and a
+/// key over either bound grants nothing.
+#[test]
+fn keys_are_bounded() {
+    use portcullis::limits::{MAX_DIAGNOSTICS_PER_CODE, MAX_GRANTS_PER_KEY, MAX_IP_RANGES_PER_KEY};
+    let s = store();
+    let grant = Grant::new(W, "typical", [portcullis::Action::Read]);
+    let at_cap =
+        (0..MAX_GRANTS_PER_KEY).fold(Key::new("k2", F), |k, _| k.with_grant(grant.clone()));
+    assert!(s.validate_key(&at_cap).valid);
+    let over = at_cap.clone().with_grant(grant.clone());
+    let report = s.validate_key(&over);
+    let codes: Vec<&str> = report.errors.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["too_many_grants"]);
+    assert_eq!(report.errors[0].path(), Some("$.grants"));
+    let ips: Vec<String> =
+        (0..=MAX_IP_RANGES_PER_KEY).map(|i| format!("10.0.{}.{}", i / 256, i % 256)).collect();
+    let report = s.validate_key(&Key::new("k3", F).with_grant(grant.clone()).with_allowed_ips(ips));
+    assert_eq!(report.errors[0].code.as_str(), "too_many_ip_ranges");
+    // Stored anyway (a key is stored even when invalid), it grants nothing: fail closed.
+    let mut s = s;
+    s.put_key(over);
+    let req = get("get");
+    let typical = row(&s, "typical");
+    assert_eq!(s.decide(Some("k2"), &req, Data::One(Some(&typical))).status, 404);
+    assert_eq!(s.decide(Some("k"), &req, Data::One(Some(&typical))).status, 200);
+    // Hundreds of bad grants answer every code, each at most the bound plus one count.
+    let bad = (0..90).fold(Key::new("k4", F), |k, i| {
+        k.with_grant(Grant { actions: vec!["fly".into()], ..Grant::new(W, format!("nope{i}"), []) })
+    });
+    let report = s.validate_key(&bad);
+    let mut codes: Vec<&str> = report.errors.iter().map(|d| d.code.as_str()).collect();
+    codes.dedup();
+    assert!(report.errors.len() <= 2 * (MAX_DIAGNOSTICS_PER_CODE + 1), "{}", report.errors.len());
+    assert!(
+        report.errors.iter().any(|d| d.message.contains("more `")),
+        "{:?}",
+        report.errors.last()
+    );
+    assert!(codes.contains(&"unknown_filter"), "{codes:?}");
 }

@@ -69,7 +69,7 @@ fn b(v: &Value, key: &str) -> bool {
 
 /// The limits of the description, in the order the page shows them: name, what it bounds, and
 /// the code past it.
-const LIMITS: [(&str, &str, &str); 8] = [
+const LIMITS: [(&str, &str, &str); 11] = [
     ("max_depth", "nesting depth: a condition is 0, a group or `NOT` is 1 + its deepest child", "`max_depth_exceeded`"),
     ("max_group_children", "children of one group, conditions and sub-groups together", "`too_many_conditions`"),
     ("max_name_chars", "characters in a filter's name (which must not be blank either)", "`name_too_long` (`name_required`)"),
@@ -78,6 +78,9 @@ const LIMITS: [(&str, &str, &str); 8] = [
     ("max_list_values", "values in one list", "`input_too_large`"),
     ("max_string_chars", "characters in one string value", "`input_too_large`"),
     ("preview_cap", "matches a preview counts; past it the answer is `truncated`", "none: the count shows as `10,000+`"),
+    ("max_grants_per_key", "grants one key holds (a key over it grants nothing)", "`too_many_grants`"),
+    ("max_ip_ranges_per_key", "entries in one key's IP allow-list", "`too_many_ip_ranges`"),
+    ("max_diagnostics_per_code", "diagnostics of one code an answer lists; one more counts the rest", "none: every distinct code is still reported"),
 ];
 
 /// `65536` as `65,536`.

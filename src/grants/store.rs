@@ -6,9 +6,9 @@ use super::ip::{normalize, IpRange};
 use super::model::{FilterRecord, Firm, Grant, Key};
 use super::row::Row;
 use super::system::{is_system_filter, DEFAULT_ANY};
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::{bound, Code, Diagnostic};
 use crate::eval::{CompiledFilter, Entity};
-use crate::limits::MAX_ID_BYTES;
+use crate::limits::{MAX_GRANTS_PER_KEY, MAX_ID_BYTES, MAX_IP_RANGES_PER_KEY};
 use crate::schema::{Action, Schema};
 use crate::validate::{validate, FilterDraft, PredicateSource};
 use crate::value::parse_uuid;
@@ -512,6 +512,35 @@ impl PolicyStore {
             );
         }
         let mut key_invalid = false;
+        if key.grants.len() > MAX_GRANTS_PER_KEY {
+            key_invalid = true;
+            errors.push(
+                Diagnostic::error(
+                    Code::TooManyGrants,
+                    format!(
+                        "the key has {} grants; the limit is {MAX_GRANTS_PER_KEY}",
+                        key.grants.len()
+                    ),
+                )
+                .with_help("a filter can cover what several grants would; or give the integration a second key")
+                .at_path("$.grants"),
+            );
+        }
+        if let Some(n) =
+            key.allowed_ips.as_ref().map(Vec::len).filter(|&n| n > MAX_IP_RANGES_PER_KEY)
+        {
+            key_invalid = true;
+            errors.push(
+                Diagnostic::error(
+                    Code::TooManyIpRanges,
+                    format!(
+                        "the IP allow-list has {n} entries; the limit is {MAX_IP_RANGES_PER_KEY}"
+                    ),
+                )
+                .with_help("a CIDR range covers many addresses: 10.0.0.0/8, 2001:db8::/32")
+                .at_path("$.allowed_ips"),
+            );
+        }
         let allowed_ips = key.allowed_ips.as_ref().map(|list| {
             list.iter()
                 .enumerate()
@@ -556,7 +585,7 @@ impl PolicyStore {
             }
             grants.push(cg);
         }
-        let report = GrantReport { valid: errors.is_empty(), errors };
+        let report = GrantReport { valid: errors.is_empty(), errors: bound(errors) };
         CompiledKey { key: key.clone(), firm, allowed_ips, grants, index, any, key_invalid, report }
     }
 
