@@ -16,7 +16,8 @@ export class GatewayBackend {
     this.cache = new Map();
   }
 
-  async call(method, path, body) {
+  /** `{status, ok, data}`: the JSON answer, or with `{as: 'text'}` a successful answer's text (a .env). */
+  async call(method, path, body, { as = 'json' } = {}) {
     if (!this.token) {
       // The demo prints its admin token; ask once per browser session.
       this.token = window.prompt('Admin token for the demo gateway (printed by the demo command):') ?? '';
@@ -30,7 +31,7 @@ export class GatewayBackend {
       },
       body: body ? JSON.stringify(body) : undefined,
     });
-    const data = res.status === 204 ? null : await res.json().catch(() => null);
+    const data = res.status === 204 ? null : as === 'text' && res.ok ? await res.text() : await res.json().catch(() => null);
     if (res.status === 401) sessionStorage.removeItem(TOKEN_KEY);
     return { status: res.status, ok: res.ok, data };
   }
@@ -69,6 +70,22 @@ export class GatewayBackend {
     return { ok: false, error: res.data?.error?.code ?? errors[0].code, errors };
   }
 
+  /**
+   * The match count of a predicate alone, `{workspace_id, entity_type, predicate}` (a filter not
+   * yet named): `POST /predicates/preview`, answered as `preview` answers.
+   */
+  async previewPredicate({ workspace_id, entity_type, predicate }) {
+    const res = await this.call('POST', '/predicates/preview', { workspace_id, entity_type, predicate });
+    if (res.ok) return { ok: true, count: res.data.count, truncated: res.data.truncated, display: res.data.display, total: null };
+    const errors = GatewayBackend.errors(res);
+    return { ok: false, error: res.data?.error?.code ?? errors[0].code, errors };
+  }
+
+  /** The keys page of a key (the names under "Held by" link there). */
+  keyHref(id) {
+    return `#/keys/${encodeURIComponent(id)}`;
+  }
+
   /** The most common values of an attribute in the workspace, `[{value, count}]`; none if refused. */
   async values(workspaceId, entityType, attribute) {
     const key = `${workspaceId}|${entityType}|${attribute}`;
@@ -99,10 +116,12 @@ export class GatewayBackend {
       const [diagnostic] = GatewayBackend.errors(res);
       throw Object.assign(new Error(diagnostic.message), { diagnostic });
     }
-    const d = res.data; // {keys_affected, valid, errors, warnings, impact?: {gained, lost, gained_truncated, lost_truncated, ...}}
-    if (!d.impact) return { keys: d.keys_affected };
+    // {keys_affected, held_by: [{id, name, revoked}], valid, errors, warnings, impact?: {gained, lost, ...}}
+    const d = res.data;
+    const heldBy = d.held_by ?? null;
+    if (!d.impact) return { keys: d.keys_affected, heldBy };
     const { gained, lost, gained_truncated: gainedTruncated, lost_truncated: lostTruncated } = d.impact;
-    return { keys: d.keys_affected, gained, lost, gainedTruncated, lostTruncated };
+    return { keys: d.keys_affected, heldBy, gained, lost, gainedTruncated, lostTruncated };
   }
 
   async keysHolding(id) {

@@ -2,7 +2,7 @@
 // the browser's localStorage. The engine's own `Store` holds the filters and the sample keys, so
 // saving, archiving and the edit confirmation's credential count are the engine's answers; the
 // preview is the engine's count over the sample, in the page.
-import { EntitySet, Store, preview } from './engine.mjs';
+import { EntitySet, Store, preview, previewPredicate } from './engine.mjs';
 import { formatCount } from './dom.mjs';
 
 const STORAGE_KEY = 'portcullis.builder.v1.filters';
@@ -39,8 +39,13 @@ export class LocalBackend {
       if (!put.ok) console.warn(`sample filter ${record.id} refused by the engine`, put.errors);
       else if (record.archived) this.store.archiveFilter(record.id);
     }
-    // The sample keys give the edit confirmation real credentials to count.
-    for (const { name: _name, ...key } of keys) this.store.putKey(key);
+    // The sample keys give the edit confirmation real credentials to count; the engine's Store
+    // takes no names, so the keys' names (to say which keys hold a filter) are kept here.
+    this.keys = new Map();
+    for (const { name, ...key } of keys) {
+      this.store.putKey(key);
+      this.keys.set(key.id, { id: key.id, name, revoked: Boolean(key.revoked) });
+    }
     this.filters = this.filters.map((r) => this.canonical(r.id) ?? r);
     this.persist();
     return {
@@ -51,17 +56,34 @@ export class LocalBackend {
     };
   }
 
-  canonical(id) {
+  /** The engine's record, with the creation time the builder stamped (the Store keeps none). */
+  canonical(id, createdAt = this.filters?.find((r) => r.id === id)?.created_at) {
     const got = this.store.getFilter(id);
-    return got ? { ...got } : null;
+    return got ? { ...got, ...(createdAt ? { created_at: createdAt } : {}) } : null;
   }
 
   persist() {
     this.storage.setItem(STORAGE_KEY, JSON.stringify(this.filters));
   }
 
+  /** The filters, each with `held_by`: the keys holding it, as the gateway lists them. */
   async listFilters() {
-    return this.filters.map((r) => ({ ...r }));
+    return this.filters.map((r) => ({ ...r, held_by: this.heldBy(r.id) }));
+  }
+
+  /**
+   * The keys holding a filter, `[{id, name, revoked}]`: the engine's ids, the sample's names, by
+   * name then id as the gateway lists them.
+   */
+  heldBy(id) {
+    const ordinal = (x, y) => (x < y ? -1 : x > y ? 1 : 0);
+    return this.store.keyIdsHolding(id).map((key) => this.keys.get(key) ?? { id: key, name: key, revoked: false })
+      .sort((x, y) => ordinal(x.name, y.name) || ordinal(x.id, y.id));
+  }
+
+  /** No keys page in standalone mode: key names are shown, not linked. */
+  keyHref() {
+    return null;
   }
 
   /** The sample's entities of one type in a workspace (the array, and the engine's loaded copy). */
@@ -88,6 +110,18 @@ export class LocalBackend {
     return { ...result, display, total: list.length };
   }
 
+  /**
+   * The engine's preview of a predicate alone, `{workspace_id, entity_type, predicate}` (no name
+   * needed, so a new filter shows its count before it is named), answered as `preview` answers.
+   */
+  async previewPredicate({ workspace_id: workspaceId, entity_type: type, predicate }) {
+    const { list, set } = this.entities(workspaceId, type);
+    const result = previewPredicate({ entity_type: type, predicate }, set);
+    if (!result.ok) return result;
+    const display = result.truncated ? `${formatCount(result.count)}+` : formatCount(result.count);
+    return { ...result, display, total: list.length };
+  }
+
   /** The most common values of an attribute in the sample workspace (list elements counted apart). */
   async values(workspaceId, entityType, attribute, limit = 20) {
     const counts = new Map();
@@ -105,7 +139,7 @@ export class LocalBackend {
     const id = `flt_${crypto.randomUUID().slice(0, 8)}`;
     const put = this.store.putFilter({ id, workspace_id, entity_type, name, description, predicate, archived: false });
     if (!put.ok) return put;
-    const record = this.canonical(id);
+    const record = this.canonical(id, new Date().toISOString());
     this.filters.push(record);
     this.persist();
     return { ok: true, record, warnings: put.warnings };
@@ -121,13 +155,14 @@ export class LocalBackend {
     return { ok: true, record, warnings: put.warnings, keys_affected: put.keys_affected };
   }
 
-  /** Before an edit is saved: how many keys hold the filter, and what access it gains or loses. */
+  /** Before an edit is saved: which keys hold the filter, and what access it gains or loses. */
   async editImpact(id, edit) {
     const record = this.filters.find((r) => r.id === id);
     const { set } = this.entities(record.workspace_id, record.entity_type);
     const impact = this.store.editImpact(id, edit, set);
-    if (!impact.ok) return { keys: this.store.keysHolding(id) };
-    return { keys: impact.keys, gained: impact.gained.length, lost: impact.lost.length };
+    const heldBy = this.heldBy(id);
+    if (!impact.ok) return { keys: this.store.keysHolding(id), heldBy };
+    return { keys: impact.keys, heldBy, gained: impact.gained.length, lost: impact.lost.length };
   }
 
   async archiveFilter(id) {

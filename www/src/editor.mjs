@@ -6,12 +6,16 @@ import { confirmDialog } from './confirm-dialog.mjs';
 import { PreviewPanel } from './preview-panel.mjs';
 import { messageEl, RowsView } from './rows-view.mjs';
 import { TextView } from './text-view.mjs';
-import { fromPredicate, group, hasNot, nodeForPath, pathIndex, toPredicate } from './tree.mjs';
+import { fromPredicate, group, hasNot, nodeForPath, pathIndex, toPredicate, walk } from './tree.mjs';
 
 const VALIDATE_MS = 100; // debounce for typing; structural edits validate at once
 
 const NAME_CODES = new Set(['name_required', 'name_too_long']);
 const DESCRIPTION_CODES = new Set(['description_too_long']);
+/** The fields a diagnostic's path can name, as the form labels them (for "Before saving:"). */
+const FIELD_OF_PATH = { '$.name': 'Name', '$.description': 'Description', '$.entity_type': 'Entity type', '$.workspace_id': 'Workspace' };
+
+const plural = (n, one, many) => `${formatCount(n)} ${n === 1 ? one : many}`;
 
 const capital = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 
@@ -38,10 +42,43 @@ export class Editor {
     // A new, untouched filter shows no error messages yet (only the save bar says what is
     // missing): nobody needs to be told "name required" before they have typed anything.
     this.pristine = !record;
+    this.discarded = false;
     this.build();
     this.preview.reset();
     this.rows.render();
     this.validateNow();
+    this.initial = this.dirtyKey();
+  }
+
+  /**
+   * Whether leaving now would lose edits: what the form holds differs from what it opened with
+   * (text that does not parse counts as it is typed).
+   */
+  isDirty() {
+    return Boolean(this.state) && !this.discarded && this.dirtyKey() !== this.initial;
+  }
+
+  dirtyKey() {
+    const s = this.state;
+    const unparsed = s.view === 'text' && !this.validation?.predicate ? this.text.value : null;
+    return JSON.stringify([s.workspace_id, s.entity_type, s.name, s.description || null, this.storedPredicate(), unparsed]);
+  }
+
+  /**
+   * Ask before leaving unsaved edits (another filter, a new one, another page). True to go on;
+   * the edits are then let go, so the page that follows does not ask again.
+   */
+  async confirmLeave() {
+    if (!this.isDirty()) return true;
+    const go = await confirmDialog({
+      title: 'Leave without saving?',
+      question: `${this.record ? `Your changes to “${this.record.name}”` : 'This new filter'} will be lost if you leave now.`,
+      confirmLabel: 'Leave without saving',
+      cancelLabel: 'Stay and keep editing',
+      danger: true,
+    });
+    if (go) this.discarded = true;
+    return go;
   }
 
   get readOnly() {
@@ -82,6 +119,7 @@ export class Editor {
     this.descMsgs = h('div', { class: 'msgs', id: 'description-msgs', 'aria-live': 'polite' });
     this.generalMsgs = h('div', { class: 'msgs', id: 'general-msgs', 'aria-live': 'polite' });
     this.statusEl = h('p', { class: 'save-status', id: 'save-status', 'aria-live': 'polite' });
+    this.pendingEl = h('div', { class: 'pending', id: 'pending', hidden: true });
     this.saveButton = h('button', { type: 'submit', class: 'btn primary', id: 'save-button', 'aria-describedby': 'save-status' },
       editing ? 'Save changes' : 'Save filter');
 
@@ -145,7 +183,8 @@ export class Editor {
         h('div', { class: 'card-head' }, h('h3', { id: 'conditions-title' }, 'Conditions'), tablist, this.tabReason),
         rowsTab, textTab, this.generalMsgs),
       previewEl,
-      h('div', { class: 'savebar' }, this.statusEl, h('span', { class: 'spacer' }), archive, this.saveButton));
+      h('div', { class: 'savebar' }, h('div', { class: 'save-info' }, this.statusEl, this.pendingEl),
+        h('span', { class: 'spacer' }), archive, this.saveButton));
 
     const title = editing ? `Edit filter` : 'New filter';
     this.datalists = h('div', { id: 'value-suggestions', hidden: true });
@@ -153,6 +192,7 @@ export class Editor {
       h('div', { class: 'editor-head' },
         h('h2', { id: 'editor-title' }, title),
         editing ? h('code', { class: 'filter-id', title: 'Filter id' }, this.record.id) : null),
+      ...[editing ? this.heldByEl(this.record) : null].filter(Boolean),
       form,
       this.datalists);
 
@@ -160,11 +200,63 @@ export class Editor {
       getState: () => ({ root: this.state.root, entityType: this.state.entity_type, readOnly: this.readOnly }),
       onChange: (kind) => this.changed(kind),
       suggestions: (attr) => this.suggestions(attr),
+      names: (attr) => this.names(attr),
     });
     this.text = new TextView(textTab, { onInput: () => this.changed('text') });
-    this.preview = new PreviewPanel(previewEl, { preview: (filter) => this.opts.backend.preview(filter) });
+    this.preview = new PreviewPanel(previewEl, {
+      preview: (filter) => this.opts.backend.preview(filter),
+      previewPredicate: (input) => this.opts.backend.previewPredicate(input),
+    });
     this.panels = { rows: rowsTab, text: textTab };
     this.syncTabs();
+  }
+
+  /**
+   * "Held by 2 keys: A, B": the keys holding the filter (the record's `held_by`), each linked to
+   * its page where the data source has key pages, a revoked one marked.
+   */
+  heldByEl(record) {
+    const held = record.held_by;
+    const el = h('p', { class: 'held-by', id: 'held-by' });
+    if (!Array.isArray(held)) {
+      const n = record.keys_holding;
+      if (typeof n !== 'number') return null;
+      el.append(`Held by ${plural(n, 'key', 'keys')}.`);
+      return el;
+    }
+    if (held.length === 0) {
+      el.append('Held by no key yet: no credential uses this filter.');
+      return el;
+    }
+    el.append(`Held by ${plural(held.length, 'key', 'keys')}: `, ...this.keyNames(held));
+    return el;
+  }
+
+  /** Key names, comma separated, each a link to its key page when there is one. */
+  keyNames(held) {
+    return held.flatMap((k, i) => {
+      const href = this.opts.backend.keyHref?.(k.id) ?? null;
+      const name = href ? h('a', { href, class: 'key-link', dataset: { key: k.id } }, k.name)
+        : h('span', { class: 'key-name', dataset: { key: k.id } }, k.name);
+      return [i ? ', ' : null, name, k.revoked ? h('span', { class: 'revoked' }, ' (revoked)') : null];
+    }).filter((x) => x !== null);
+  }
+
+  /**
+   * The named ids an attribute takes in the current workspace, `[{id, name}]` (`created_by`: the
+   * users, `project_id`: the projects), or null for other attributes.
+   */
+  named(attr) {
+    const { projects = [], users = [] } = this.opts.context;
+    const source = attr.name === 'created_by' ? users : attr.name === 'project_id' ? projects : null;
+    return source?.filter((x) => x.workspace_id === this.state.workspace_id)
+      .map((x) => ({ id: String(x.id), name: x.name ?? x.email ?? String(x.id) })) ?? null;
+  }
+
+  /** The same as a Map from the lower-case id to the name, for the value editors. */
+  names(attr) {
+    const named = this.named(attr);
+    return named && new Map(named.map(({ id, name }) => [id.toLowerCase(), name]));
   }
 
   /**
@@ -184,11 +276,10 @@ export class Editor {
     if (!list) this.datalists.append(list = h('datalist', { id }));
     list.dataset.key = key;
     list.replaceChildren();
-    const { projects = [], users = [] } = this.opts.context;
-    const named = attr.name === 'created_by' ? users.map((u) => ({ value: u.id, label: u.email, ws: u.workspace_id }))
-      : attr.name === 'project_id' ? projects.map((p) => ({ value: p.id, label: p.name, ws: p.workspace_id })) : null;
+    // Users and projects by name: the option's value is the UUID the engine wants, its label the name.
+    const named = this.named(attr);
     if (named) {
-      list.append(...named.filter((p) => p.ws === ws).map((p) => h('option', { value: p.value }, p.label)));
+      list.append(...named.map((x) => h('option', { value: x.id, label: x.name }, x.name)));
       return id;
     }
     const noun = entityType(type)?.collection ?? type;
@@ -268,6 +359,7 @@ export class Editor {
     this.renderCounters();
     this.renderReadOnly();
     this.renderSaveState();
+    this.renderPending(result);
     // Preview takes the tree itself (parsed once above in the text view), never a second parse.
     const filter = { entity_type: s.entity_type, name: s.name, description: s.description || null, predicate: this.predicate() ?? { and: [] } };
     this.preview.update({ workspace_id: s.workspace_id, filter, validation: result });
@@ -275,7 +367,9 @@ export class Editor {
 
   /** Put each diagnostic next to what it concerns: a row or group, a field, or the text span. */
   route(result) {
-    const all = this.pristine ? [] : [...result.errors, ...result.warnings];
+    // Notices (a likely slip the contract allows, such as an empty text value) are shown where
+    // warnings are; none of them blocks saving.
+    const all = this.pristine ? [] : [...result.errors, ...result.warnings, ...(result.notices ?? [])];
     const index = pathIndex(this.state.root);
     const byNode = new Map();
     const name = [];
@@ -318,22 +412,66 @@ export class Editor {
     if (!readOnly) return;
     const formatted = format(toPredicate(this.state.root));
     this.readOnlyNote.replaceChildren(
-      h('p', {}, h('strong', {}, 'Read-only here. '),
-        'This filter uses NOT, which the visual builder does not offer (it was written through the API). ',
-        'Its conditions are shown below; edit them in the Text view.'),
-      h('pre', { class: 'mono readonly-text', id: 'readonly-text' }, formatted.ok ? formatted.text : ''));
+      h('p', {}, h('strong', {}, 'Edit this filter in the Text tab. '),
+        'It uses NOT, which the Rows tab cannot show as rows, so its conditions are shown read-only below; ',
+        'the Text tab edits all of them.'),
+      h('pre', { class: 'mono readonly-text', id: 'readonly-text' }, formatted.ok ? formatted.text : ''),
+      h('p', {}, h('button', { type: 'button', class: 'btn small', id: 'open-text-tab', onclick: () => this.setView('text') },
+        'Edit in the Text tab')));
   }
 
   renderSaveState() {
     const { errors, warnings } = this.validation;
+    const notices = this.validation.notices ?? [];
     const dirty = !this.saved || this.snapshot() !== this.saved;
+    const remarks = [warnings.length ? plural(warnings.length, 'warning', 'warnings') : null,
+      notices.length ? plural(notices.length, 'notice', 'notices') : null].filter(Boolean);
     let status;
-    if (errors.length) status = `${errors.length} ${errors.length === 1 ? 'problem' : 'problems'} to fix before saving.`;
+    if (errors.length) status = `${plural(errors.length, 'problem', 'problems')} to fix before saving.`;
     else if (!dirty) status = 'No changes to save.';
-    else status = warnings.length ? `Ready to save, with ${warnings.length} ${warnings.length === 1 ? 'warning' : 'warnings'}.` : 'Ready to save.';
+    else status = remarks.length ? `Ready to save, with ${remarks.join(' and ')} to check.` : 'Ready to save.';
     this.statusEl.textContent = status;
-    this.statusEl.className = `save-status ${errors.length ? 'error' : warnings.length ? 'warning' : ''}`;
+    this.statusEl.className = `save-status ${errors.length ? 'error' : remarks.length ? 'warning' : ''}`;
     this.saveButton.disabled = errors.length > 0 || !dirty;
+  }
+
+  /**
+   * "Before saving:" the errors still in the way, each by what it concerns ("Name", "Condition 2",
+   * "Text, line 1, col 5") with the engine's message; choosing one focuses that control. Shown
+   * on a new, untouched form too, where no message is shown inline yet.
+   */
+  renderPending(result) {
+    const errors = result.errors;
+    this.pendingEl.hidden = errors.length === 0;
+    if (!errors.length) { this.pendingEl.replaceChildren(); return; }
+    const index = pathIndex(this.state.root);
+    const labels = new Map();
+    walk(this.state.root, (node, { label }) => {
+      labels.set(node.id, label ? `${node.kind === 'group' ? 'Group' : 'Condition'} ${label}` : 'Conditions');
+    });
+    const items = errors.map((d) => {
+      const path = d.location?.path ?? '';
+      const span = d.location?.span;
+      let label;
+      let focus;
+      if (FIELD_OF_PATH[path] || NAME_CODES.has(d.code) || DESCRIPTION_CODES.has(d.code)) {
+        label = FIELD_OF_PATH[path] ?? (NAME_CODES.has(d.code) ? 'Name' : 'Description');
+        const id = { Name: 'filter-name', Description: 'filter-description', 'Entity type': 'entity-type', Workspace: 'workspace' }[label];
+        focus = () => document.getElementById(id)?.focus();
+      } else if (this.state.view === 'text') {
+        label = span ? `Text, line ${span.line}, col ${span.column}` : 'Conditions';
+        focus = () => this.text.select(span);
+      } else {
+        const node = path.startsWith('$.predicate') ? nodeForPath(index, path) : null;
+        label = (node && labels.get(node)) ?? 'Conditions';
+        focus = () => this.rows.focusNode(node ?? this.state.root.id, d.code);
+      }
+      return h('li', { dataset: { code: d.code } },
+        h('button', { type: 'button', class: 'pending-link', onclick: focus }, label),
+        h('span', { class: 'pending-message' }, ` — ${d.message}`));
+    });
+    this.pendingEl.replaceChildren(h('p', { class: 'pending-title', id: 'pending-title' }, 'Before saving:'),
+      h('ul', { 'aria-labelledby': 'pending-title' }, items));
   }
 
   /**
@@ -364,10 +502,16 @@ export class Editor {
         ? h('p', { class: 'impact' },
           `Access after this edit: ${formatCount(impact.gained)}${impact.gainedTruncated ? '+' : ''} ${entityType(s.entity_type)?.collection ?? ''} gained, ${formatCount(impact.lost)}${impact.lostTruncated ? '+' : ''} lost.`)
         : null;
+      // Which credentials: the dry run's holders (the gateway), else the record's.
+      const held = impact.heldBy ?? this.record.held_by;
+      const who = Array.isArray(held) && held.length
+        ? h('p', { class: 'held-by-names', id: 'confirm-held-by' }, `${held.length === 1 ? 'The key' : 'The keys'}: `,
+          held.map((k, i) => [i ? ', ' : null, h('strong', {}, k.name), k.revoked ? ' (revoked)' : null]))
+        : null;
       const go = await confirmDialog({
         title: 'Save changes to this filter?',
         question: `This will immediately affect ${formatCount(n)} ${n === 1 ? 'credential' : 'credentials'}. Continue?`,
-        body: change,
+        body: [who, change],
         confirmLabel: 'Save changes',
       });
       if (!go) return;
@@ -377,14 +521,19 @@ export class Editor {
       this.generalMsgs.replaceChildren(...(res.errors ?? [{ severity: 'error', code: 'save_failed', message: 'Saving failed.' }]).map(messageEl));
       return;
     }
+    this.discarded = true; // saved: nothing left to lose when the page moves on
     this.opts.onSaved(res.record, { created: !this.record });
   }
 
   async archive() {
     const n = await this.opts.backend.keysHolding(this.record.id);
+    const held = this.record.held_by;
     const go = await confirmDialog({
       title: 'Archive this filter?',
       question: `${formatCount(n)} ${n === 1 ? 'credential holds' : 'credentials hold'} this filter and will lose its grants on their next request. Archiving cannot be undone.`,
+      body: Array.isArray(held) && held.length
+        ? h('p', { class: 'held-by-names' }, 'Held by: ', held.map((k, i) => [i ? ', ' : null, h('strong', {}, k.name), k.revoked ? ' (revoked)' : null]))
+        : null,
       confirmLabel: 'Archive filter',
       danger: true,
     });
@@ -394,6 +543,7 @@ export class Editor {
       this.generalMsgs.replaceChildren(...res.errors.map(messageEl));
       return;
     }
+    this.discarded = true;
     this.opts.onSaved({ ...this.record, archived: true }, { archived: true });
   }
 }

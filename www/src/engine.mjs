@@ -2,7 +2,7 @@
 // operators, limits and validity comes from here; nothing is duplicated in JavaScript.
 import * as portcullis from 'portcullis';
 
-export const { parse, format, validate, preview, systemFilters, EntitySet, Store } = portcullis;
+export const { parse, format, validate, preview, previewPredicate, systemFilters, EntitySet, Store } = portcullis;
 
 export const schema = portcullis.describeSchema();
 export const limits = schema.limits;

@@ -2,16 +2,18 @@
 // the seed's two failure modes in plain view before saving: zero matches (a list/search grant
 // would answer 403 insufficient_scope) and far too many (compared with the whole workspace, when
 // the backend knows its size). The count is the backend's: the engine in the page over the
-// sample (standalone), or the gateway's, counted by the data service (demo).
+// sample (standalone), or the gateway's, counted by the data service (demo). A filter not yet
+// valid for a reason outside its conditions (no name yet) is counted by its predicate alone.
 import { formatCount, h } from './dom.mjs';
-import { entityType } from './engine.mjs';
+import { entityType, previewPredicate } from './engine.mjs';
 
 const REFRESH_MS = 150;
 
 export class PreviewPanel {
   /**
    * @param opts {preview(filter): Promise<{ok: true, count, truncated, display, total: number|null}
-   *   | {ok: false, error, errors}>}, the filter being `{workspace_id, entity_type, name, description, predicate}`
+   *   | {ok: false, error, errors}>}, the filter being `{workspace_id, entity_type, name, description, predicate}`;
+   *   previewPredicate({workspace_id, entity_type, predicate}): the same answer for a predicate alone}
    */
   constructor(container, opts) {
     this.el = container;
@@ -29,6 +31,9 @@ export class PreviewPanel {
   /** The editor's current state: {workspace_id, filter: FilterInput, validation}. */
   update(current) {
     this.current = current;
+    // Whether the conditions alone can be previewed: the engine's verdict over no entities.
+    const { entity_type, predicate } = current.filter;
+    this.verdict = previewPredicate({ entity_type, predicate }, []);
     this.render();
     if (this.requested) {
       clearTimeout(this.timer);
@@ -39,7 +44,7 @@ export class PreviewPanel {
   async compute() {
     const run = ++this.run;
     const { workspace_id, filter, validation } = this.current;
-    if (!validation.valid) {
+    if (!this.verdict.ok) {
       this.last = { stale: true };
       this.render();
       return;
@@ -49,7 +54,10 @@ export class PreviewPanel {
     const t0 = performance.now();
     let result;
     try {
-      result = await this.opts.preview({ workspace_id, ...filter });
+      // The whole filter when it is valid; its predicate alone when only its fields are not.
+      result = validation.valid ? await this.opts.preview({ workspace_id, ...filter })
+        : await this.opts.previewPredicate({ workspace_id, entity_type: filter.entity_type, predicate: filter.predicate });
+      result = { ...result, basis: validation.valid ? 'filter' : 'predicate' };
     } catch (err) {
       result = { ok: false, error: 'preview_failed', errors: [{ message: `The preview failed: ${err.message ?? err}` }] };
     }
@@ -71,12 +79,13 @@ export class PreviewPanel {
       return;
     }
     // The engine says, with a warning, when a detail filter cannot run on the search index.
-    const unsearchable = validation.searchable === false ||
+    const verdict = this.verdict;
+    const unsearchable = validation.searchable === false || verdict.error === 'not_searchable' ||
       validation.warnings?.some((w) => w.code === 'not_searchable');
     const reason = unsearchable
       ? (validation.warnings.find((w) => w.code === 'not_searchable')?.message ??
         'This filter cannot run on the search index, so it cannot be previewed.')
-      : !validation.valid ? 'Fix the errors above to preview.' : null;
+      : !verdict.ok ? 'Fix the conditions’ errors to preview.' : null;
 
     const button = h('button', {
       type: 'button', class: 'btn', id: 'preview-button', disabled: Boolean(reason),
@@ -116,7 +125,7 @@ export class PreviewPanel {
     const share = total === null ? '' : ` of ${formatCount(total)}${result.truncated ? '' : ` (${Math.round((100 * result.count) / Math.max(total, 1))}%)`}`;
     return h('div', { class: 'preview-out' },
       h('output', { id: 'preview-result', class: 'preview-count', for: 'preview-button',
-        dataset: { count: result.count, truncated: result.truncated } },
+        dataset: { count: result.count, truncated: result.truncated, basis: result.basis } },
       h('strong', {}, result.display), ` ${noun} match`),
       h('span', { class: 'muted small' }, `${share} · ${ms.toFixed(1)} ms`),
       verdict);

@@ -19,7 +19,8 @@ const PART_OF_CODE = {
 export class RowsView {
   /**
    * @param container element to render into
-   * @param opts {getState(): {root, entityType, readOnly}, onChange(kind), suggestions(attr): datalist id | null}
+   * @param opts {getState(): {root, entityType, readOnly}, onChange(kind), suggestions(attr): datalist id | null,
+   *   names(attr): Map(lower-case id -> name) | null, the names of a uuid attribute's values}
    */
   constructor(container, opts) {
     this.el = container;
@@ -51,13 +52,28 @@ export class RowsView {
       slot.replaceChildren(...diags.map(messageEl));
       const box = slot.closest('[data-node]');
       box?.classList.toggle('has-error', diags.some((d) => d.severity === 'error'));
-      box?.classList.toggle('has-warning', diags.some((d) => d.severity === 'warning'));
+      box?.classList.toggle('has-warning', diags.some((d) => d.severity !== 'error'));
       // Mark the control the error is about, so the red outline points at what to change.
       const parts = new Set(diags.filter((d) => d.severity === 'error').map((d) => PART_OF_CODE[d.code]));
       for (const control of box?.querySelectorAll(`[data-owner="${id}"]`) ?? []) {
         control.setAttribute('aria-invalid', parts.has(control.dataset.part) ? 'true' : 'false');
       }
     }
+  }
+
+  /**
+   * Focus the control a diagnostic concerns: in a row, the part its code names (else the
+   * attribute); in a group, its "+ Condition" button (else its first control).
+   */
+  focusNode(id, code) {
+    const box = this.el.querySelector(`[data-node="${CSS.escape(id)}"]`);
+    if (!box) return;
+    const part = PART_OF_CODE[code];
+    const target = (part && box.querySelector(`[data-owner="${CSS.escape(id)}"][data-part="${part}"]:not(:disabled)`)) ??
+      box.querySelector(`[data-focus="attr-${CSS.escape(id)}"]:not(:disabled), [data-focus="addc-${CSS.escape(id)}"]:not(:disabled)`) ??
+      box.querySelector('input:not(:disabled), select:not(:disabled), button:not(:disabled)');
+    target?.scrollIntoView({ block: 'center' });
+    target?.focus();
   }
 
   change(kind) {
@@ -192,6 +208,7 @@ export class RowsView {
       attr, op: node.op, value: node.value, label: `Value of ${name}`, describedBy: msgId,
       focusKey: `val-${node.id}`, disabled: readOnly,
       listId: attr ? this.opts.suggestions(attr) : null,
+      names: attr ? this.opts.names?.(attr) ?? null : null,
       onChange: (value) => {
         const relayout = Array.isArray(value) || Array.isArray(node.value) || typeof value === 'boolean';
         node.value = value;
@@ -221,10 +238,12 @@ export class RowsView {
   }
 }
 
+/** An engine diagnostic as a message: an error, a warning, or a notice (shown as a warning). */
 export function messageEl(d) {
-  return h('p', { class: `msg ${d.severity}`, dataset: { code: d.code } },
+  const severity = d.severity === 'error' ? 'error' : 'warning';
+  return h('p', { class: `msg ${severity}`, dataset: { code: d.code, severity: d.severity } },
     h('span', { class: 'msg-icon', 'aria-hidden': 'true' }, d.severity === 'error' ? '✕' : '!'),
-    h('span', { class: 'sr-only' }, d.severity === 'error' ? 'Error: ' : 'Warning: '),
+    h('span', { class: 'sr-only' }, { error: 'Error: ', warning: 'Warning: ' }[d.severity] ?? 'Check: '),
     h('span', { class: 'msg-text' }, d.message),
     d.help ? h('span', { class: 'msg-help' }, ` ${d.help}`) : null,
     h('code', { class: 'msg-code' }, d.code));

@@ -44,10 +44,7 @@ export class TextView {
       const where = span ? h('button', {
         type: 'button', class: 'span-link',
         'aria-label': `Select the text at line ${span.line}, column ${span.column}`,
-        onclick: () => {
-          this.area.focus();
-          this.area.setSelectionRange(span.utf16_start, Math.max(span.utf16_end, span.utf16_start));
-        },
+        onclick: () => this.select(span),
       }, `line ${span.line}, col ${span.column}`) : null;
       const el = messageEl(d);
       if (where) el.prepend(where);
@@ -55,12 +52,20 @@ export class TextView {
     }));
   }
 
+  /** Focus the text with a span selected (the whole text's end when there is none). */
+  select(span) {
+    this.area.focus();
+    const at = span ? span.utf16_start : this.area.value.length;
+    this.area.setSelectionRange(at, span ? Math.max(span.utf16_end, at) : at);
+  }
+
   /** Redraw the underlines: the same text as the textarea, with <mark> around each span. */
   paint() {
     const text = this.area.value;
     const spans = this.diags
       .filter((d) => d.location?.span)
-      .map((d) => ({ start: d.location.span.utf16_start, end: d.location.span.utf16_end, severity: d.severity }))
+      // A notice (allowed, but likely a slip) is drawn as a warning is.
+      .map((d) => ({ start: d.location.span.utf16_start, end: d.location.span.utf16_end, severity: d.severity === 'error' ? 'error' : 'warning', kind: d.severity }))
       .sort((a, b) => a.start - b.start);
     const parts = [];
     let at = 0;
@@ -68,13 +73,13 @@ export class TextView {
       const start = Math.max(s.start, at);
       if (start >= text.length) {
         // A span at the very end (unexpected end of input) marks a virtual character there.
-        parts.push(text.slice(at), h('mark', { class: s.severity }, ' '));
+        parts.push(text.slice(at), h('mark', { class: s.severity, dataset: { severity: s.kind } }, ' '));
         at = text.length;
         continue;
       }
       const end = Math.min(Math.max(s.end, start + 1), text.length);
       if (end <= at) continue;
-      parts.push(text.slice(at, start), h('mark', { class: s.severity }, text.slice(start, end) || ' '));
+      parts.push(text.slice(at, start), h('mark', { class: s.severity, dataset: { severity: s.kind } }, text.slice(start, end) || ' '));
       at = end;
     }
     parts.push(text.slice(at), '\n'); // a trailing newline keeps the last line's height in step

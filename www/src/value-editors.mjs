@@ -39,7 +39,8 @@ const display = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
 
 /**
  * Build the editor. `ctx` = {attr: AttributeDescription|null, op, value, label, describedBy,
- * focusKey, disabled, listId: the id of a datalist of suggested values (or null), onChange(value)}.
+ * focusKey, disabled, listId: the id of a datalist of suggested values (or null), names: a Map
+ * from lower-case id to a name for the ids it may hold (users, projects), or null, onChange(value)}.
  */
 export function valueEditor(ctx) {
   const type = ctx.attr?.type ?? 'text';
@@ -47,7 +48,7 @@ export function valueEditor(ctx) {
   switch (type) {
     case 'bool': return boolSelect(ctx);
     case 'date': return dateInput(ctx);
-    case 'uuid': return textInput(ctx, type, { placeholder: '00000000-0000-0000-0000-000000000000', class: 'value mono', spellcheck: 'false' });
+    case 'uuid': return ctx.names ? namedId(ctx) : textInput(ctx, type, { placeholder: '00000000-0000-0000-0000-000000000000', class: 'value mono', spellcheck: 'false' });
     case 'number': return textInput(ctx, type, { inputmode: 'decimal', placeholder: 'number' });
     default: return textInput(ctx, type, { placeholder: 'text (exact, case-sensitive)' });
   }
@@ -70,6 +71,42 @@ function textInput(ctx, type, extra) {
     oninput: () => ctx.onChange(fromText(input.value, type)),
   });
   return input;
+}
+
+/** The name of an id among `names`, or null. */
+const nameOf = (names, v) => (names && typeof v === 'string' ? names.get(v.toLowerCase()) ?? null : null);
+
+/** The id of a name typed out in full (one match among `names`, case aside), else the text as typed. */
+function idOfName(names, text) {
+  if (!names) return text;
+  const typed = text.trim().toLowerCase();
+  const ids = [...names].filter(([, n]) => n.toLowerCase() === typed).map(([id]) => id);
+  return ids.length === 1 ? ids[0] : text;
+}
+
+/**
+ * A user's or project's id: the field holds the UUID (what the engine compares), its
+ * suggestions offer the names, and the name of the id typed shows beside it.
+ */
+function namedId(ctx) {
+  const name = h('span', { class: 'value-name', id: `${ctx.focusKey}-name`, 'aria-live': 'polite' });
+  const show = (v) => {
+    const n = nameOf(ctx.names, v.trim());
+    name.textContent = n ? `= ${n}` : '';
+  };
+  const input = textInput({ ...ctx, describedBy: [ctx.describedBy, `${ctx.focusKey}-name`].filter(Boolean).join(' '),
+    onChange: (v) => { show(v); ctx.onChange(v); } }, 'uuid',
+  { placeholder: 'type a name, pick it from the list', class: 'value-input mono', spellcheck: 'false' });
+  // A name typed out in full (not picked from the list) becomes its id when the field is left.
+  input.addEventListener('change', () => {
+    const id = idOfName(ctx.names, input.value);
+    if (id === input.value) return;
+    input.value = id;
+    show(id);
+    ctx.onChange(id);
+  });
+  show(display(ctx.value ?? ''));
+  return h('div', { class: 'value value-named' }, input, name);
 }
 
 function boolSelect(ctx) {
@@ -112,7 +149,7 @@ function chipList(ctx, type) {
     const parts = input.value.split(',').map((s) => s.trim()).filter(Boolean);
     if (!parts.length) return false;
     input.value = '';
-    set([...values, ...parts.map((p) => fromText(p, type === 'list' ? 'text' : type))]);
+    set([...values, ...parts.map((p) => fromText(idOfName(ctx.names, p), type === 'list' ? 'text' : type))]);
     return true;
   };
   const input = h('input', {
@@ -137,11 +174,11 @@ function chipList(ctx, type) {
     onchange: () => add(),
   });
   return h('div', { class: 'chips', role: 'group', 'aria-label': ctx.label },
-    values.map((v, i) => h('span', { class: 'chip' },
-      h('span', { class: 'chip-text' }, display(v)),
+    values.map((v, i) => h('span', { class: 'chip', title: nameOf(ctx.names, v) ? display(v) : null },
+      h('span', { class: 'chip-text' }, nameOf(ctx.names, v) ?? display(v)),
       h('button', {
         type: 'button', class: 'chip-remove', disabled: ctx.disabled,
-        'aria-label': `Remove ${display(v)} from ${ctx.label}`,
+        'aria-label': `Remove ${nameOf(ctx.names, v) ?? display(v)} from ${ctx.label}`,
         dataset: { focus: `${ctx.focusKey}-chip-${i}` },
         onclick: () => set(values.filter((_, j) => j !== i)),
       }, '×'))),

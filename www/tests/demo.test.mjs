@@ -6,62 +6,11 @@
 // package in Node over the workspace's entities, walked through the admin API's example pages.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { format, preview } from '../../pkg/node.mjs';
-import { launchBrowser, openBuilder, rows, settle, shot } from './helpers.mjs';
+import { format, preview, previewPredicate } from '../../pkg/node.mjs';
+import { launchBrowser, openBuilder, rows, settle, shot, startDemo } from './helpers.mjs';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const WS_MAIN = 'a1000000-0000-4000-8000-000000000001'; // the data service's "Acme Main"
 const WORKED_EXAMPLE = 'project_type eq "typical" AND tags intersects ["concrete"]';
-
-/** Start the demo as scripts/demo.sh does, on port 0 with a state directory of its own. */
-async function startDemo() {
-  assert.ok(existsSync(join(REPO, 'pkg/gen/portcullis_bg.wasm')), 'pkg/gen is built (scripts/build-wasm.sh)');
-  // The data service (the workspace crate portcullis-data-service; DATA_SERVICE_BIN overrides it,
-  // as for the demo); scripts/test.sh builds it first, this only covers a bare run.
-  if (!process.env.DATA_SERVICE_BIN && !existsSync(join(REPO, 'target/release/portcullis-data-service'))) {
-    execFileSync('cargo', ['build', '--release', '-p', 'portcullis-data-service'], { cwd: REPO, stdio: 'inherit' });
-  }
-  const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-www-demo-'));
-  const child = spawn(process.execPath, [join(REPO, 'gateway/demo.mjs'), '--port', '0', '--data-dir', dataDir],
-    { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d) => { out += d; });
-  child.stderr.on('data', (d) => { out += d; });
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((ok) => child.once('exit', ok));
-      child.kill('SIGTERM');
-      const hard = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(hard);
-    }
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  try {
-    await new Promise((ok, fail) => {
-      const timer = setTimeout(() => fail(new Error(`the demo did not start in 60 s:\n${out}`)), 60_000);
-      const poll = setInterval(() => {
-        if (/Ctrl-C to stop/.test(out)) { clearInterval(poll); clearTimeout(timer); ok(); }
-      }, 50);
-      child.once('exit', (code) => { clearInterval(poll); clearTimeout(timer); fail(new Error(`the demo exited (${code}):\n${out}`)); });
-    });
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  const field = (re) => re.exec(out)?.[1] ?? assert.fail(`the demo printed no ${re}:\n${out}`);
-  return {
-    url: field(/gateway\s+(http:\/\/127\.0\.0\.1:\d+)/),
-    adminToken: field(/admin token\s+(\S+)/),
-    clientId: field(/PORTCULLIS_CLIENT_ID=(\S+)/),
-    stop,
-  };
-}
 
 let env;
 let demo;
@@ -169,7 +118,7 @@ test('the worked example, built by clicks and keys, previewed over the gateway\'
   const expected = preview({ entity_type: 'detail', name: 'x', predicate }, entities);
   assert.ok(expected.ok && expected.count > 0 && !expected.truncated, JSON.stringify(expected));
   // The gateway's own preview agrees (the engine's verdict, the data service's count).
-  const server = await api('POST', '/filters/preview', { workspace_id: WS_MAIN, entity_type: 'detail', predicate_text: WORKED_EXAMPLE });
+  const server = await api('POST', '/filters/preview', { workspace_id: WS_MAIN, entity_type: 'detail', name, predicate_text: WORKED_EXAMPLE });
   assert.deepEqual([server.count, server.truncated, server.display], [expected.count, false, expected.count.toLocaleString('en-US')]);
 
   // The page asks the gateway for the count; it downloads no entities.
@@ -263,6 +212,11 @@ test('editing a filter a demo key holds: the dry run\'s count in the confirmatio
   await dialog.waitFor();
   assert.equal(await dialog.locator('#confirm-question').textContent(),
     `This will immediately affect ${dry.keys_affected} credentials. Continue?`);
+  // ... naming them: the dry run's `held_by`.
+  assert.equal(dry.held_by.length, dry.keys_affected);
+  assert.ok(dry.held_by.some((k) => k.name === 'Acme BI export (test)'));
+  assert.equal(await dialog.locator('#confirm-held-by').textContent(),
+    `The keys: ${dry.held_by.map((k) => `${k.name}${k.revoked ? ' (revoked)' : ''}`).join(', ')}`);
   assert.equal(await dialog.locator('.impact').textContent(),
     `Access after this edit: ${dry.impact.gained.toLocaleString('en-US')} details gained, ${dry.impact.lost.toLocaleString('en-US')} lost.`);
   await page.keyboard.press('Escape');
@@ -326,4 +280,130 @@ test('a revoked admin credential: saving says the gateway refused it, and nothin
   assert.ok(refused >= 0, errors.join('\n'));
   errors.splice(refused, 1);
   await finish('demo-revoked-credential');
+});
+
+/** The demo's own filter, as the admin API lists it. */
+async function demoFilterOf() {
+  return (await api('GET', '/filters')).filters.find((f) => !f.system && f.name === 'Concrete details (typical library)');
+}
+
+const heldText = (held) => held.map((k) => `${k.name}${k.revoked ? ' (revoked)' : ''}`).join(', ');
+
+test('which keys hold a filter, by name: in the list and on the edit page, linked to their pages, a revoked one marked', async () => {
+  const demoFilter = await demoFilterOf();
+  await api('POST', '/keys', {
+    name: 'Hubble Dashboard (test)', environment: 'test',
+    grants: [{ workspace_id: WS_MAIN, filter: demoFilter.id, actions: ['read'] }],
+  });
+  const hubble = (await api('GET', '/keys')).keys.find((k) => k.name === 'Hubble Dashboard (test)');
+  await api('POST', `/keys/${encodeURIComponent(hubble.id)}/revoke`);
+  const { filter } = await api('GET', `/filters/${encodeURIComponent(demoFilter.id)}`);
+  const held = filter.held_by;
+  assert.ok(held.some((k) => k.id === hubble.id && k.revoked), JSON.stringify(held));
+  assert.ok(held.some((k) => k.name === 'Acme Data Warehouse (demo)' && !k.revoked), JSON.stringify(held));
+  const summary = `Held by ${held.length} keys: ${heldText(held)}`;
+
+  const { page, finish } = await openBuilder(env, `#/filters/${encodeURIComponent(demoFilter.id)}`);
+  assert.equal(await page.locator(`.filter-link[data-id="${demoFilter.id}"] .filter-held`).textContent(), summary);
+  assert.equal(await page.locator('#held-by').textContent(), summary);
+  const links = page.locator('#held-by a.key-link');
+  assert.deepEqual(await links.evaluateAll((as) => as.map((a) => [a.textContent, a.getAttribute('href')])),
+    held.map((k) => [k.name, `#/keys/${encodeURIComponent(k.id)}`]));
+  assert.equal(await page.locator('#held-by .revoked').count(), 1);
+  await shot(page, 'demo-held-by');
+  // A name leads to its key's page.
+  await links.filter({ hasText: 'Acme Data Warehouse (demo)' }).click();
+  await page.waitForURL(/#\/keys\/key_/);
+  await finish('demo-held-by-key');
+});
+
+test('filters with the same name are told apart in the list (created day and id)', async () => {
+  const demoFilter = await demoFilterOf();
+  const { filter: twin } = await api('POST', '/filters', {
+    workspace_id: WS_MAIN, entity_type: 'detail', name: demoFilter.name, predicate_text: 'type eq "steel"',
+  });
+  try {
+    const { page, finish } = await openBuilder(env);
+    const details = await page.locator('.filter-link').filter({ hasText: demoFilter.name }).locator('.filter-detail').allTextContents();
+    assert.deepEqual(details.sort(), [
+      `created ${demoFilter.created_at.slice(0, 10)} · ${demoFilter.id}`,
+      `created ${twin.created_at.slice(0, 10)} · ${twin.id}`,
+    ].sort());
+    await finish('demo-duplicate-names');
+  } finally {
+    await api('POST', `/filters/${encodeURIComponent(twin.id)}/archive`);
+  }
+});
+
+test('a valid predicate with no name yet: the count from POST /predicates/preview, and what is left to do', async () => {
+  const { page, finish } = await openBuilder(env);
+  const [{ value: material }] = (await api('GET', `/workspaces/${WS_MAIN}/values?entity_type=detail&attribute=type`)).values;
+  await page.getByLabel('Workspace').selectOption(WS_MAIN);
+  await page.getByLabel('Entity type').selectOption('detail');
+  await page.getByRole('button', { name: '+ Condition' }).click();
+  await page.getByLabel('Attribute of condition 1').selectOption('type');
+  await page.getByLabel('Value of condition 1').fill(material);
+  await settle(page);
+  const predicate = { and: [{ attr: 'type', op: 'eq', value: material }] };
+  const server = await api('POST', '/predicates/preview', { workspace_id: WS_MAIN, entity_type: 'detail', predicate });
+  assert.ok(server.count > 0, JSON.stringify(server));
+  assert.equal(previewPredicate({ entity_type: 'detail', predicate }, []).ok, true);
+
+  const seen = watchRequests(page);
+  await page.getByRole('button', { name: 'Preview match count' }).click();
+  const out = page.locator('#preview-result');
+  await out.locator('strong').waitFor();
+  assert.equal(await out.getAttribute('data-count'), String(server.count));
+  assert.equal(await out.getAttribute('data-basis'), 'predicate');
+  assert.equal(await out.locator('strong').textContent(), server.display);
+  assert.ok(seen.includes('/admin/v1/predicates/preview'), `requests: ${seen.join(' ')}`);
+  assert.equal(seen.some((p) => p.endsWith('/entities')), false, 'no entities downloaded');
+  // Saving still waits for the name, and says so.
+  assert.equal(await page.locator('#save-button').isDisabled(), true);
+  const pending = await page.locator('#pending li').allTextContents();
+  assert.equal(pending.length, 1);
+  assert.match(pending[0], /^Name — /);
+  await finish('demo-nameless-preview');
+});
+
+test('created_by is offered by the users\' names from GET /workspaces; the value is the UUID', async () => {
+  const { users } = await api('GET', '/workspaces');
+  const mine = users.filter((u) => u.workspace_id === WS_MAIN);
+  assert.ok(mine.length > 1 && mine.every((u) => u.name));
+  const { page, finish } = await openBuilder(env);
+  await page.getByLabel('Workspace').selectOption(WS_MAIN);
+  await page.getByLabel('Entity type').selectOption('stash');
+  await page.getByRole('button', { name: '+ Condition' }).click();
+  await page.getByLabel('Attribute of condition 1').selectOption('created_by');
+  const offered = await page.locator('#values-created_by option').evaluateAll((os) => os.map((o) => [o.value, o.label]));
+  assert.deepEqual(offered, mine.map((u) => [u.id, u.name]));
+  const user = mine[1];
+  const value = page.getByLabel('Value of condition 1');
+  await value.click();
+  await page.keyboard.type(user.name);
+  await page.keyboard.press('Tab');
+  assert.equal(await value.inputValue(), user.id.toLowerCase());
+  assert.equal(await rows(page).nth(0).locator('.value-name').textContent(), `= ${user.name}`);
+  await finish('demo-created-by-names');
+});
+
+test('unsaved edits: leaving for another filter or the keys pages asks first', async () => {
+  const demoFilter = await demoFilterOf();
+  const { page, finish } = await openBuilder(env, `#/filters/${encodeURIComponent(demoFilter.id)}`);
+  await page.getByLabel('Description').fill('Edited, not saved.');
+  await settle(page);
+  const dialog = page.getByRole('dialog');
+  await page.getByRole('link', { name: '+ New filter' }).click();
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: 'Stay and keep editing' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  assert.equal(await page.getByLabel('Description').inputValue(), 'Edited, not saved.');
+  assert.match(page.url(), new RegExp(`#/filters/${demoFilter.id}$`));
+  // A key named under "Held by": the keys pages are elsewhere, so the same question.
+  await page.locator('#held-by a.key-link').first().click();
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: 'Leave without saving' }).click();
+  await page.waitForURL(/#\/keys\/key_/);
+  assert.equal((await api('GET', `/filters/${encodeURIComponent(demoFilter.id)}`)).filter.description, demoFilter.description);
+  await finish('demo-unsaved-changes');
 });

@@ -1,13 +1,18 @@
-// Shared set-up for the end-to-end tests: the static server on 127.0.0.1, Debian's Chromium
-// driven by playwright-core, console errors collected, screenshots saved.
-import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+// Shared set-up for the end-to-end tests: the static server on 127.0.0.1 or the demo gateway,
+// Debian's Chromium driven by playwright-core, console errors collected, screenshots saved, and
+// axe-core's accessibility check.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
+import axe from 'axe-core';
 import { startServer } from '../serve.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO = resolve(HERE, '../..');
 export const SCREENSHOTS = resolve(HERE, 'screenshots');
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -70,3 +75,84 @@ export const rows = (page) => page.locator('.row');
 
 /** Wait until the page has caught up with the last keystroke (validation is debounced). */
 export const settle = (page) => page.waitForTimeout(250);
+
+/** Start the demo as scripts/demo.sh does, on port 0 with a state directory of its own. */
+export async function startDemo() {
+  assert.ok(existsSync(join(REPO, 'pkg/gen/portcullis_bg.wasm')), 'pkg/gen is built (scripts/build-wasm.sh)');
+  // The data service (the workspace crate portcullis-data-service; DATA_SERVICE_BIN overrides it,
+  // as for the demo); scripts/test.sh builds it first, this only covers a bare run.
+  if (!process.env.DATA_SERVICE_BIN && !existsSync(join(REPO, 'target/release/portcullis-data-service'))) {
+    execFileSync('cargo', ['build', '--release', '-p', 'portcullis-data-service'], { cwd: REPO, stdio: 'inherit' });
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-www-demo-'));
+  const child = spawn(process.execPath, [join(REPO, 'gateway/demo.mjs'), '--port', '0', '--data-dir', dataDir],
+    { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { out += d; });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((ok) => child.once('exit', ok));
+      child.kill('SIGTERM');
+      const hard = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(hard);
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await new Promise((ok, fail) => {
+      const timer = setTimeout(() => fail(new Error(`the demo did not start in 60 s:\n${out}`)), 60_000);
+      const poll = setInterval(() => {
+        if (/Ctrl-C to stop/.test(out)) { clearInterval(poll); clearTimeout(timer); ok(); }
+      }, 50);
+      child.once('exit', (code) => { clearInterval(poll); clearTimeout(timer); fail(new Error(`the demo exited (${code}):\n${out}`)); });
+    });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const field = (re) => re.exec(out)?.[1] ?? assert.fail(`the demo printed no ${re}:\n${out}`);
+  return {
+    url: field(/gateway\s+(http:\/\/127\.0\.0\.1:\d+)/),
+    adminToken: field(/admin token\s+(\S+)/),
+    clientId: field(/PORTCULLIS_CLIENT_ID=(\S+)/),
+    // The worked example's detail (concrete, typical): the URL the demo shows answering 200.
+    detailUrl: field(/# 200: [^\n]*\ncurl [^\n]* (http:\/\/\S+)/),
+    stop,
+  };
+}
+
+/** The console errors matching `re` (requests the test made fail on purpose), taken out of `errors`. */
+export function expectedErrors(errors, re) {
+  const taken = errors.filter((e) => re.test(e));
+  errors.splice(0, errors.length, ...errors.filter((e) => !re.test(e)));
+  return taken;
+}
+
+/**
+ * axe-core's violations of impact "serious" or "critical" on the page as it is now (an open
+ * dialog included), as `{id, impact, help, nodes}` for a readable assertion.
+ */
+export async function axeViolations(page) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.addScriptTag({ content: axe.source });
+  const { violations } = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+}
+
+/** The accessible name of the focused element, roughly as a screen reader reads it (for keyboard tests). */
+export const focusedName = (page) => page.evaluate(() => {
+  const el = document.activeElement;
+  const label = el.labels?.[0]?.textContent ?? el.getAttribute('aria-label') ?? el.textContent;
+  return label.replace(/\s+/g, ' ').trim();
+});
+
+/** Press Tab (or Shift+Tab) until the focused element's name is `name`; fails after `max` presses. */
+export async function tabTo(page, name, { back = false, max = 80 } = {}) {
+  for (let i = 0; i < max; i += 1) {
+    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+    if ((await focusedName(page)) === name) return;
+  }
+  assert.fail(`no focusable element named "${name}" within ${max} presses of ${back ? 'Shift+Tab' : 'Tab'}`);
+}

@@ -46,6 +46,10 @@ const TO = Date.UTC(2026, 5, 30);
 const MATERIALS = [['concrete', 35], ['steel', 25], ['wood', 20], ['masonry', 10], ['glass', 10]];
 const ELEMENT_TAGS = ['beam', 'column', 'slab', 'foundation', 'wall', 'roof', 'stair', 'facade'];
 const QUALITY_TAGS = [['reviewed', 40], ['draft', 15], ['fire-rated', 12], ['seismic', 8], ['legacy', 5]];
+// Users' names (fixed by index, no random draw, so the entities stay as they were): the builder
+// offers `created_by` by name, as the data service's users have names too.
+const USER_NAMES = ['Ada Park', 'Ben Ortiz', 'Chloe Nguyen', 'Dev Patel', 'Eva Schmidt', 'Farah Haddad',
+  'Gus Lindqvist', 'Hana Sato', 'Ivo Marek', 'June Okafor', 'Kai Andersen', 'Lena Rossi'];
 const FAMILY_NAMES = ['Beam Column Joint', 'Footing Pad', 'Window Frame', 'Door Panel', 'Duct Elbow',
   'Stair Stringer', 'Roof Truss', 'Curtain Wall Mullion', 'Pipe Hanger', 'Slab Edge'];
 
@@ -86,7 +90,7 @@ export function generateSample({
       id: uuid(rand), workspace_id: ws.id, name: `${size.name.split(' ')[1]} project ${String(i + 1).padStart(2, '0')}`,
     }));
     const wsUsers = Array.from({ length: 12 }, (_, i) => ({
-      id: uuid(rand), workspace_id: ws.id, email: `user${i + 1}@acme.example`,
+      id: uuid(rand), workspace_id: ws.id, name: USER_NAMES[i % USER_NAMES.length], email: `user${i + 1}@acme.example`,
     }));
     projects.push(...wsProjects);
     users.push(...wsUsers);
