@@ -81,6 +81,9 @@ node -e 'const f=process.argv[1];const r=JSON.parse(require("fs").readFileSync(f
 step "browser preview path (headless Chromium)"
 if [ -n "$quick" ]; then node bench/preview-browser.mjs --runs 5; else node bench/preview-browser.mjs; fi
 
+step "fuzz smoke: every target for 30 s (fuzz/run.sh; logs in fuzz/logs/)"
+fuzz/run.sh 30
+
 step "report"
 node bench/report.mjs
 echo "done in $(( $(date +%s) - start )) s"

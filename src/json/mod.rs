@@ -5,4 +5,4 @@ pub mod scan;
 pub(crate) mod write;
 
 pub use crate::record::{ReadError, ReadErrorKind};
-pub use scan::{ScanError, ScanErrorKind, MAX_NESTING};
+pub use scan::{read_tree, ScanError, ScanErrorKind, MAX_NESTING};

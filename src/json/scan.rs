@@ -157,7 +157,14 @@ fn special(b: &[u8], from: usize) -> usize {
 ///
 /// This is the crate's one JSON parser (records, drafts, requests' attributes): serde_json's
 /// own reader, with its float tables, stays out of the wasm module.
-pub(crate) fn read_tree(text: &str) -> Result<serde_json::Value, ScanError> {
+///
+/// ```
+/// use portcullis::json::{read_tree, ScanErrorKind};
+/// assert_eq!(read_tree(r#"{"a": [1, "x"]}"#).unwrap()["a"][1], "x");
+/// assert_eq!(read_tree(r#"{"a": 1, "a": 2}"#).unwrap_err().kind, ScanErrorKind::RepeatedKey("a".into()));
+/// assert_eq!(read_tree(&"[".repeat(128)).unwrap_err().kind, ScanErrorKind::NestedTooDeeply);
+/// ```
+pub fn read_tree(text: &str) -> Result<serde_json::Value, ScanError> {
     let mut s = Scanner::new(text);
     let v = s.tree()?;
     s.finish()?;
