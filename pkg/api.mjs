@@ -5,6 +5,8 @@
 
 const DENY = [undefined, 'invalid_token', 'insufficient_scope', 'not_found'];
 const MISUSE = '{"type_error":';
+const OPERATIONS = ['get', 'list', 'create', 'update', 'download'];
+const PREPARABLE = ['get', 'list', 'download'];
 
 function isRecord(v) {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -35,15 +37,168 @@ function keyId(v) {
   return string(v, 'keyId');
 }
 
+/** A value as a misuse message names it: `number 5`, `string "get"`, `an array`, `undefined`. */
 function describe(v) {
   if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
   if (Array.isArray(v)) return 'an array';
-  return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v).slice(0, 40)}`;
+  switch (typeof v) {
+    case 'object': return 'an object';
+    case 'function': return 'a function';
+    case 'string': return `string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+    case 'symbol': return 'a symbol';
+    default: return `${typeof v} ${String(v)}`;
+  }
 }
 
-function result(text) {
-  if (text.startsWith(MISUSE)) throw misuse(JSON.parse(text).type_error);
+/** "a", "b" or "c": names for a message. */
+function oneOf(names) {
+  const q = names.map((n) => JSON.stringify(n));
+  return q.length === 1 ? q[0] : `${q.slice(0, -1).join(', ')} or ${q[q.length - 1]}`;
+}
+
+/** A request as JSON text, its required fields checked here so that the message says what to
+ * pass (the engine checks the rest: a field of the wrong type, odd JSON). */
+function requestText(v, operations = OPERATIONS, what = 'request') {
+  if (!isRecord(v) || !operations.includes(v.operation) || typeof v.workspace_id !== 'string' || typeof v.entity_type !== 'string') {
+    throw requestMisuse(v, operations, what);
+  }
+  return JSON.stringify(v);
+}
+
+/** What is wrong with a request {@link requestText} refuses. */
+function requestMisuse(v, operations, what) {
+  const shape = `an object with operation (${oneOf(operations)}), workspace_id and entity_type`;
+  if (!isRecord(v)) return misuse(`${what}: expected ${shape}, got ${describe(v)}`);
+  const op = v.operation;
+  if (!operations.includes(op)) {
+    if (operations === PREPARABLE && (op === 'create' || op === 'update')) {
+      return misuse(`${what}.operation: store.prepare takes ${oneOf(operations)}; decide ${op === 'update' ? 'an' : 'a'} ${op}, whose attributes are part of the request, with store.decide(keyId, request)`);
+    }
+    return misuse(op === undefined
+      ? `${what}: expected ${shape}; operation is missing`
+      : `${what}.operation: expected ${oneOf(operations)}, got ${describe(op)}`);
+  }
+  const field = typeof v.workspace_id !== 'string' ? 'workspace_id' : 'entity_type';
+  const f = v[field];
+  return misuse(f === undefined ? `${what}: expected ${shape}; ${field} is missing` : `${what}.${field}: expected a string, got ${describe(f)}`);
+}
+
+/** What is wrong with an entity as the engine reads one, or undefined: a guess at the cause of
+ * a misuse the engine reported, made only once it did (never on the hot path). */
+function entityProblem(e) {
+  if (!isRecord(e)) return `expected an object with id, workspace_id, entity_type and attributes, got ${describe(e)}`;
+  for (const field of ['id', 'workspace_id', 'entity_type']) {
+    if (e[field] === undefined) return `\`${field}\` is missing`;
+    if (typeof e[field] !== 'string') return `.${field}: expected a string, got ${describe(e[field])}`;
+  }
+  if (e.attributes !== undefined && !isRecord(e.attributes)) return `.attributes: expected an object, got ${describe(e.attributes)}`;
+  return undefined;
+}
+
+/** `what` and a problem, as one message: `entities[2].id: expected ...`, `entity: ...`. */
+function at(what, problem) {
+  return problem.startsWith('.') ? `${what}${problem}` : `${what}: ${problem}`;
+}
+
+/**
+ * Misuse the engine reported, in the caller's terms. `message` is `<what>: <problem>`, where
+ * the problem ends with ` at byte N` when JSON text was not well-formed there. `source` is the
+ * JSON text the caller gave, if it gave one: the offset becomes an index into it (a JavaScript
+ * string index, `text.slice(i)`); when the text was this layer's own (an object it
+ * stringified), the offset means nothing to the caller and is left out. `entities`, when the
+ * caller gave an array of entities (or `entity`, one), lets the message name the first one
+ * the engine cannot read, as `entities[i]`.
+ */
+function engineMisuse(message, { source, entities, entity, as } = {}) {
+  const m = / at byte (\d+)$/.exec(message);
+  if (m) {
+    message = message.slice(0, m.index);
+    if (typeof source === 'string') message += ` (at index ${utf16Index(source, Number(m[1]))} of the JSON text)`;
+  }
+  if (Array.isArray(entities) && message.startsWith('entities: ')) {
+    for (let i = 0; i < entities.length; i++) {
+      const p = entityProblem(entities[i]);
+      if (p !== undefined) {
+        message = at(`entities[${i}]`, p);
+        break;
+      }
+    }
+  } else if (entity !== undefined && typeof entity !== 'string' && message.startsWith('entity: ')) {
+    const p = entityProblem(entity);
+    if (p !== undefined) message = at('entity', p);
+  }
+  // The engine's name for the argument, as the caller named it (`firm` as `world.firms[0]`).
+  if (as !== undefined && message.startsWith(as[0]) && /^[:.[]/.test(message.slice(as[0].length))) {
+    message = as[1] + message.slice(as[0].length);
+  }
+  return misuse(message);
+}
+
+/** The UTF-16 index in `text` of its UTF-8 byte offset `byte`. */
+function utf16Index(text, byte) {
+  let b = 0;
+  let i = 0;
+  for (const c of text) {
+    if (b >= byte) break;
+    const cp = c.codePointAt(0);
+    b += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    i += c.length;
+  }
+  return i;
+}
+
+function result(text, context) {
+  if (text.startsWith(MISUSE)) throw engineMisuse(JSON.parse(text).type_error, context);
   return JSON.parse(text);
+}
+
+// Diagnostics rendered for a terminal or a log, as the crate's `Diagnostic::render` renders
+// them (src/diagnostic.rs), byte for byte: pure presentation over the engine's spans.
+
+/** Line `n` (from 0) of `source` as the crate's renderer counts lines: split at `\n`, a `\r`
+ * before it dropped, no line after a final `\n`; `''` past the last. */
+function lineOf(source, n) {
+  const parts = source.split('\n');
+  if (n < 0 || n >= parts.length) return '';
+  const line = parts[n];
+  if (n === parts.length - 1) return line; // not followed by `\n`: kept as it is
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
+}
+
+/**
+ * A diagnostic rendered for a terminal or a log: `error[code]: message`, then, when `source`
+ * is the text the diagnostic's span points into, its line with carets under the span (else
+ * the diagnostic's JSON path, if it has one), then the help. The same text as the crate's
+ * `Diagnostic::render` and the CLI's `portcullis check`.
+ */
+export function renderDiagnostic(diagnostic, source) {
+  if (!isRecord(diagnostic)) throw misuse(`diagnostic: expected an object with severity, code and message, got ${describe(diagnostic)}`);
+  if (source !== undefined && source !== null && typeof source !== 'string') {
+    throw misuse(`source: expected the text the diagnostic's span points into (a string), or nothing, got ${describe(source)}`);
+  }
+  const { severity, code, message, help } = diagnostic;
+  const location = isRecord(diagnostic.location) ? diagnostic.location : {};
+  const span = isRecord(location.span) ? location.span : undefined;
+  let out = `${severity}[${code}]: ${message}\n`;
+  if (span !== undefined && typeof source === 'string') {
+    const line = Math.max(1, span.line | 0);
+    const column = Math.max(1, span.column | 0);
+    const gutter = String(line);
+    const pad = ' '.repeat(gutter.length);
+    let width = 0;
+    for (const c of source.slice(span.utf16_start, span.utf16_end)) {
+      if (c === '\n') break;
+      width++;
+    }
+    out += `${pad} --> line ${line}, column ${column}\n`;
+    out += `${gutter} | ${lineOf(source, line - 1)}\n`;
+    out += `${pad} | ${' '.repeat(column - 1)}${'^'.repeat(Math.max(width, 1))}\n`;
+  } else if (typeof location.path === 'string') {
+    out += `  --> ${location.path}\n`;
+  }
+  if (help !== undefined && help !== null) out += `  = help: ${help}\n`;
+  return out;
 }
 
 const encoder = new TextEncoder();
@@ -52,12 +207,11 @@ const encoder = new TextEncoder();
  * module (the `portcullis/service` entry) has bindings the main one does not; a wrapper of one
  * it lacks throws a TypeError that names the entry to import. */
 export function bind(raw, exports) {
-  // A service binding, or one that says where it is.
+  // A service binding; where the module lacks it, a TypeError that says where it is, before
+  // any argument is looked at.
   function service(fn, name) {
     if (typeof fn === 'function') return fn;
-    return () => {
-      throw misuse(`${name} is in the service module: import it from 'portcullis/service'`);
-    };
+    throw misuse(`${name} is in the service module: import it from 'portcullis/service'`);
   }
   // Large inputs (entities) go through the engine's input buffer, written with encodeInto:
   // one native copy instead of a string transfer character by character.
@@ -74,20 +228,26 @@ export function bind(raw, exports) {
     }
   }
 
+  // The engine's entity set for an array of entities or its JSON text; `what` names the
+  // argument in messages.
+  function load(entities, what) {
+    let text;
+    if (typeof entities === 'string') text = entities;
+    else if (Array.isArray(entities)) text = JSON.stringify(entities);
+    else throw misuse(`${what}: expected an array of entities, its JSON text or an EntitySet, got ${describe(entities)}`);
+    try {
+      return raw.EntitySet.fromInput(input(text));
+    } catch (e) {
+      throw engineMisuse(String(e), { source: entities, entities, as: ['entities', what] });
+    }
+  }
+
   /** Entities loaded into the engine once: parsed and typed, ready for previews, list
    * decisions and edit impact. Give an array of entities or its JSON text. */
   class EntitySet {
     #raw;
     constructor(entities) {
-      let text;
-      if (typeof entities === 'string') text = entities;
-      else if (Array.isArray(entities)) text = JSON.stringify(entities);
-      else throw misuse(`entities: expected an array or its JSON text, got ${describe(entities)}`);
-      try {
-        this.#raw = raw.EntitySet.fromInput(input(text));
-      } catch (e) {
-        throw misuse(String(e));
-      }
+      this.#raw = load(entities, 'entities');
     }
     /** How many entities of a known type the set holds. */
     get length() {
@@ -106,20 +266,22 @@ export function bind(raw, exports) {
 
   // Run `fn` with a raw entity set for `entities` (an EntitySet, an array, or JSON text),
   // freeing a set made for this call only.
-  function withSet(entities, fn) {
+  function withSet(entities, fn, what = 'entities') {
     if (entities instanceof EntitySet) return fn(EntitySet.raw(entities));
-    const set = new EntitySet(entities ?? []);
+    const set = load(entities ?? [], what);
     try {
-      return fn(EntitySet.raw(set));
+      return fn(set);
     } finally {
       set.free();
     }
   }
 
+  // The entity of a get, update or download: its JSON text, or undefined for none.
   function entityText(e) {
     if (e === null || e === undefined) return undefined;
     if (typeof e === 'string') return e;
-    return record(e, 'entity');
+    if (!isRecord(e)) throw misuse(`entity: expected an entity (an object), its JSON text or null, got ${describe(e)}`);
+    return JSON.stringify(e);
   }
 
   // A world (firms, filters and entities in one document) loaded for one call: a store
@@ -127,18 +289,24 @@ export function bind(raw, exports) {
   // loaded natively, a firm or filter the store refuses is left out (it grants nothing); a
   // record of the wrong shape is misuse.
   function inWorld(world, fn) {
-    if (!isRecord(world)) throw misuse(`world: expected an object, got ${describe(world)}`);
+    if (!isRecord(world)) throw misuse(`world: expected an object with firms, filters and entities (arrays), got ${describe(world)}`);
     const list = (field) => {
       const v = world[field];
       if (v === undefined) return [];
-      if (!Array.isArray(v)) throw misuse(`world: ${field}: expected an array, got ${describe(v)}`);
+      if (!Array.isArray(v)) throw misuse(`world.${field}: expected an array, got ${describe(v)}`);
       return v;
     };
     const store = new raw.Store();
     try {
-      for (const f of list('firms')) result(store.putFirm(record(f, 'world: firm')));
-      for (const f of list('filters')) result(store.putFilter(record(f, 'world: filter record')));
-      return withSet(list('entities'), (set) => fn(store, set));
+      list('firms').forEach((f, i) => {
+        const what = `world.firms[${i}]`;
+        result(store.putFirm(record(f, what)), { as: ['firm', what] });
+      });
+      list('filters').forEach((f, i) => {
+        const what = `world.filters[${i}]`;
+        result(store.putFilter(record(f, what)), { as: ['record', what] });
+      });
+      return withSet(list('entities'), (set) => fn(store, set), 'world.entities');
     } finally {
       store.free();
     }
@@ -147,9 +315,9 @@ export function bind(raw, exports) {
   // One decision (or explanation) over a world for a key given in full (`null`: unknown
   // credentials).
   function decideInWorld(world, key, request, explain) {
-    const k = key === null ? null : record(key, 'key');
-    const req = record(request, 'request');
     const explainInSet = explain && service(raw.Store.prototype.explainInSet, 'explain');
+    const k = key === null ? null : record(key, 'key');
+    const req = requestText(request);
     return inWorld(world, (store, set) => {
       if (k !== null) result(store.putKey(k));
       const id = k === null ? undefined : key.id;
@@ -162,16 +330,17 @@ export function bind(raw, exports) {
   // Indexed by the decision's number (status × 4 + deny code, under 2,400 for any HTTP
   // status): a dense array's read, not a hash.
   const decisions = new Array(2400).fill(null);
-  function shared(n) {
+  function shared(n, entity) {
     const d = decisions[n];
     if (d != null) return d;
-    const made = Object.freeze(decision(n));
+    const made = Object.freeze(decision(n, entity));
     if (n < decisions.length) decisions[n] = made;
     return made;
   }
 
-  function decision(n) {
-    if (n === 0) throw misuse(raw.lastError());
+  // `entity`, `entities`: what the caller gave, for a misuse's message (see engineMisuse).
+  function decision(n, entity, entities) {
+    if (n === 0) throw engineMisuse(raw.lastError(), { source: entity, entity, entities });
     const code = DENY[n & 3];
     return code === undefined ? { status: n >>> 2 } : { status: n >>> 2, code };
   }
@@ -326,6 +495,10 @@ export function bind(raw, exports) {
   class Decider {
     #raw;
     #store;
+    #rawStore;
+    #key;
+    #request;
+    #operation;
     #list;
     #plan;
     #attrs;
@@ -339,11 +512,20 @@ export function bind(raw, exports) {
     #u32;
     #u8;
 
-    constructor(rawStore, store, keyId, requestText, list) {
+    constructor(rawStore, store, keyId, requestText, operation) {
       this.#store = store;
-      this.#list = list;
+      this.#rawStore = rawStore;
+      this.#key = keyId;
+      this.#request = requestText;
+      this.#operation = operation;
+      this.#list = operation === 'list';
       this.#raw = new raw.Decider(rawStore, keyId, requestText);
       this.#load();
+    }
+
+    /** The operation it was prepared for: "get", "list" or "download". */
+    get operation() {
+      return this.#operation;
     }
 
     #load() {
@@ -478,17 +660,24 @@ export function bind(raw, exports) {
         }
         this.#send();
         const n = r.decideOne(this.#plan.version, enc.n, enc.bn, spilled ? id : undefined);
-        if (n !== STALE) return shared(n);
+        if (n !== STALE) return shared(n, entity);
         this.#load();
       }
     }
 
-    /** Decide a list over an array of entities: `{status: 200, ids}` with the ids of those
-     * in scope, in order, or the refusal. */
+    /** Decide a list over entities (an array, its JSON text, or an EntitySet): `{status: 200,
+     * ids}` with the ids of those in scope, in order, or the refusal. */
     list(entities) {
       const r = this.#alive();
       if (!this.#list) throw misuse('this Decider was not prepared for a list: use decide(entity)');
-      if (!Array.isArray(entities)) throw misuse(`entities: expected an array, got ${describe(entities)}`);
+      if (entities instanceof EntitySet || typeof entities === 'string') {
+        // Loaded (or to load) into the engine: the store's own list decision over the set,
+        // for the same key and request, which answers as the prepared one does.
+        return withSet(entities, (set) => result(this.#rawStore.decideInSet(this.#key, this.#request, set)));
+      }
+      if (!Array.isArray(entities)) {
+        throw misuse(`entities: expected an array of entities, its JSON text or an EntitySet, got ${describe(entities)}`);
+      }
       for (;;) {
         const enc = this.#enc;
         enc.reset();
@@ -505,7 +694,7 @@ export function bind(raw, exports) {
           this.#load();
           continue;
         }
-        const d = decision(n);
+        const d = decision(n, undefined, entities);
         if (d.status !== 200) return d;
         const count = r.matchedLength();
         const at = r.matchedAt() >>> 2;
@@ -535,19 +724,19 @@ export function bind(raw, exports) {
     }
     /** Prepare a request (without its entity) for many decisions: see `Decider`. */
     prepare(key, request) {
-      const req = record(request, 'request');
+      const req = requestText(request, PREPARABLE);
       try {
-        return new Decider(this.#raw, this, keyId(key), req, request.operation === 'list');
+        return new Decider(this.#raw, this, keyId(key), req, request.operation);
       } catch (e) {
         if (e instanceof TypeError) throw e;
-        throw misuse(String(e));
+        throw engineMisuse(String(e));
       }
     }
     putFirm(firm) {
       return result(this.#raw.putFirm(record(firm, 'firm')));
     }
     putFilter(rec) {
-      return result(this.#raw.putFilter(record(rec, 'filter record')));
+      return result(this.#raw.putFilter(record(rec, 'record')));
     }
     archiveFilter(id) {
       return result(this.#raw.archiveFilter(string(id, 'id')));
@@ -576,43 +765,46 @@ export function bind(raw, exports) {
       return withSet(entities, (set) => result(this.#raw.editImpact(id, e, set)));
     }
     decide(key, request, data) {
-      const req = record(request, 'request');
+      const req = requestText(request);
       if (request.operation === 'list') return withSet(data, (set) => result(this.#raw.decideInSet(keyId(key), req, set)));
       const entity = entityText(data);
       const id = keyId(key);
-      return decision(this.#raw.decideOneInput(id, req, entity === undefined ? -1 : input(entity)));
+      return decision(this.#raw.decideOneInput(id, req, entity === undefined ? -1 : input(entity)), data);
     }
     explain(key, request, data) {
-      const req = record(request, 'request');
       const raw = this.#raw;
+      const explainInSet = service(raw.explainInSet, 'Store.explain');
+      const req = requestText(request);
       if (request.operation === 'list') {
-        const explainInSet = service(raw.explainInSet, 'Store.explain');
         return withSet(data, (set) => result(explainInSet.call(raw, keyId(key), req, set)));
       }
-      return result(service(raw.explainOne, 'Store.explain').call(raw, keyId(key), req, entityText(data)));
+      const explainOne = service(raw.explainOne, 'Store.explain');
+      return result(explainOne.call(raw, keyId(key), req, entityText(data)), { source: data, entity: data });
     }
     authorizeList(key, request) {
       const raw = this.#raw;
-      return result(service(raw.authorizeList, 'Store.authorizeList').call(raw, keyId(key), record(request, 'request')));
+      const authorize = service(raw.authorizeList, 'Store.authorizeList');
+      return result(authorize.call(raw, keyId(key), requestText(request)));
     }
     decideListPage(key, request, scopeMatches, entities) {
-      if (typeof scopeMatches !== 'boolean') throw misuse('scopeMatches must be a boolean');
       const raw = this.#raw;
       const decideListPage = service(raw.decideListPage, 'Store.decideListPage');
-      return withSet(entities, (set) => result(decideListPage.call(raw, keyId(key), record(request, 'request'), scopeMatches, set)));
+      if (typeof scopeMatches !== 'boolean') throw misuse(`scopeMatches: expected a boolean, got ${describe(scopeMatches)}`);
+      const req = requestText(request);
+      return withSet(entities, (set) => result(decideListPage.call(raw, keyId(key), req, scopeMatches, set)));
     }
     acceptsCredentials(key, sourceIp) {
-      if (sourceIp !== undefined && sourceIp !== null) string(sourceIp, 'sourceIp');
       const raw = this.#raw;
-      return service(raw.acceptsCredentials, 'Store.acceptsCredentials').call(raw, keyId(key), sourceIp ?? undefined);
+      const accepts = service(raw.acceptsCredentials, 'Store.acceptsCredentials');
+      if (sourceIp !== undefined && sourceIp !== null) string(sourceIp, 'sourceIp');
+      return accepts.call(raw, keyId(key), sourceIp ?? undefined);
     }
     validateKeyChange(change) {
-      if (!isRecord(change)) throw misuse(`change: expected an object, got ${describe(change)}`);
-      const previous = change.previous === undefined || change.previous === null ? undefined : record(change.previous, 'change: previous');
-      const viewer = change.viewer_firm === undefined || change.viewer_firm === null ? undefined : string(change.viewer_firm, 'change: viewer_firm');
-      const raw = this.#raw;
-      const validate = service(raw.validateKeyChange, 'Store.validateKeyChange');
-      return result(validate.call(raw, record(change.key, 'change: key'), previous, viewer));
+      const validate = service(this.#raw.validateKeyChange, 'Store.validateKeyChange');
+      if (!isRecord(change)) throw misuse(`change: expected an object with key, and optionally previous and viewer_firm, got ${describe(change)}`);
+      const previous = change.previous === undefined || change.previous === null ? undefined : record(change.previous, 'change.previous');
+      const viewer = change.viewer_firm === undefined || change.viewer_firm === null ? undefined : string(change.viewer_firm, 'change.viewer_firm');
+      return result(validate.call(this.#raw, record(change.key, 'change.key'), previous, viewer));
     }
   }
 
@@ -636,15 +828,15 @@ export function bind(raw, exports) {
     },
     systemFilters: (firm) => result(raw.systemFilters(record(firm, 'firm'))),
     compileSql: (input) => {
-      if (!isRecord(input)) throw misuse(`input: expected an object, got ${describe(input)}`);
-      const dialect = string(input.dialect, 'dialect');
-      const mapping = input.mapping === undefined || input.mapping === null ? undefined : record(input.mapping, 'mapping');
+      const compileFilter = service(raw.compileSql, 'compileSql');
+      if (!isRecord(input)) throw misuse(`input: expected an object with dialect, entity_type and predicate, predicate_text or scope, got ${describe(input)}`);
+      const dialect = string(input.dialect, 'input.dialect');
+      const mapping = input.mapping === undefined || input.mapping === null ? undefined : record(input.mapping, 'input.mapping');
       if (input.scope !== undefined) {
-        const compile = service(raw.compileScopeSql, 'compileSql');
-        return result(compile(dialect, string(input.entity_type, 'entity_type'), record(input.scope, 'scope'), mapping));
+        return result(raw.compileScopeSql(dialect, string(input.entity_type, 'input.entity_type'), record(input.scope, 'input.scope'), mapping));
       }
       const { dialect: _d, mapping: _m, ...filter } = input;
-      return result(service(raw.compileSql, 'compileSql')(dialect, JSON.stringify(filter), mapping));
+      return result(compileFilter(dialect, JSON.stringify(filter), mapping));
     },
     isSystemFilter: (id) => service(raw.isSystemFilter, 'isSystemFilter')(string(id, 'id')),
     canonicalUuid: (id) => {
@@ -657,6 +849,7 @@ export function bind(raw, exports) {
     },
     decide: (world, key, request) => decideInWorld(world, key, request, false),
     explain: (world, key, request) => decideInWorld(world, key, request, true),
+    renderDiagnostic,
     EntitySet,
     Store,
     Decider,

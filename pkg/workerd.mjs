@@ -8,5 +8,5 @@ const exports = raw.initSync({ module: wasmModule });
 
 export const {
   parse, format, validate, matches, preview, previewPredicate, describeSchema, checkAttributes, systemFilters, isSystemFilter,
-  canonicalUuid, compileSql, validateGrants, decide, explain, EntitySet, Store, Decider,
+  canonicalUuid, compileSql, validateGrants, decide, explain, renderDiagnostic, EntitySet, Store, Decider,
 } = bind(raw, exports);

@@ -32,7 +32,18 @@ cargo test --target wasm32-unknown-unknown --features service --test wasm_node
 CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --features service --test wasm_browser
 unset CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER TMPDIR
 
-echo "== the package's JavaScript API in Node"
+# TypeScript and @types/node (pinned in tests/types/), and the package linked as `portcullis`
+# there and in the Node server example: installed when missing or behind their lock files.
+for dir in tests/types examples/node-server; do
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "== npm ci in $dir"
+    (cd "$dir" && npm ci --silent --no-audit --no-fund)
+  fi
+done
+echo "== the package's types under tsc --strict (tests/types: usage compiles, misuse does not; the Node server example checked as JavaScript)"
+tests/types/node_modules/.bin/tsc -p tests/types
+
+echo "== the package's JavaScript API in Node (and the Node server example over real HTTP)"
 node --test tests/pkg/
 
 echo "== own conformance cases, native and wasm (the differential check)"

@@ -38,7 +38,7 @@ use super::{entity_row, remember, Misuse, Store};
 use crate::eval::entity::Slot;
 use crate::eval::symbolic::{Bits, SymScope, SymSlot, OTHER};
 use crate::grants::row::Place;
-use crate::grants::{Operation, PolicyStore, PreparedRequest, Request};
+use crate::grants::{Operation, PolicyStore, PreparedRequest};
 use crate::json::write::{array, Obj};
 use crate::schema::ValueType;
 use crate::value::{format_uuid, parse_date, parse_uuid};
@@ -223,8 +223,7 @@ impl Decider {
     /// Throws a message for a malformed request or an operation that cannot be prepared.
     #[wasm_bindgen(constructor)]
     pub fn new(store: &Store, key_id: Option<String>, request: &str) -> Result<Decider, JsValue> {
-        let req =
-            Request::from_json(request).map_err(|e| JsValue::from_str(&format!("request: {e}")))?;
+        let req = super::request_from(request).map_err(|Misuse(m)| JsValue::from_str(&m))?;
         let shared = store.inner.clone();
         let s = shared.borrow();
         let prepared =

@@ -12,10 +12,10 @@
 //! the message in [`last_error`].
 
 use crate::grants::{Data, DenyCode, FilterRecord, Firm, Key, PolicyStore, Request, Row};
-use crate::json::scan::read_tree;
+use crate::json::scan::{read_tree, ScanError, ScanErrorKind};
 use crate::lang::{predicate_from_json, predicate_to_json};
 use crate::preview::{check_previewable, count_matches};
-use crate::record::FromTree;
+use crate::record::{FromTree, ReadError, ReadErrorKind};
 use crate::validate::{compile_source, validate as validate_draft, FilterDraft, PredicateSource};
 use crate::{Diagnostic, Schema};
 use serde_json::Value;
@@ -43,14 +43,39 @@ fn answer(a: Answer) -> String {
     a.unwrap_or_else(|Misuse(m)| Obj::new().field("type_error", &m).end())
 }
 
+/// A record of the wrong shape, in the caller's terms: `what` is the argument's name as the
+/// JavaScript API calls it, and the field's path follows it as a property path
+/// (`key.grants[0].filter: expected a string, got a number`).
+fn shape(what: &str, e: &ReadError) -> Misuse {
+    let (at, sep) = if e.path().is_empty() { ("", "") } else { (e.path(), ".") };
+    Misuse(match e.kind() {
+        ReadErrorKind::WrongType { expected, found } => {
+            format!("{what}{sep}{at}: expected {expected}, got {found}")
+        }
+        ReadErrorKind::MissingField(k) => format!("{what}{sep}{at}: `{k}` is missing"),
+        ReadErrorKind::Custom(m) => format!("{what}{sep}{at}: {m}"),
+    })
+}
+
+/// Malformed JSON text as misuse: a record's error as [`shape`] words it; for text that is not
+/// well-formed, the byte offset where it was noticed, as ` at byte N` at the very end. The
+/// JavaScript layer turns that into an index into the caller's text, or drops it when the text
+/// was its own (an object it stringified).
+fn scanned(what: &str, e: ScanError) -> Misuse {
+    match e.kind {
+        ScanErrorKind::Record(r) => shape(what, &r),
+        k => Misuse(format!("{what}: {k} at byte {}", e.offset)),
+    }
+}
+
 /// A JSON tree from text, with the crate's strict JSON reader.
 fn tree(text: &str, what: &str) -> Result<Value, Misuse> {
-    read_tree(text).map_err(|e| Misuse(format!("{what}: {e}")))
+    read_tree(text).map_err(|e| scanned(what, e))
 }
 
 /// A record from JSON text: the tree, then the record's reader.
 fn read<T: FromTree>(text: &str, what: &str) -> Result<T, Misuse> {
-    T::from_tree(&tree(text, what)?).map_err(|e| Misuse(format!("{what}: {e}")))
+    T::from_tree(&tree(text, what)?).map_err(|e| shape(what, &e))
 }
 
 fn errors(ds: &[Diagnostic]) -> String {
@@ -58,7 +83,7 @@ fn errors(ds: &[Diagnostic]) -> String {
 }
 
 fn request_from(text: &str) -> Result<Request, Misuse> {
-    Request::from_json(text).map_err(|e| Misuse(format!("request: {e}")))
+    Request::from_json(text).map_err(|e| scanned("request", e))
 }
 
 thread_local! {
@@ -137,7 +162,7 @@ fn predicate_input(text: &str, what: &str) -> Result<(String, PredicateSource), 
         };
         Ok((f.string("entity_type")?, src))
     };
-    read().map_err(|m| Misuse(format!("{what}: {m}")))
+    read().map_err(|e| shape(what, &e))
 }
 
 /// Parse the text form.
@@ -302,8 +327,7 @@ impl EntitySet {
     #[wasm_bindgen(js_name = fromInput)]
     pub fn from_input(len: usize) -> Result<EntitySet, JsValue> {
         let rows = with_input(0, len, |text| {
-            Row::many_from_json(&Schema::builtin(), text)
-                .map_err(|e| Misuse(format!("entities: {e}")))
+            Row::many_from_json(&Schema::builtin(), text).map_err(|e| scanned("entities", e))
         });
         rows.map(|rows| EntitySet { rows }).map_err(|Misuse(m)| JsValue::from_str(&m))
     }
@@ -341,7 +365,7 @@ fn entity_row(schema: &Schema, text: &str) -> Result<Option<Row>, Misuse> {
     if text.trim_matches([' ', '\t', '\n', '\r']) == "null" {
         return Ok(None);
     }
-    Row::from_json(schema, text).map_err(|e| Misuse(format!("entity: {e}")))
+    Row::from_json(schema, text).map_err(|e| scanned("entity", e))
 }
 
 /// A single-entity decision as one number: the status times 4 plus the deny code's number
@@ -380,7 +404,7 @@ impl Store {
     #[wasm_bindgen(js_name = putFilter)]
     pub fn put_filter(&mut self, record: &str) -> String {
         answer((|| {
-            let r: FilterRecord = read(record, "filter record")?;
+            let r: FilterRecord = read(record, "record")?;
             Ok(match self.store_mut().put_filter(r) {
                 Ok(p) => Obj::new()
                     .field("ok", &true)

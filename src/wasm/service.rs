@@ -9,10 +9,14 @@ use super::{
 };
 use crate::grants::{Data, Key, KeyChange};
 use crate::json::write::Obj;
-use crate::pushdown::{compile_filter, compile_scope, Dialect, Mapping, SqlQuery};
+use crate::pushdown::{
+    compile_filter, compile_scope, ColumnMapping, Dialect, Mapping, SqlQuery, Storage, TableMapping,
+};
+use crate::record::kind;
 use crate::validate::compile_source;
 use crate::Diagnostic;
 use crate::Schema;
+use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
 /// Check an entity's attributes for a create or an update (see
@@ -51,16 +55,93 @@ fn dialect(name: &str) -> Result<Dialect, Misuse> {
     match name {
         "postgres" => Ok(Dialect::Postgres),
         "sqlite" => Ok(Dialect::Sqlite),
-        _ => Err(Misuse(format!("dialect: expected \"postgres\" or \"sqlite\", got {name:?}"))),
+        _ => {
+            Err(Misuse(format!("input.dialect: expected \"postgres\" or \"sqlite\", got {name:?}")))
+        }
     }
 }
 
-fn mapping(schema: &Schema, text: Option<String>) -> Result<Mapping, Misuse> {
-    match text {
-        None => Ok(Mapping::builtin(schema)),
-        Some(t) => serde_json::from_value(tree(&t, "mapping")?)
-            .map_err(|e| Misuse(format!("mapping: {e}"))),
+/// Every storage, in the order the messages list them.
+const STORAGES: [Storage; 6] = [
+    Storage::Text,
+    Storage::Number,
+    Storage::Bool,
+    Storage::Uuid,
+    Storage::Instant,
+    Storage::TextList,
+];
+
+/// Fails to compile when a storage is added, so that [`STORAGES`] is kept whole.
+#[allow(dead_code)]
+fn every_storage_listed(s: Storage) {
+    match s {
+        Storage::Text
+        | Storage::Number
+        | Storage::Bool
+        | Storage::Uuid
+        | Storage::Instant
+        | Storage::TextList => {}
     }
+}
+
+/// The fields of an object of a mapping that takes exactly `fields`, or the misuse at `path`.
+fn fields<'a>(v: &'a Value, path: &str, fields: &[&str]) -> Result<&'a Map<String, Value>, Misuse> {
+    let list = fields.join(", ");
+    let Value::Object(m) = v else {
+        return Err(Misuse(format!("{path}: expected an object with {list}, got {}", kind(v))));
+    };
+    if let Some(k) = m.keys().find(|k| !fields.contains(&k.as_str())) {
+        return Err(Misuse(format!("{path}: unknown property `{k}` (expected {list})")));
+    }
+    Ok(m)
+}
+
+/// A required property of a mapping's object.
+fn field<'a>(m: &'a Map<String, Value>, path: &str, key: &str) -> Result<&'a Value, Misuse> {
+    m.get(key).ok_or_else(|| Misuse(format!("{path}: `{key}` is missing")))
+}
+
+fn text(m: &Map<String, Value>, path: &str, key: &str) -> Result<String, Misuse> {
+    match field(m, path, key)? {
+        Value::String(s) => Ok(s.clone()),
+        other => Err(Misuse(format!("{path}.{key}: expected a string, got {}", kind(other)))),
+    }
+}
+
+fn items<'a>(m: &'a Map<String, Value>, path: &str, key: &str) -> Result<&'a [Value], Misuse> {
+    match field(m, path, key)? {
+        Value::Array(a) => Ok(a),
+        other => Err(Misuse(format!("{path}.{key}: expected an array, got {}", kind(other)))),
+    }
+}
+
+/// A table mapping from its JSON form (see [`Mapping`]), read with its rules (every property
+/// required, no other), each problem named by its property path in the caller's terms.
+fn mapping(schema: &Schema, text_form: Option<String>) -> Result<Mapping, Misuse> {
+    let Some(t) = text_form else { return Ok(Mapping::builtin(schema)) };
+    let v = tree(&t, "input.mapping")?;
+    let m = fields(&v, "input.mapping", &["tables"])?;
+    let mut tables = Vec::new();
+    for (i, t) in items(m, "input.mapping", "tables")?.iter().enumerate() {
+        let at = format!("input.mapping.tables[{i}]");
+        let t = fields(t, &at, &["entity_type", "table", "id", "workspace", "columns"])?;
+        let (entity_type, table) = (text(t, &at, "entity_type")?, text(t, &at, "table")?);
+        let (id, workspace) = (text(t, &at, "id")?, text(t, &at, "workspace")?);
+        let mut columns = Vec::new();
+        for (j, c) in items(t, &at, "columns")?.iter().enumerate() {
+            let at = format!("{at}.columns[{j}]");
+            let c = fields(c, &at, &["attribute", "column", "storage"])?;
+            let (attribute, column) = (text(c, &at, "attribute")?, text(c, &at, "column")?);
+            let name = out(&text(c, &at, "storage")?);
+            let storage = STORAGES.into_iter().find(|s| out(s) == name).ok_or_else(|| {
+                let names = STORAGES.map(|s| out(&s)).join(", ");
+                Misuse(format!("{at}.storage: expected one of {names}, got {name}"))
+            })?;
+            columns.push(ColumnMapping { attribute, column, storage });
+        }
+        tables.push(TableMapping { entity_type, table, id, workspace, columns });
+    }
+    Ok(Mapping { tables })
 }
 
 fn compiled(q: Result<SqlQuery, Vec<Diagnostic>>) -> String {
@@ -79,7 +160,7 @@ fn compiled(q: Result<SqlQuery, Vec<Diagnostic>>) -> String {
 pub fn compile_sql(dialect_name: &str, filter: &str, mapping_text: Option<String>) -> String {
     answer((|| {
         let d = dialect(dialect_name)?;
-        let (t, src) = predicate_input(filter, "filter")?;
+        let (t, src) = predicate_input(filter, "input")?;
         let schema = Schema::builtin();
         let m = mapping(&schema, mapping_text)?;
         Ok(compiled(
@@ -102,7 +183,7 @@ pub fn compile_scope_sql(
         let d = dialect(dialect_name)?;
         let schema = Schema::builtin();
         let m = mapping(&schema, mapping_text)?;
-        let v = tree(scope, "scope")?;
+        let v = tree(scope, "input.scope")?;
         Ok(compiled(
             crate::Scope::from_json(&schema, entity_type, &v)
                 .and_then(|s| compile_scope(&schema, &m, d, entity_type, &s).map_err(|e| vec![e])),
@@ -210,8 +291,9 @@ impl Store {
         viewer_firm: Option<String>,
     ) -> String {
         answer((|| {
-            let key: Key = read(key, "key")?;
-            let previous: Option<Key> = previous.map(|p| read(&p, "previous")).transpose()?;
+            let key: Key = read(key, "change.key")?;
+            let previous: Option<Key> =
+                previous.map(|p| read(&p, "change.previous")).transpose()?;
             let change = KeyChange {
                 key: &key,
                 previous: previous.as_ref(),
