@@ -336,35 +336,24 @@ pub fn bound(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     if diagnostics.len() <= MAX {
         return diagnostics;
     }
-    let mut seen: Vec<(Code, usize)> = Vec::new();
+    // Indexed by the code's discriminant: every code fits, and no map is needed.
+    let mut total = [0usize; 64];
     for d in &diagnostics {
-        match seen.iter_mut().find(|(c, _)| *c == d.code) {
-            Some((_, n)) => *n += 1,
-            None => seen.push((d.code, 1)),
-        }
+        total[d.code as usize] += 1;
     }
-    let mut kept_of: Vec<(Code, usize)> = Vec::new();
+    let mut seen = [0usize; 64];
     let mut out = Vec::new();
     for d in diagnostics {
-        let total = seen.iter().find(|(c, _)| *c == d.code).map_or(0, |(_, n)| *n);
-        let kept = match kept_of.iter_mut().find(|(c, _)| *c == d.code) {
-            Some((_, k)) => k,
-            None => {
-                kept_of.push((d.code, 0));
-                &mut kept_of.last_mut().expect("just pushed").1
-            }
-        };
-        *kept += 1;
-        if *kept <= MAX {
+        let i = d.code as usize;
+        seen[i] += 1;
+        if seen[i] <= MAX {
             out.push(d);
-        } else if *kept == MAX + 1 {
-            let rest = total - MAX;
-            out.push(Diagnostic {
-                message: format!("{rest} more `{}` problems like the ones above", d.code),
-                help: None,
-                location: None,
-                ..d
-            });
+        } else if seen[i] == MAX + 1 {
+            let mut message = (total[i] - MAX).to_string();
+            message.push_str(" more `");
+            message.push_str(d.code.as_str());
+            message.push_str("` problems like the ones above");
+            out.push(Diagnostic { message, help: None, location: None, ..d });
         }
     }
     out

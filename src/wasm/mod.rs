@@ -78,6 +78,77 @@ fn read<T: FromTree>(text: &str, what: &str) -> Result<T, Misuse> {
     T::from_tree(&tree(text, what)?).map_err(|e| shape(what, &e))
 }
 
+/// What reading a document the caller wrote (a filter, a predicate, attributes) gives. In the
+/// service module, whose callers pass on what their own callers wrote (a gateway's admin API),
+/// a document nested past what the reader takes is refused with a diagnostic rather than as
+/// misuse: the inner `Err` is that answer, in the failure shape every function answering with
+/// diagnostics shares (`ok` and `valid` false, `error`, `errors`, empty `warnings` and
+/// `notices`). The main module's callers (a page) build their documents, so there it is plain
+/// misuse, and the module keeps the bytes.
+#[cfg(feature = "service")]
+type Input<T> = Result<Result<T, String>, Misuse>;
+#[cfg(not(feature = "service"))]
+type Input<T> = Result<T, Misuse>;
+
+/// A caller's document as a tree (see [`Input`]).
+#[cfg(feature = "service")]
+fn tree_input(text: &str, what: &str) -> Input<Value> {
+    match read_tree(text) {
+        Ok(v) => Ok(Ok(v)),
+        Err(e) if e.kind == ScanErrorKind::NestedTooDeeply => Ok(Err(TOO_DEEP.into())),
+        Err(e) => Err(scanned(what, e)),
+    }
+}
+#[cfg(not(feature = "service"))]
+fn tree_input(text: &str, what: &str) -> Input<Value> {
+    tree(text, what)
+}
+
+/// The answer for a document nested too deeply, written out once: it is the same for every
+/// input, and building it would cost the module more than the text does.
+#[cfg(feature = "service")]
+const TOO_DEEP: &str = concat!(
+    r#"{"ok":false,"valid":false,"error":"input_too_large","errors":[{"code":"input_too_large","#,
+    r#""severity":"error","message":"the document is nested more than 127 levels deep","#,
+    r#""help":"a filter is at most 5 levels deep","location":{"path":"$"}}],"#,
+    r#""warnings":[],"notices":[]}"#
+);
+#[cfg(feature = "service")]
+const _: () = assert!(crate::json::MAX_NESTING == 127, "TOO_DEEP states the bound");
+
+/// [`read`] for a document the caller wrote (see [`Input`]).
+#[cfg(feature = "service")]
+fn read_input<T: FromTree>(text: &str, what: &str) -> Input<T> {
+    match tree_input(text, what)? {
+        Ok(v) => read_through(T::from_tree(&v).map_err(|e| shape(what, &e))),
+        Err(refusal) => Ok(Err(refusal)),
+    }
+}
+#[cfg(not(feature = "service"))]
+fn read_input<T: FromTree>(text: &str, what: &str) -> Input<T> {
+    read(text, what)
+}
+
+/// The value of a caller's document; in the service module, its refusal returned as the
+/// function's answer instead (see [`Input`]).
+#[cfg(feature = "service")]
+macro_rules! input {
+    ($read:expr) => {
+        match $read? {
+            Ok(v) => v,
+            Err(refusal) => return Ok(refusal),
+        }
+    };
+}
+#[cfg(not(feature = "service"))]
+macro_rules! input {
+    ($read:expr) => {
+        $read?
+    };
+}
+#[cfg(feature = "service")]
+pub(crate) use input;
+
 fn errors(ds: &[Diagnostic]) -> String {
     Obj::new().field("ok", &false).field("errors", ds).end()
 }
@@ -151,8 +222,14 @@ fn remember(Misuse(m): Misuse) -> u32 {
 }
 
 /// `{entity_type, predicate? | predicate_text?}`: the part of a filter evaluation needs.
-fn predicate_input(text: &str, what: &str) -> Result<(String, PredicateSource), Misuse> {
-    let v = tree(text, what)?;
+fn predicate_input(text: &str, what: &str) -> Input<(String, PredicateSource)> {
+    #[cfg(feature = "service")]
+    let v = match tree_input(text, what)? {
+        Ok(v) => v,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    #[cfg(not(feature = "service"))]
+    let v = tree_input(text, what)?;
     let read = || -> Result<(String, PredicateSource), crate::record::ReadError> {
         let f = crate::record::Fields::of(&v, String::new())?;
         let src = match (f.get("predicate"), f.opt_string("predicate_text")?) {
@@ -162,7 +239,17 @@ fn predicate_input(text: &str, what: &str) -> Result<(String, PredicateSource), 
         };
         Ok((f.string("entity_type")?, src))
     };
-    read().map_err(|e| shape(what, &e))
+    read_through(read().map_err(|e| shape(what, &e)))
+}
+
+/// A read that got past the document's depth, as an [`Input`].
+#[cfg(feature = "service")]
+fn read_through<T>(r: Result<T, Misuse>) -> Input<T> {
+    r.map(Ok)
+}
+#[cfg(not(feature = "service"))]
+fn read_through<T>(r: Result<T, Misuse>) -> Input<T> {
+    r
 }
 
 /// Parse the text form.
@@ -182,7 +269,7 @@ pub fn parse(text: &str) -> String {
 #[wasm_bindgen]
 pub fn format(predicate: &str) -> String {
     answer((|| {
-        let v = tree(predicate, "predicate")?;
+        let v = input!(tree_input(predicate, "predicate"));
         Ok(match predicate_from_json(&v, "$") {
             Ok(p) => Obj::new().field("ok", &true).field("text", &p.to_string()).end(),
             Err(ds) => errors(&ds),
@@ -194,7 +281,7 @@ pub fn format(predicate: &str) -> String {
 #[wasm_bindgen]
 pub fn validate(filter: &str) -> String {
     answer((|| {
-        let draft: FilterDraft = read(filter, "filter")?;
+        let draft: FilterDraft = input!(read_input(filter, "filter"));
         let v = validate_draft(&Schema::builtin(), &draft);
         let mut o = Obj::new()
             .field("valid", &v.is_valid())
@@ -215,8 +302,8 @@ pub fn validate(filter: &str) -> String {
 #[wasm_bindgen]
 pub fn matches(filter: &str, attributes: &str) -> String {
     answer((|| {
-        let (t, src) = predicate_input(filter, "filter")?;
-        let Value::Object(attrs) = tree(attributes, "attributes")? else {
+        let (t, src) = input!(predicate_input(filter, "filter"));
+        let Value::Object(attrs) = input!(tree_input(attributes, "attributes")) else {
             return Err(Misuse("attributes: expected an object".into()));
         };
         let schema = Schema::builtin();
@@ -237,7 +324,7 @@ pub fn matches(filter: &str, attributes: &str) -> String {
 #[wasm_bindgen]
 pub fn preview(filter: &str, entities: &EntitySet) -> String {
     answer((|| {
-        let draft: FilterDraft = read(filter, "filter")?;
+        let draft: FilterDraft = input!(read_input(filter, "filter"));
         let schema = Schema::builtin();
         let v = validate_draft(&schema, &draft);
         let Some(f) = v.filter.filter(|_| v.errors.is_empty()) else {
@@ -257,7 +344,7 @@ pub fn preview(filter: &str, entities: &EntitySet) -> String {
 #[wasm_bindgen(js_name = previewPredicate)]
 pub fn preview_predicate(input: &str, entities: &EntitySet) -> String {
     answer((|| {
-        let (t, src) = predicate_input(input, "input")?;
+        let (t, src) = input!(predicate_input(input, "input"));
         let schema = Schema::builtin();
         let f = match compile_source(&schema, &t, &src) {
             Ok((f, _)) => f,
@@ -404,7 +491,7 @@ impl Store {
     #[wasm_bindgen(js_name = putFilter)]
     pub fn put_filter(&mut self, record: &str) -> String {
         answer((|| {
-            let r: FilterRecord = read(record, "record")?;
+            let r: FilterRecord = input!(read_input(record, "record"));
             Ok(match self.store_mut().put_filter(r) {
                 Ok(p) => Obj::new()
                     .field("ok", &true)
@@ -473,7 +560,7 @@ impl Store {
     #[wasm_bindgen(js_name = editImpact)]
     pub fn edit_impact(&self, filter_id: &str, edit: &str, entities: &EntitySet) -> String {
         answer((|| {
-            let (_, src) = predicate_input(edit, "edit")?;
+            let (_, src) = input!(predicate_input(edit, "edit"));
             Ok(match self.store().edit_impact_rows(filter_id, &src, &entities.rows) {
                 Ok(i) => Obj::new()
                     .field("ok", &true)

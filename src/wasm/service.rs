@@ -5,7 +5,8 @@
 //! logs), while a page that authors filters never loads them.
 
 use super::{
-    answer, errors, out, predicate_input, read, request_from, tree, EntitySet, Misuse, Row, Store,
+    answer, errors, input, out, predicate_input, read, request_from, tree, tree_input, EntitySet,
+    Misuse, Row, Store,
 };
 use crate::grants::{Data, Key, KeyChange};
 use crate::json::write::Obj;
@@ -24,7 +25,7 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(js_name = checkAttributes)]
 pub fn check_attributes(entity_type: &str, attributes: &str) -> String {
     answer((|| {
-        let v = tree(attributes, "attributes")?;
+        let v = input!(tree_input(attributes, "attributes"));
         Ok(match crate::attributes::check_attributes(&Schema::builtin(), entity_type, &v) {
             Ok(()) => r#"{"ok":true}"#.into(),
             Err(ds) => errors(&ds),
@@ -160,7 +161,7 @@ fn compiled(q: Result<SqlQuery, Vec<Diagnostic>>) -> String {
 pub fn compile_sql(dialect_name: &str, filter: &str, mapping_text: Option<String>) -> String {
     answer((|| {
         let d = dialect(dialect_name)?;
-        let (t, src) = predicate_input(filter, "input")?;
+        let (t, src) = input!(predicate_input(filter, "input"));
         let schema = Schema::builtin();
         let m = mapping(&schema, mapping_text)?;
         Ok(compiled(

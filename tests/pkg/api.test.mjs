@@ -219,3 +219,18 @@ test('the main module leaves the service bindings to portcullis/service, and say
   assert.equal(main.systemFilters({ id: FIRM, workspaces: [WS] }).length, 5);
   s.free();
 });
+
+test('a document nested past the reader is refused with a diagnostic by the service module', () => {
+  let predicate = { attr: 'type', op: 'eq', value: 'a' };
+  for (let i = 0; i < 1000; i++) predicate = { not: predicate };
+  const filter = { entity_type: 'detail', name: 'deep', predicate };
+  for (const answer of [validate(filter), preview(filter, []), previewPredicate({ entity_type: 'detail', predicate }, [])]) {
+    assert.equal(answer.ok ?? answer.valid, false);
+    assert.deepEqual(answer.errors.map((d) => d.code), ['input_too_large']);
+    assert.equal(answer.errors[0].location.path, '$');
+  }
+  // One level less than the reader's bound is read, and refused for what it is.
+  let shallow = { attr: 'type', op: 'eq', value: 'a' };
+  for (let i = 0; i < 120; i++) shallow = { not: shallow };
+  assert.deepEqual([...new Set(validate({ ...filter, predicate: shallow }).errors.map((d) => d.code))], ['max_depth_exceeded']);
+});
