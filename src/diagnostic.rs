@@ -336,15 +336,18 @@ pub fn bound(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     if diagnostics.len() <= MAX {
         return diagnostics;
     }
-    // Indexed by the code's discriminant: every code fits, and no map is needed.
-    let mut total = [0usize; 64];
+    // Indexed by the code's discriminant, so no map is needed; a code past the arrays (there
+    // are fewer than 64) would share the last slot, which only counts more coarsely.
+    const SLOTS: usize = 64;
+    let slot = |c: Code| (c as usize).min(SLOTS - 1);
+    let mut total = [0usize; SLOTS];
     for d in &diagnostics {
-        total[d.code as usize] += 1;
+        total[slot(d.code)] += 1;
     }
-    let mut seen = [0usize; 64];
+    let mut seen = [0usize; SLOTS];
     let mut out = Vec::new();
     for d in diagnostics {
-        let i = d.code as usize;
+        let i = slot(d.code);
         seen[i] += 1;
         if seen[i] <= MAX {
             out.push(d);
