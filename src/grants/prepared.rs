@@ -100,7 +100,7 @@ pub struct UnpreparableOperation(pub Operation);
 impl fmt::Display for UnpreparableOperation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let op = self.0.as_str();
-        write!(f, "a prepared request decides get, list and download, not {op}: decide a {op} with its attributes, unprepared")
+        write!(f, "a prepared request decides get, list and download, not {op}: decide each {op} with its attributes through `decide`")
     }
 }
 
