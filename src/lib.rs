@@ -51,3 +51,8 @@ pub use lang::{parse, Predicate};
 pub use preview::{preview, PreviewCount};
 pub use schema::{Action, Operator, Schema, ValueType};
 pub use validate::{compile, compile_source, validate, FilterDraft, PredicateSource, Validation};
+
+/// `docs/service.md`, whose Rust examples run as doc tests (`cargo test --doc ServiceGuide`).
+#[cfg(doctest)]
+#[doc = include_str!("../docs/service.md")]
+pub struct ServiceGuide;

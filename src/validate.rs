@@ -39,6 +39,26 @@ pub struct FilterDraft {
 }
 
 impl FilterDraft {
+    /// A draft with its predicate in the text form and no description.
+    ///
+    /// ```
+    /// use portcullis::{validate, FilterDraft, Schema};
+    /// let draft = FilterDraft::new("detail", "Concrete details", r#"tags intersects ["concrete"]"#);
+    /// assert!(validate(&Schema::builtin(), &draft).is_valid());
+    /// ```
+    pub fn new(
+        entity_type: impl Into<String>,
+        name: impl Into<String>,
+        predicate_text: impl Into<String>,
+    ) -> FilterDraft {
+        FilterDraft {
+            entity_type: entity_type.into(),
+            name: name.into(),
+            description: None,
+            predicate: PredicateSource::Text(predicate_text.into()),
+        }
+    }
+
     fn read(v: &Value, path: String) -> Result<FilterDraft, ReadError> {
         let f = Fields::of(v, path)?;
         let predicate = match (f.get("predicate"), f.opt_string("predicate_text")?) {

@@ -7,6 +7,9 @@
 //!   tables, `filter TYPE` code blocks) are in `docs/README.md`.
 //! - `docs/contract.md` has a heading for every section the code cites as "SPEC n.m", and the
 //!   pages link only to files the repository has.
+//! - `docs/service.md`: every example runs (its `rust` blocks as doc tests through `src/lib.rs`,
+//!   its `js` blocks in `tests/pkg/service-guide.test.mjs`), and every name its prose gives in
+//!   code is declared in `src/` or `pkg/index.d.ts`.
 
 use portcullis::lang::predicate_to_json;
 use portcullis::{parse, validate, Diagnostic, FilterDraft, PredicateSource, Schema, ValueType};
@@ -796,4 +799,308 @@ fn the_pages_link_inside_the_repository() {
         }
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// docs/service.md: its examples run, and the names its prose gives exist
+
+const SERVICE: &str = "docs/service.md";
+
+/// A page's code blocks: (line of the fence, 1-based; info string; body).
+fn code_blocks(text: &str) -> Vec<(usize, String, String)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if let Some(info) = lines[i].trim_start().strip_prefix("```") {
+            let mut j = i + 1;
+            while j < lines.len() && !lines[j].trim_start().starts_with("```") {
+                j += 1;
+            }
+            out.push((i + 1, info.trim().to_string(), lines[i + 1..j.min(lines.len())].join("\n")));
+            i = j + 1;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The text outside code blocks (each block's lines left empty, so line numbers hold).
+fn prose(text: &str) -> String {
+    let mut out = Vec::new();
+    let mut in_block = false;
+    for line in text.lines() {
+        let fence = line.trim_start().starts_with("```");
+        out.push(if in_block || fence { "" } else { line });
+        if fence {
+            in_block = !in_block;
+        }
+    }
+    out.join("\n")
+}
+
+#[test]
+fn the_service_guide_runs_every_example() {
+    let lib = read("src/lib.rs");
+    assert!(
+        lib.contains("#[cfg(doctest)]\n#[doc = include_str!(\"../docs/service.md\")]"),
+        "src/lib.rs must include {SERVICE} under #[cfg(doctest)], so its Rust examples run as doc tests"
+    );
+    assert!(
+        Path::new(ROOT).join("tests/pkg/service-guide.test.mjs").exists(),
+        "tests/pkg/service-guide.test.mjs runs the page's js examples"
+    );
+    let blocks = code_blocks(&read(SERVICE));
+    let mut bad = Vec::new();
+    for (line, info, _) in &blocks {
+        let words: Vec<&str> = info.split(|c: char| c == ',' || c.is_whitespace()).collect();
+        let ok = match words[0] {
+            // Run by rustdoc, with no attribute that would skip or excuse it.
+            "rust" => words.len() == 1,
+            // Run by tests/pkg/service-guide.test.mjs.
+            "js" => words.len() == 1,
+            // Not code, or checked as filters.
+            "text" | "sh" | "json" => words.len() == 1 || words.contains(&"filter"),
+            "filter" => true,
+            _ => false,
+        };
+        if !ok {
+            bad.push(format!(
+                "{SERVICE}:{line}: a ```{info} block would not run: write ```rust or ```js, \
+                 or ```text for output"
+            ));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    for lang in ["rust", "js"] {
+        let n = blocks.iter().filter(|(_, info, _)| info == lang).count();
+        assert!(n >= 5, "{SERVICE} has {n} ```{lang} examples");
+    }
+}
+
+/// Every `.rs` file under a directory.
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// Whether `hay` has `prefix` immediately followed by `name` as a whole word.
+fn declares(hay: &str, prefix: &str, name: &str) -> bool {
+    let needle = format!("{prefix}{name}");
+    hay.match_indices(&needle).any(|(i, _)| {
+        let before_ok = prefix.chars().next().is_some_and(|c| !is_ident(c))
+            || !hay[..i].chars().next_back().is_some_and(is_ident);
+        let after_ok = !needle.ends_with(is_ident)
+            || !hay[i + needle.len()..].chars().next().is_some_and(is_ident);
+        before_ok && after_ok
+    })
+}
+
+fn is_ident(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// Names that are not the project's: the languages' own, and other crates'.
+const FOREIGN: &str = "Some None Ok Err Box Vec String Option Result HashMap Arc RwLock Mutex \
+    Send Sync Serialize std serde_json JSON Map Object Array Promise TypeError Error console assert";
+
+/// Where the page's names must be found: the crate's source and the package's types.
+struct Sources {
+    rust: String,
+    types: String,
+}
+
+impl Sources {
+    fn load() -> Sources {
+        let mut files = Vec::new();
+        rust_files(&Path::new(ROOT).join("src"), &mut files);
+        let rust = files.iter().filter_map(|f| fs::read_to_string(f).ok()).collect();
+        Sources { rust, types: read("pkg/index.d.ts") }
+    }
+
+    /// A type: a Rust struct, enum, trait or alias, or a class, interface or type of the package.
+    fn is_type(&self, n: &str) -> bool {
+        ["struct ", "enum ", "trait ", "type "].iter().any(|p| declares(&self.rust, p, n))
+            || ["class ", "interface ", "type "].iter().any(|p| declares(&self.types, p, n))
+    }
+
+    /// A function, method, field or property of either.
+    fn is_member(&self, n: &str) -> bool {
+        declares(&self.rust, "fn ", n)
+            || declares(&self.rust, "pub ", &format!("{n}:"))
+            || ["function ", " ", "(", "readonly ", "get "].iter().any(|p| {
+                declares(&self.types, p, &format!("{n}("))
+                    || declares(&self.types, p, &format!("{n}:"))
+                    || declares(&self.types, p, &format!("{n}?:"))
+                    || declares(&self.types, p, &format!("{n}<"))
+            })
+    }
+
+    /// What a path's segment after `::` names: a function or module (lower case), or a type,
+    /// variant or constant (upper case).
+    fn is_path_item(&self, n: &str) -> bool {
+        if n.starts_with(|c: char| c.is_ascii_uppercase()) {
+            self.is_type(n) || declares(&self.rust, "", n)
+        } else {
+            declares(&self.rust, "fn ", n) || declares(&self.rust, "mod ", n)
+        }
+    }
+}
+
+/// The names a code span gives, each with what it must be: `A::b` (a path), `x.m` (a member),
+/// `f(` (a call); a span that is one identifier alone: `camelCase` (the package's), `snake_case`
+/// (the crate's, or a wire name), `Type`.
+fn span_names(span: &str) -> Vec<(String, &'static str)> {
+    // A path or a URL (`pkg/service/node.mjs`), a file name: not an API.
+    let files = [".mjs", ".md", ".rs", ".ts", ".js", ".json", ".toml"];
+    if span.contains('/') || files.iter().any(|x| span.ends_with(x)) {
+        return Vec::new();
+    }
+    // String literals say nothing about names.
+    let mut s = String::new();
+    let mut quote = None;
+    for c in span.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None => s.push(c),
+        }
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut tokens: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_ascii_digit() {
+            while i < chars.len() && (is_ident(chars[i]) || chars[i] == '.') {
+                i += 1;
+            }
+            tokens.push("0".into());
+        } else if is_ident(c) {
+            let start = i;
+            while i < chars.len() && is_ident(chars[i]) {
+                i += 1;
+            }
+            tokens.push(chars[start..i].iter().collect());
+        } else if c == ':' && chars.get(i + 1) == Some(&':') {
+            tokens.push("::".into());
+            i += 2;
+        } else {
+            tokens.push(c.to_string());
+            i += 1;
+        }
+    }
+    let ident = |t: &str| t.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+    let mut out = Vec::new();
+    if tokens.len() == 1 && ident(&tokens[0]) {
+        let n = &tokens[0];
+        let camel = n
+            .chars()
+            .zip(n.chars().skip(1))
+            .any(|(a, b)| a.is_ascii_lowercase() && b.is_ascii_uppercase());
+        if n.starts_with(|c: char| c.is_ascii_uppercase()) {
+            out.push((n.clone(), "type"));
+        } else if camel {
+            out.push((n.clone(), "member"));
+        } else if n.contains('_') {
+            out.push((n.clone(), "name"));
+        }
+        return out;
+    }
+    for (k, t) in tokens.iter().enumerate() {
+        if !ident(t) {
+            continue;
+        }
+        let prev = if k > 0 { tokens[k - 1].as_str() } else { "" };
+        let before = if k > 1 { tokens[k - 2].as_str() } else { "" };
+        let next = tokens.get(k + 1).map_or("", String::as_str);
+        if prev == "::" {
+            out.push((t.clone(), "path item"));
+        } else if prev == "." && (ident(before) || before == ")") {
+            out.push((t.clone(), "member"));
+        } else if next == "::" {
+            out.push((t.clone(), "path root"));
+        } else if next == "(" {
+            let upper = t.starts_with(|c: char| c.is_ascii_uppercase());
+            out.push((t.clone(), if upper { "type" } else { "member" }));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_service_guide_names_only_what_exists() {
+    let sources = Sources::load();
+    let text = prose(&read(SERVICE));
+    let mut bad = Vec::new();
+    let mut checked = 0;
+    // Code spans, which may run over a line break; the line is where each opens.
+    let mut rest = text.as_str();
+    let mut offset = 0;
+    while let Some(open) = rest.find('`') {
+        let Some(len) = rest[open + 1..].find('`') else { break };
+        let span = &rest[open + 1..open + 1 + len];
+        let line = text[..offset + open].matches('\n').count() + 1;
+        for (name, kind) in span_names(span) {
+            if FOREIGN.split_whitespace().any(|f| f == name) {
+                continue;
+            }
+            checked += 1;
+            let found = match kind {
+                "type" => sources.is_type(&name),
+                "member" => sources.is_member(&name),
+                "path item" => sources.is_path_item(&name),
+                "path root" => name == "portcullis" || sources.is_path_item(&name),
+                // A snake_case name alone: the crate's function or field, or a wire name
+                // (a code, a field of a record) that the crate or the package spells.
+                _ => {
+                    sources.is_member(&name)
+                        || sources.rust.contains(&format!("\"{name}\""))
+                        || sources.types.contains(&format!("\"{name}\""))
+                        || declares(&sources.types, "", &format!("{name}:"))
+                        || declares(&sources.types, "", &format!("{name}?:"))
+                }
+            };
+            if !found {
+                bad.push(format!(
+                    "{SERVICE}:{line}: `{span}`: no {kind} `{name}` in src/ or pkg/index.d.ts"
+                ));
+            }
+        }
+        offset += open + 1 + len + 1;
+        rest = &text[offset..];
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    assert!(checked > 50, "only {checked} names checked in {SERVICE}");
+}
+
+#[test]
+fn the_name_check_reads_spans_as_documented() {
+    let names =
+        |s: &str| span_names(s).into_iter().map(|(n, k)| format!("{k} {n}")).collect::<Vec<_>>();
+    assert_eq!(
+        names("Key::new(..).with_grant(Grant::new(..))"),
+        ["path root Key", "path item new", "member with_grant", "path root Grant", "path item new"]
+    );
+    assert_eq!(names("store.putKey"), ["member putKey"]);
+    assert_eq!(names("decide_list_page"), ["name decide_list_page"]);
+    assert_eq!(names("EntitySet"), ["type EntitySet"]);
+    assert_eq!(names("renderDiagnostic(diagnostic, source)"), ["member renderDiagnostic"]);
+    assert_eq!(names(r#"{"all": true}"#), Vec::<String>::new());
+    assert_eq!(names("$.grants[0].filter"), Vec::<String>::new());
+    assert_eq!(names("10.0.0.0/8"), Vec::<String>::new());
+    assert_eq!(names("server.mjs"), Vec::<String>::new());
+    let sources = Sources::load();
+    assert!(sources.is_member("decide_in") && sources.is_member("authorizeList"));
+    assert!(!sources.is_member("decide_everything") && !sources.is_type("PolicyShop"));
+    assert!(sources.is_path_item("Nothing") && sources.is_path_item("grants"));
 }

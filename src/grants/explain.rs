@@ -101,6 +101,17 @@ impl PolicyStore {
         self.explain_for(self.key_for(key_id), req, data)
     }
 
+    /// [`PolicyStore::explain`] over entities held for decisions, as
+    /// [`PolicyStore::decide_in`] decides.
+    pub fn explain_in(
+        &self,
+        key_id: Option<&str>,
+        req: &Request,
+        entities: &super::row::Entities,
+    ) -> Explanation {
+        self.explain(key_id, req, entities.data_for(req))
+    }
+
     /// Decide, and account for every grant of the key. The decision is the one
     /// [`PolicyStore::decide_for`] makes; the account only describes it.
     pub fn explain_for(

@@ -110,7 +110,7 @@ fn tree_input(text: &str, what: &str) -> Input<Value> {
 const TOO_DEEP: &str = concat!(
     r#"{"ok":false,"valid":false,"error":"input_too_large","errors":[{"code":"input_too_large","#,
     r#""severity":"error","message":"the document is nested more than 127 levels deep","#,
-    r#""help":"a filter is at most 5 levels deep","location":{"path":"$"}}],"#,
+    r#""location":{"path":"$"}}],"#,
     r#""warnings":[],"notices":[]}"#
 );
 #[cfg(feature = "service")]
