@@ -435,6 +435,8 @@ export type SystemFilter =
       entity_type: EntityType;
       firm_global: false;
       description: string;
+      /** The actions a grant of it may carry: its entity type's (a tag has no download). */
+      actions: Action[];
     }
   | {
       /** "default:any", every entity of every type in every workspace of the firm. */
@@ -444,6 +446,8 @@ export type SystemFilter =
       entity_type: null;
       firm_global: true;
       description: string;
+      /** Every action: each request's entity type decides whether the action applies. */
+      actions: Action[];
     };
 export interface EditImpact { keys: number; gained: string[]; lost: string[] }
 

@@ -3,7 +3,7 @@
 //! firm, the firm-global `default:any` (every entity of every type in every workspace of the
 //! firm). They cannot be created, edited or archived; a grant names one by its literal name.
 
-use crate::schema::Schema;
+use crate::schema::{Action, Schema};
 use crate::value::{format_uuid, parse_uuid};
 use serde::Serialize;
 
@@ -40,6 +40,9 @@ pub struct SystemFilter {
     pub entity_type: Option<String>,
     /// Whether it is the firm-global `default:any`.
     pub firm_global: bool,
+    /// The actions a grant of it may carry: its entity type's, or for `default:any` every
+    /// action (each request's own type then decides whether the action applies).
+    pub actions: Vec<Action>,
     /// What it matches, in a sentence.
     pub description: String,
 }
@@ -66,6 +69,8 @@ impl Schema {
     /// assert_eq!(all[1].entity_type.as_deref(), Some("detail"));
     /// assert_eq!(all[4].firm_id, firm.to_lowercase());
     /// assert!(all[4].firm_global && all[4].workspace_id.is_none());
+    /// assert_eq!(all[3].actions.len(), 2); // a tag has no download
+    /// assert_eq!(all[4].actions.len(), 3);
     /// ```
     pub fn system_filters(&self, firm_id: &str, workspaces: &[&str]) -> Vec<SystemFilter> {
         let Some(firm) = parse_uuid(firm_id).map(format_uuid) else { return Vec::new() };
@@ -78,6 +83,7 @@ impl Schema {
                     workspace_id: Some(ws.clone()),
                     entity_type: Some(t.name.clone()),
                     firm_global: false,
+                    actions: t.actions.clone(),
                     description: format!("Every {} in the workspace", t.name),
                 });
             }
@@ -88,6 +94,7 @@ impl Schema {
             workspace_id: None,
             entity_type: None,
             firm_global: true,
+            actions: Action::ALL.to_vec(),
             description: "Every entity of every type in every workspace of the firm (firm-global)"
                 .to_string(),
         });

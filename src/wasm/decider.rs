@@ -140,15 +140,22 @@ impl Words<'_> {
     }
 }
 
-// The error paths out of line: the hot path stays small.
+// The error paths out of line: the hot path stays small. The encoding is the package's own
+// (its JavaScript layer writes it), so every way it can be malformed is one fault of the
+// package, reported alike: a caller can do nothing about which.
+#[inline(never)]
+fn malformed() -> Misuse {
+    Misuse("decider: the package's encoding of the input is malformed".into())
+}
+
 #[inline(never)]
 fn ends_early() -> Misuse {
-    Misuse("decider: the encoded entity ends early".into())
+    malformed()
 }
 
 #[inline(never)]
 fn outside_dictionary() -> Misuse {
-    Misuse("decider: a text index outside the plan's dictionary".into())
+    malformed()
 }
 
 /// A text attribute's index, checked against its dictionary.
@@ -163,11 +170,8 @@ fn text_index(texts: usize, w: u32) -> Result<u32, Misuse> {
 
 fn bytes_str(bytes: &[u8], at: u32, len: u32) -> Result<&str, Misuse> {
     let (at, len) = (at as usize, len as usize);
-    let b = at
-        .checked_add(len)
-        .and_then(|end| bytes.get(at..end))
-        .ok_or_else(|| Misuse("decider: a string outside the input bytes".into()))?;
-    std::str::from_utf8(b).map_err(|_| Misuse("decider: a string that is not UTF-8".into()))
+    let b = at.checked_add(len).and_then(|end| bytes.get(at..end)).ok_or_else(malformed)?;
+    std::str::from_utf8(b).map_err(|_| malformed())
 }
 
 /// One decoded entity record's kind. Small and `Copy`: the hot records (here, elsewhere)
@@ -439,7 +443,7 @@ fn inputs<'a>(
 ) -> Result<(&'a [u32], &'a [u8]), Misuse> {
     match (w.get(..words), b.get(..bytes)) {
         (Some(w), Some(b)) => Ok((w, b)),
-        _ => Err(Misuse("decider: more input than was reserved".into())),
+        _ => Err(malformed()),
     }
 }
 
@@ -453,9 +457,7 @@ fn decode(
     match r.next()? {
         kind::HERE => {
             // A `Here` record needs a known type, which scratch slots exist for.
-            let slots = scratch.ok_or_else(|| {
-                Misuse("decider: an entity of an unknown type encoded as here".into())
-            })?;
+            let slots = scratch.ok_or_else(malformed)?;
             for a in &plan.attrs {
                 let slot = &mut slots[a.slot];
                 match a.value_type {
@@ -531,6 +533,6 @@ fn decode(
         kind::ELSEWHERE => Ok(Record::Elsewhere),
         kind::TEXT => Ok(Record::Text { at: r.next()?, len: r.next()? }),
         kind::NOTHING => Ok(Record::Nothing),
-        _ => Err(Misuse("decider: an unknown record kind".into())),
+        _ => Err(malformed()),
     }
 }
