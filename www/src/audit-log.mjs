@@ -4,6 +4,7 @@ import { h } from './dom.mjs';
 import { grantText, workspaceNames } from './grants.mjs';
 import { capital, errorNotice, loading, pageHead, timeEl } from './settings-parts.mjs';
 import { auditHref, filterHref, keyHref } from './routes.mjs';
+import { distinctions, filterLabel } from './naming.mjs';
 
 // Every action the admin API records (its audit() calls), in words.
 const ACTIONS = new Map([
@@ -61,13 +62,22 @@ export async function renderAuditLog(container, ctx, query) {
     return;
   }
   const names = workspaceNames(workspaces);
-  const filterNames = new Map(filters.filter((f) => !f.system).map((f) => [f.id, f.name]));
+  const stored = filters.filter((f) => !f.system);
+  const filterNames = new Map(stored.map((f) => [f.id, f.name]));
+  // The Filter select: the system filters once each (an entry names `default:details`, whichever
+  // workspace's), then the stored ones, archived too, each label unique (twins told apart).
+  const told = distinctions(stored, (id) => names.get(id));
+  const systemIds = new Map();
+  for (const f of filters.filter((x) => x.system)) {
+    if (!systemIds.has(f.id)) systemIds.set(f.id, f.firm_global ? `${f.id} (firm-global)` : `${f.id} (system filter, any workspace)`);
+  }
+  const filterOptions = [...systemIds,
+    ...stored.map((f) => [f.id, `${filterLabel(f, told)}${f.archived ? ' (archived)' : ''}`])];
 
   const selects = new Map([
     ['action', choiceSelect('audit-action', 'Any action', [...ACTIONS].map(([code, words]) => [code, `${words} (${code})`]), chosen.get('action'))],
     ['key_id', choiceSelect('audit-key', 'Any key', keys.map((k) => [k.id, k.revoked ? `${k.name} (revoked)` : k.name]), chosen.get('key_id'))],
-    ['filter_id', choiceSelect('audit-filter', 'Any filter', filters.filter((f) => !f.system)
-      .map((f) => [f.id, f.archived ? `${f.name} (archived)` : f.name]), chosen.get('filter_id'))],
+    ['filter_id', choiceSelect('audit-filter', 'Any filter', filterOptions, chosen.get('filter_id'))],
     ['actor_id', choiceSelect('audit-actor', 'Any admin', [[me.id, `You (${me.name})`],
       ...admins.filter((a) => a.id !== me.id).map((a) => [a.id, a.revoked ? `${a.name} (revoked)` : a.name])], chosen.get('actor_id'))],
   ]);
@@ -161,7 +171,7 @@ function detailsEl(details, { names, filterNames }) {
     if (k === 'filter' && typeof v === 'string') {
       return filterNames.has(v) ? h('a', { href: filterHref(v) }, filterNames.get(v)) : h('code', {}, v);
     }
-    if (k === 'workspace_id' && typeof v === 'string') return names.get(v.toLowerCase()) ?? v;
+    if (k === 'workspace_id' && typeof v === 'string') return names.get(v) ?? v;
     if (k === 'actions' && Array.isArray(v)) return v.map(capital).join(', ');
     if (k === 'allowed_ips' && v === null) return 'none (any address)';
     // The grants a key was made with: each in words, its filter by name.

@@ -3,7 +3,20 @@
 // for live validation; the preview count, value suggestions, saving and the edit's credential
 // count are the gateway's answers (the data service counts in its database), so the page never
 // downloads the workspace and what the dialog says is what the server will do.
+import { keyHref } from './routes.mjs';
+
 const TOKEN_KEY = 'portcullis.builder.admin_token';
+
+/**
+ * A count answer of `POST /filters/preview` or `POST /predicates/preview` as the preview panel
+ * takes it: `{ok: true, count, truncated, display, total: null}` (the workspace's size is not
+ * asked for), or `{ok: false, error, errors}` with the engine's diagnostics.
+ */
+function countAnswer(res) {
+  if (res.ok) return { ok: true, count: res.data.count, truncated: res.data.truncated, display: res.data.display, total: null };
+  const errors = GatewayBackend.errors(res);
+  return { ok: false, error: res.data?.error?.code ?? errors[0].code, errors };
+}
 
 export class GatewayBackend {
   mode = 'gateway';
@@ -16,8 +29,12 @@ export class GatewayBackend {
     this.cache = new Map();
   }
 
-  /** `{status, ok, data}`: the JSON answer, or with `{as: 'text'}` a successful answer's text (a .env). */
-  async call(method, path, body, { as = 'json' } = {}) {
+  /**
+   * `{status, ok, data}`: the JSON answer, or with `{as: 'text'}` a successful answer's text (a
+   * .env). A request with a body carries an Idempotency-Key: `idempotencyKey` when given (a retry
+   * of the same change, src/admin-api.mjs), else a fresh one.
+   */
+  async call(method, path, body, { as = 'json', idempotencyKey = null } = {}) {
     if (!this.token) {
       // The demo prints its admin token; ask once per browser session.
       this.token = window.prompt('Admin token for the demo gateway (printed by the demo command):') ?? '';
@@ -27,7 +44,7 @@ export class GatewayBackend {
       method,
       headers: {
         authorization: `Bearer ${this.token}`,
-        ...(body ? { 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() } : {}),
+        ...(body ? { 'content-type': 'application/json', 'idempotency-key': idempotencyKey ?? crypto.randomUUID() } : {}),
       },
       body: body ? JSON.stringify(body) : undefined,
     });
@@ -58,16 +75,9 @@ export class GatewayBackend {
     return res.data.filters.filter((f) => !f.system);
   }
 
-  /**
-   * The match count of a filter `{workspace_id, entity_type, name, description, predicate}`:
-   * `{ok: true, count, truncated, display, total: null}` (the workspace's size is not asked for),
-   * or `{ok: false, error, errors}` with the engine's diagnostics when it refuses the preview.
-   */
+  /** The match count of a filter `{workspace_id, entity_type, name, description, predicate}` (countAnswer). */
   async preview(filter) {
-    const res = await this.call('POST', '/filters/preview', filter);
-    if (res.ok) return { ok: true, count: res.data.count, truncated: res.data.truncated, display: res.data.display, total: null };
-    const errors = GatewayBackend.errors(res);
-    return { ok: false, error: res.data?.error?.code ?? errors[0].code, errors };
+    return countAnswer(await this.call('POST', '/filters/preview', filter));
   }
 
   /**
@@ -75,15 +85,12 @@ export class GatewayBackend {
    * yet named): `POST /predicates/preview`, answered as `preview` answers.
    */
   async previewPredicate({ workspace_id, entity_type, predicate }) {
-    const res = await this.call('POST', '/predicates/preview', { workspace_id, entity_type, predicate });
-    if (res.ok) return { ok: true, count: res.data.count, truncated: res.data.truncated, display: res.data.display, total: null };
-    const errors = GatewayBackend.errors(res);
-    return { ok: false, error: res.data?.error?.code ?? errors[0].code, errors };
+    return countAnswer(await this.call('POST', '/predicates/preview', { workspace_id, entity_type, predicate }));
   }
 
   /** The keys page of a key (the names under "Held by" link there). */
   keyHref(id) {
-    return `#/keys/${encodeURIComponent(id)}`;
+    return keyHref(id);
   }
 
   /** The most common values of an attribute in the workspace, `[{value, count}]`; none if refused. */
@@ -124,8 +131,10 @@ export class GatewayBackend {
     return { keys: d.keys_affected, heldBy, gained, lost, gainedTruncated, lostTruncated };
   }
 
-  async keysHolding(id) {
-    return (await this.editImpact(id, {})).keys;
+  /** The keys holding a filter now, `{keys, heldBy}`: the count and the names of one dry run. */
+  async holding(id) {
+    const { keys, heldBy } = await this.editImpact(id, {});
+    return { keys, heldBy };
   }
 
   async archiveFilter(id) {

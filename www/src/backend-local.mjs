@@ -173,7 +173,8 @@ export class LocalBackend {
     return { ok: true };
   }
 
-  async keysHolding(id) {
-    return this.store.keysHolding(id);
+  /** The keys holding a filter now, `{keys, heldBy}`: the engine's count and its key ids, named. */
+  async holding(id) {
+    return { keys: this.store.keysHolding(id), heldBy: this.heldBy(id) };
   }
 }

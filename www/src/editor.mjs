@@ -7,28 +7,39 @@ import { PreviewPanel } from './preview-panel.mjs';
 import { messageEl, RowsView } from './rows-view.mjs';
 import { TextView } from './text-view.mjs';
 import { fromPredicate, group, hasNot, nodeForPath, pathIndex, toPredicate, walk } from './tree.mjs';
+import { heldByLine, heldByNames } from './naming.mjs';
+import { capital } from './settings-parts.mjs';
 
 const VALIDATE_MS = 100; // debounce for typing; structural edits validate at once
 
 const NAME_CODES = new Set(['name_required', 'name_too_long']);
 const DESCRIPTION_CODES = new Set(['description_too_long']);
-/** The fields a diagnostic's path can name, as the form labels them (for "Before saving:"). */
-const FIELD_OF_PATH = { '$.name': 'Name', '$.description': 'Description', '$.entity_type': 'Entity type', '$.workspace_id': 'Workspace' };
+/** The fields a diagnostic's path can name: as the form labels them (for "Before saving:"), and their control. */
+const FIELD_OF_PATH = new Map([
+  ['$.name', { label: 'Name', control: 'filter-name' }],
+  ['$.description', { label: 'Description', control: 'filter-description' }],
+  ['$.entity_type', { label: 'Entity type', control: 'entity-type' }],
+  ['$.workspace_id', { label: 'Workspace', control: 'workspace' }],
+]);
 
 const plural = (n, one, many) => `${formatCount(n)} ${n === 1 ? one : many}`;
-
-const capital = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 
 export class Editor {
   /** @param opts {backend, context: {workspaces, projects, users}, onSaved(record)} */
   constructor(container, opts) {
     this.el = container;
     this.opts = opts;
+    this.validations = 0;
+    this.timer = null;
   }
 
-  /** Open a stored filter (record) or a new one (null). */
-  open(record) {
+  /**
+   * Open a stored filter (record) or a new one (null). `notice`: nodes said above the form (why a
+   * link opened a new filter instead of the one it named).
+   */
+  open(record, { notice = null } = {}) {
     this.record = record;
+    this.notice = notice;
     const ws = record?.workspace_id ?? this.opts.context.workspaces[0].id;
     this.state = {
       workspace_id: ws,
@@ -55,7 +66,15 @@ export class Editor {
    * (text that does not parse counts as it is typed).
    */
   isDirty() {
-    return Boolean(this.state) && !this.discarded && this.dirtyKey() !== this.initial;
+    if (!this.state || this.discarded) return false;
+    this.flush(); // what was typed within the validation delay counts too
+    return this.dirtyKey() !== this.initial;
+  }
+
+  /** Run the validation a keystroke scheduled now, if one is still waiting. */
+  flush() {
+    if (this.timer === null) return;
+    this.validateNow();
   }
 
   dirtyKey() {
@@ -192,6 +211,7 @@ export class Editor {
       h('div', { class: 'editor-head' },
         h('h2', { id: 'editor-title' }, title),
         editing ? h('code', { class: 'filter-id', title: 'Filter id' }, this.record.id) : null),
+      this.notice ? h('div', { class: 'notice', id: 'open-notice', role: 'status' }, this.notice) : null,
       ...[editing ? this.heldByEl(this.record) : null].filter(Boolean),
       form,
       this.datalists);
@@ -216,30 +236,11 @@ export class Editor {
    * its page where the data source has key pages, a revoked one marked.
    */
   heldByEl(record) {
-    const held = record.held_by;
-    const el = h('p', { class: 'held-by', id: 'held-by' });
-    if (!Array.isArray(held)) {
-      const n = record.keys_holding;
-      if (typeof n !== 'number') return null;
-      el.append(`Held by ${plural(n, 'key', 'keys')}.`);
-      return el;
-    }
-    if (held.length === 0) {
-      el.append('Held by no key yet: no credential uses this filter.');
-      return el;
-    }
-    el.append(`Held by ${plural(held.length, 'key', 'keys')}: `, ...this.keyNames(held));
-    return el;
-  }
-
-  /** Key names, comma separated, each a link to its key page when there is one. */
-  keyNames(held) {
-    return held.flatMap((k, i) => {
-      const href = this.opts.backend.keyHref?.(k.id) ?? null;
-      const name = href ? h('a', { href, class: 'key-link', dataset: { key: k.id } }, k.name)
-        : h('span', { class: 'key-name', dataset: { key: k.id } }, k.name);
-      return [i ? ', ' : null, name, k.revoked ? h('span', { class: 'revoked' }, ' (revoked)') : null];
-    }).filter((x) => x !== null);
+    const line = heldByLine(record, {
+      none: 'Held by no key yet: no credential uses this filter.',
+      href: (id) => this.opts.backend.keyHref?.(id) ?? null,
+    });
+    return line && h('p', { class: 'held-by', id: 'held-by' }, line);
   }
 
   /**
@@ -253,10 +254,10 @@ export class Editor {
       .map((x) => ({ id: String(x.id), name: x.name ?? x.email ?? String(x.id) })) ?? null;
   }
 
-  /** The same as a Map from the lower-case id to the name, for the value editors. */
+  /** The same as a Map from the id (as the data source gives it) to the name, for the value editors. */
   names(attr) {
     const named = this.named(attr);
-    return named && new Map(named.map(({ id, name }) => [id.toLowerCase(), name]));
+    return named && new Map(named.map(({ id, name }) => [id, name]));
   }
 
   /**
@@ -325,9 +326,14 @@ export class Editor {
 
   changed(kind) {
     this.pristine = false;
+    if (kind === 'structure' || kind === 'meta') {
+      this.validateNow();
+      return;
+    }
     clearTimeout(this.timer);
-    if (kind === 'structure' || kind === 'meta') this.validateNow();
-    else this.timer = setTimeout(() => this.validateNow(), VALIDATE_MS);
+    this.timer = setTimeout(() => this.validateNow(), VALIDATE_MS);
+    // For the tests: a validation is waiting (they wait for it to have run, never for a time).
+    this.el.dataset.validationPending = 'true';
   }
 
   filterInput() {
@@ -342,6 +348,8 @@ export class Editor {
   }
 
   validateNow() {
+    clearTimeout(this.timer);
+    this.timer = null;
     const s = this.state;
     const input = this.filterInput();
     const result = validate(input);
@@ -363,6 +371,9 @@ export class Editor {
     // Preview takes the tree itself (parsed once above in the text view), never a second parse.
     const filter = { entity_type: s.entity_type, name: s.name, description: s.description || null, predicate: this.predicate() ?? { and: [] } };
     this.preview.update({ workspace_id: s.workspace_id, filter, validation: result });
+    // For the tests: how many validations have run, and none is waiting.
+    this.el.dataset.validated = String(++this.validations);
+    delete this.el.dataset.validationPending;
   }
 
   /** Put each diagnostic next to what it concerns: a row or group, a field, or the text span. */
@@ -454,10 +465,11 @@ export class Editor {
       const span = d.location?.span;
       let label;
       let focus;
-      if (FIELD_OF_PATH[path] || NAME_CODES.has(d.code) || DESCRIPTION_CODES.has(d.code)) {
-        label = FIELD_OF_PATH[path] ?? (NAME_CODES.has(d.code) ? 'Name' : 'Description');
-        const id = { Name: 'filter-name', Description: 'filter-description', 'Entity type': 'entity-type', Workspace: 'workspace' }[label];
-        focus = () => document.getElementById(id)?.focus();
+      const field = FIELD_OF_PATH.get(path)
+        ?? (NAME_CODES.has(d.code) ? FIELD_OF_PATH.get('$.name') : DESCRIPTION_CODES.has(d.code) ? FIELD_OF_PATH.get('$.description') : null);
+      if (field) {
+        label = field.label;
+        focus = () => document.getElementById(field.control)?.focus();
       } else if (this.state.view === 'text') {
         label = span ? `Text, line ${span.line}, col ${span.column}` : 'Conditions';
         focus = () => this.text.select(span);
@@ -506,7 +518,7 @@ export class Editor {
       const held = impact.heldBy ?? this.record.held_by;
       const who = Array.isArray(held) && held.length
         ? h('p', { class: 'held-by-names', id: 'confirm-held-by' }, `${held.length === 1 ? 'The key' : 'The keys'}: `,
-          held.map((k, i) => [i ? ', ' : null, h('strong', {}, k.name), k.revoked ? ' (revoked)' : null]))
+          heldByNames(held, { tag: 'strong' }))
         : null;
       const go = await confirmDialog({
         title: 'Save changes to this filter?',
@@ -526,13 +538,13 @@ export class Editor {
   }
 
   async archive() {
-    const n = await this.opts.backend.keysHolding(this.record.id);
-    const held = this.record.held_by;
+    // The count and the names from the same answer, asked now (keys may have changed since the list).
+    const { keys: n, heldBy: held } = await this.opts.backend.holding(this.record.id);
     const go = await confirmDialog({
       title: 'Archive this filter?',
       question: `${formatCount(n)} ${n === 1 ? 'credential holds' : 'credentials hold'} this filter and will lose its grants on their next request. Archiving cannot be undone.`,
       body: Array.isArray(held) && held.length
-        ? h('p', { class: 'held-by-names' }, 'Held by: ', held.map((k, i) => [i ? ', ' : null, h('strong', {}, k.name), k.revoked ? ' (revoked)' : null]))
+        ? h('p', { class: 'held-by-names', id: 'confirm-held-by' }, 'Held by: ', heldByNames(held, { tag: 'strong' }))
         : null,
       confirmLabel: 'Archive filter',
       danger: true,

@@ -12,6 +12,13 @@ export function messageEl(d, { prefix = '', id } = {}) {
     d.help ? h('span', { class: 'msg-help' }, d.help) : null);
 }
 
+/**
+ * The diagnostics of a refusal (an ApiError's, the engine's messages), or, when it carries none
+ * (a 401, an unreachable gateway, a 409), one made of its code and message.
+ */
+export const diagnosticsOf = (err) => (err?.diagnostics?.length ? err.diagnostics
+  : [{ severity: 'error', code: err?.code ?? 'failed', message: String(err?.message ?? err) }]);
+
 /** A diagnostic's JSON path (`$.grants[0].actions[1]`), wherever the answer put it. */
 export const pathOf = (d) => d.location?.path ?? d.path ?? '';
 

@@ -3,7 +3,7 @@
 // name it `$.grants[n]`, n being the grants the key had), and each diagnostic goes back to the
 // control the grant was built from.
 import { h } from './dom.mjs';
-import { FormErrors, pathOf, summaryBox } from './form-errors.mjs';
+import { diagnosticsOf, FormErrors, pathOf, summaryBox } from './form-errors.mjs';
 import { grantPath } from './grant-picker.mjs';
 import { grantBody } from './grants.mjs';
 import { capital } from './settings-parts.mjs';
@@ -28,8 +28,9 @@ export function addGrantForm({ sections, grantCount, submit }) {
 
   function fillFilters() {
     const { choices } = sections[Number(wsSelect.value)];
+    // A system filter by its id and what it selects; a stored one by its name, told apart from its twins.
     filterSelect.replaceChildren(...choices.map((c, i) => h('option', { value: String(i) },
-      c.filter.system ? `${c.filter.id} — ${c.filter.description}` : c.filter.name)));
+      c.filter.system ? `${c.filter.id} — ${c.filter.description}` : c.label)));
     fillActions();
   }
 
@@ -61,8 +62,7 @@ export function addGrantForm({ sections, grantCount, submit }) {
         await submit(grantBody(c, sent.map((b) => b.value)));
         errors.clear();
       } catch (err) {
-        const found = err.diagnostics?.length ? err.diagnostics : [{ severity: 'error', code: err.code, message: err.message }];
-        errors.show(found.map((d) => ({ diagnostic: d, ...locate(d, sent) })), { title: 'The grant was not added' });
+        errors.show(diagnosticsOf(err).map((d) => ({ diagnostic: d, ...locate(d, sent) })), { title: 'The grant was not added' });
       } finally {
         button.disabled = !choice();
       }

@@ -34,6 +34,7 @@ export class GrantPicker {
       h('div', { class: 'grant-filter' },
         h(filter.system ? 'code' : 'span', { id: `${id}-name`, class: 'grant-name' }, filter.system ? filter.id : filter.name),
         filter.entity_type ? h('span', { class: 'badge' }, filter.entity_type) : null,
+        choice.tell ? h('span', { class: 'filter-detail mono' }, choice.tell) : null,
         filter.description ? h('span', { class: 'hint' }, filter.description) : null),
       h('div', { class: 'grant-actions' },
         boxes.map((box) => h('label', { class: 'check', for: box.id }, box,

@@ -5,7 +5,7 @@ import { h } from './dom.mjs';
 import { confirmDialog } from './confirm-dialog.mjs';
 import { addGrantForm } from './grant-form.mjs';
 import { allowListField, allowListPath } from './allow-list-field.mjs';
-import { FormErrors, pathOf, summaryBox } from './form-errors.mjs';
+import { diagnosticsOf, FormErrors, pathOf, summaryBox } from './form-errors.mjs';
 import { grantText } from './grants.mjs';
 import { capital } from './settings-parts.mjs';
 import { filterHref } from './routes.mjs';
@@ -32,7 +32,7 @@ export function grantsCard({ key, names, editable, sections, api, apply }) {
   const rows = key.grants.map((g, i) => {
     // A stored filter opens in the builder; a system filter (or an archived one) has no page.
     const filter = editable.has(g.filter) ? h('a', { href: filterHref(g.filter) }, g.filter_name) : h('code', {}, g.filter_name);
-    const where = g.workspace_id ? g.workspace_name ?? names.get(g.workspace_id.toLowerCase()) ?? g.workspace_id : 'All workspaces (firm-global)';
+    const where = g.workspace_id ? g.workspace_name ?? names.get(g.workspace_id) ?? g.workspace_id : 'All workspaces (firm-global)';
     return h('tr', {},
       h('th', { scope: 'row', 'data-label': 'Filter' }, filter),
       h('td', { 'data-label': 'Workspace' }, where),
@@ -82,8 +82,7 @@ export function allowListCard({ key, api, apply }) {
             focusId: 'key-allowed-ips', what: 'The allow-list was not saved', status: () => 'Saved the IP allow-list.',
           });
         } catch (err) {
-          const found = err.diagnostics?.length ? err.diagnostics : [{ severity: 'error', code: err.code, message: err.message }];
-          errors.show(found.map((d) => {
+          errors.show(diagnosticsOf(err).map((d) => {
             const ip = allowListPath(pathOf(d));
             return { diagnostic: d, ...(ip ? field.locate(ip) : {}) };
           }), { title: 'The allow-list was not saved' });

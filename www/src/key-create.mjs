@@ -2,7 +2,7 @@
 // gateway (the engine, for grants and the allow-list) decides whether it is valid, and its
 // diagnostics are put back next to the controls the request was built from.
 import { h } from './dom.mjs';
-import { FormErrors, pathOf, summaryBox } from './form-errors.mjs';
+import { diagnosticsOf, FormErrors, pathOf, summaryBox } from './form-errors.mjs';
 import { GrantPicker, grantPath } from './grant-picker.mjs';
 import { grantChoices } from './grants.mjs';
 import { showCredentials } from './credentials-dialog.mjs';
@@ -16,10 +16,12 @@ const NAME_CODES = new Set(['name_required', 'name_too_long']);
 export async function renderKeyCreate(container, ctx) {
   ctx.setTitle([['API keys', '#/keys'], ['New API key']]);
   container.replaceChildren(pageHead('New API key'), loading('the workspaces and filters'));
-  let sections;
+  let firm;
+  let firms;
+  let workspaces;
+  let filters;
   try {
-    const [{ workspaces }, filters] = await Promise.all([ctx.api.workspaces(), ctx.api.filters()]);
-    sections = grantChoices(filters, workspaces);
+    [{ firm, firms = [firm], workspaces }, filters] = await Promise.all([ctx.api.workspaces(), ctx.api.filters()]);
   } catch (err) {
     container.replaceChildren(pageHead('New API key'), errorNotice(err, 'The workspaces and filters could not be loaded.'));
     return;
@@ -31,8 +33,28 @@ export async function renderKeyCreate(container, ctx) {
   const nameMsgs = h('div', { class: 'msgs', id: 'key-name-msgs' });
   const envRadios = ['live', 'test'].map((env) => h('input', { type: 'radio', name: 'environment', id: `key-env-${env}`, value: env, checked: env === 'live' }));
   const envMsgs = h('div', { class: 'msgs', id: 'key-env-msgs' });
-  const picker = new GrantPicker(sections);
+  let picker = new GrantPicker(grantChoices({ firm, workspaces, filters }));
+  const grantsHolder = h('div', {}, picker.el);
   const grantMsgs = h('div', { class: 'msgs', id: 'grants-msgs' });
+  // An admin of several firms (the operator) chooses the key's firm first: its workspaces' filters are the grants offered.
+  const firmMsgs = h('div', { class: 'msgs', id: 'key-firm-msgs' });
+  const firmSelect = firms.length > 1 ? h('select', {
+    id: 'key-firm',
+    onchange: async () => {
+      firmSelect.disabled = true;
+      try {
+        ({ firm, workspaces } = await ctx.api.workspaces(firmSelect.value));
+        picker = new GrantPicker(grantChoices({ firm, workspaces, filters }));
+        grantsHolder.replaceChildren(picker.el);
+        firmMsgs.replaceChildren();
+      } catch (err) {
+        firmSelect.value = firm.id;
+        firmMsgs.replaceChildren(errorNotice(err, 'The firm’s workspaces could not be loaded.'));
+      } finally {
+        firmSelect.disabled = false;
+      }
+    },
+  }, firms.map((f) => h('option', { value: f.id, selected: f.id === firm.id }, f.name))) : null;
   const allow = allowListField('allowed-ips', null);
   const createButton = h('button', { type: 'submit', class: 'btn primary', id: 'create-key' }, 'Create');
   const status = h('p', { class: 'save-status', role: 'status' });
@@ -41,6 +63,7 @@ export async function renderKeyCreate(container, ctx) {
     summary,
     h('section', { class: 'card', 'aria-labelledby': 'key-about-title' },
       h('h3', { id: 'key-about-title' }, 'Key'),
+      firmSelect ? h('div', { class: 'field' }, h('label', { for: 'key-firm' }, 'Firm'), firmSelect, firmMsgs) : null,
       h('div', { class: 'field' },
         h('label', { for: 'key-name' }, 'Name'),
         nameInput,
@@ -55,7 +78,7 @@ export async function renderKeyCreate(container, ctx) {
     h('section', { class: 'card', 'aria-labelledby': 'key-grants-title' },
       h('h3', { id: 'key-grants-title' }, 'Grants'),
       h('p', { class: 'hint' }, 'Tick what the key may do with the entities each filter selects. Grants can be added and removed later on the key’s page.'),
-      picker.el,
+      grantsHolder,
       grantMsgs),
     h('section', { class: 'card' }, allow.el),
     h('div', { class: 'savebar' }, status, h('span', { class: 'spacer' }),
@@ -71,6 +94,7 @@ export async function renderKeyCreate(container, ctx) {
     const path = pathOf(d);
     if (NAME_CODES.has(d.code) || path === '$.name') return { control: nameInput, where: nameMsgs };
     if (path === '$.environment') return { control: envRadios.find((r) => r.checked), where: envMsgs };
+    if (firmSelect && (path === '$.firm_id' || d.code === 'unknown_firm')) return { control: firmSelect, where: firmMsgs };
     const grant = grantPath(path);
     if (grant) return GrantPicker.locate(grant, sent) ?? { control: picker.rows[0]?.boxes[0], where: grantMsgs };
     const ip = allowListPath(path);
@@ -81,6 +105,7 @@ export async function renderKeyCreate(container, ctx) {
   async function create() {
     const { grants, sent } = picker.read();
     const body = {
+      ...(firmSelect ? { firm_id: firm.id } : {}),
       name: nameInput.value,
       environment: envRadios.find((r) => r.checked).value,
       grants,
@@ -95,8 +120,7 @@ export async function renderKeyCreate(container, ctx) {
     } catch (err) {
       status.textContent = 'The key was not created.';
       status.classList.add('error');
-      const found = err.diagnostics.length ? err.diagnostics : [{ severity: 'error', code: err.code, message: err.message }];
-      errors.show(found.map((d) => ({ diagnostic: d, ...locate(d, sent) })), { title: 'The key was not created' });
+      errors.show(diagnosticsOf(err).map((d) => ({ diagnostic: d, ...locate(d, sent) })), { title: 'The key was not created' });
       return;
     } finally {
       createButton.disabled = false;

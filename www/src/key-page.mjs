@@ -17,15 +17,18 @@ export async function renderKeyPage(container, ctx, id) {
   ctx.setTitle([['API keys', '#/keys'], ['Key']]);
   container.replaceChildren(pageHead('API key'), loading('the key'));
   let key;
+  let firm;
   let workspaces;
   let filters;
   let admins;
   try {
-    [key, { workspaces }, filters, admins] = await Promise.all([
-      ctx.api.key(id), ctx.api.workspaces(), ctx.api.filters(),
+    [key, filters, admins] = await Promise.all([
+      ctx.api.key(id), ctx.api.filters(),
       // Only to name who created the key; without it the id is shown.
       ctx.api.admins().catch(() => []),
     ]);
+    // The key's firm's workspaces (an operator manages several firms; the first is not the key's).
+    ({ firm, workspaces } = await ctx.api.workspaces(key.firm_id));
   } catch (err) {
     const lead = err.status === 404 ? 'No such key.' : 'The key could not be loaded.';
     container.replaceChildren(pageHead('API key'), errorNotice(err, lead), h('p', {}, h('a', { href: '#/keys' }, 'Back to the API keys')));
@@ -33,7 +36,7 @@ export async function renderKeyPage(container, ctx, id) {
   }
   const names = workspaceNames(workspaces);
   const adminNames = new Map(admins.map((a) => [a.id, a.name]));
-  const sections = grantChoices(filters, workspaces);
+  const sections = grantChoices({ firm, workspaces, filters });
   const editable = new Set(filters.filter((f) => !f.system).map((f) => f.id));
   const actionMsgs = h('div', { class: 'action-msgs' });
 
@@ -117,55 +120,59 @@ export async function renderKeyPage(container, ctx, id) {
         h('button', { type: 'button', class: 'btn danger', id: 'revoke-key', onclick: revoke }, 'Revoke')));
   }
 
-  async function reveal() {
-    const go = await confirmDialog({
-      title: 'Reveal the Client Secret?',
-      question: 'The reveal is recorded in the audit log, with your name, the time and your address.',
-      confirmLabel: 'Reveal secret',
-    });
-    if (!go) return;
+  /**
+   * A credential action: confirmed first, then sent; a refusal said at the top, else the answer's
+   * credentials shown in their dialog. `after(answer)` runs before the dialog opens.
+   */
+  async function credentialAction({ confirm, request, refused, after = () => {}, dialog }) {
+    if (!(await confirmDialog(confirm))) return;
     let answer;
     try {
-      answer = await ctx.api.reveal(id);
+      answer = await request();
     } catch (err) {
-      await failed(err, 'The secret was not revealed');
+      await failed(err, refused);
       return;
     }
     actionMsgs.replaceChildren();
-    ctx.status('Secret revealed; the reveal is in the audit log.');
-    await showCredentials({
+    after(answer);
+    await showCredentials({ key, clientId: answer.client_id, secret: answer.client_secret, ...dialog });
+  }
+
+  const reveal = () => credentialAction({
+    confirm: {
+      title: 'Reveal the Client Secret?',
+      question: 'The reveal is recorded in the audit log, with your name, the time and your address.',
+      confirmLabel: 'Reveal secret',
+    },
+    request: () => ctx.api.reveal(id),
+    refused: 'The secret was not revealed',
+    after: () => ctx.status('Secret revealed; the reveal is in the audit log.'),
+    dialog: {
       title: 'Client Secret', lead: `The current credentials of “${key.name}”.`,
-      key, clientId: answer.client_id, secret: answer.client_secret,
       // The file is the gateway's own .env answer (a second reveal, logged like the first).
       download: () => ctx.api.revealEnv(id),
       returnFocus: () => document.getElementById('reveal-secret'),
-    });
-  }
+    },
+  });
 
-  async function regenerate() {
-    const go = await confirmDialog({
+  const regenerate = () => credentialAction({
+    confirm: {
       title: 'Regenerate the Client Secret?',
       question: 'The old secret and every access token minted from it stop working at once. The integration fails until it is given the new secret.',
       confirmLabel: 'Regenerate secret',
       danger: true,
-    });
-    if (!go) return;
-    let answer;
-    try {
-      answer = await ctx.api.regenerate(id);
-    } catch (err) {
-      await failed(err, 'The secret was not regenerated');
-      return;
-    }
-    actionMsgs.replaceChildren();
-    show(answer.key);
-    ctx.status('A new secret was made; the old one no longer works.');
-    await showCredentials({
+    },
+    request: () => ctx.api.regenerate(id),
+    refused: 'The secret was not regenerated',
+    after: (answer) => {
+      show(answer.key);
+      ctx.status('A new secret was made; the old one no longer works.');
+    },
+    dialog: {
       title: 'New Client Secret', lead: `The new credentials of “${key.name}”. The old secret no longer works.`,
-      key, clientId: answer.client_id, secret: answer.client_secret,
       returnFocus: () => document.getElementById('regenerate-secret'),
-    });
-  }
+    },
+  });
 
   async function revoke() {
     if (!(await confirmRevoke(key.name))) return;

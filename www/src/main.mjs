@@ -5,7 +5,7 @@ import { h } from './dom.mjs';
 import { chooseBackend } from './backend.mjs';
 import { Editor } from './editor.mjs';
 import { renderFilterList } from './filter-list.mjs';
-import { parseRoute } from './routes.mjs';
+import { auditHref, parseRoute } from './routes.mjs';
 import { Pages } from './settings-pages.mjs';
 
 const listEl = document.getElementById('filter-list');
@@ -58,34 +58,109 @@ async function start() {
     }
     // Back from the settings pages: keys made or changed there change which keys hold a filter.
     if (pages.page !== null && pages.page !== 'filter') filters = await backend.listFilters().catch(() => filters);
-    const record = id ? filters.find((f) => f.id === id && !f.archived) : null;
+    const found = id ? filters.find((f) => f.id === id) : null;
+    const record = found && !found.archived ? found : null;
     pages.showBuilder([['Resource filters', '#/new'], [record ? record.name : 'New filter']]);
     renderFilterList(listEl, { firm: context.firm, workspaces: context.workspaces, filters, currentId: record?.id });
-    editor.open(record ?? null);
+    editor.open(record, { notice: id && !record ? notFound(id, found) : null });
     document.body.dataset.ready = 'true'; // for the tests: the first render is done
   }
-  // Unsaved edits: going elsewhere in the page (another filter, "+ New filter", another page, Back)
-  // asks first, staying on the editor's URL meanwhile; closing or reloading the tab has the browser ask.
-  let shown = location.hash;
+
+  /** Why a link to a filter opened a new one instead: the filter is archived, or there is none. */
+  function notFound(id, archived) {
+    if (archived) {
+      const history = backend.mode === 'gateway' ? [' Its history is in the ', h('a', { href: auditHref([['filter_id', id]]) }, 'audit log'), '.'] : [];
+      return [h('strong', {}, `“${archived.name}” is archived. `),
+        'An archived filter cannot be opened or edited again, and no key holds it any more; a new filter is open instead.', ...history];
+    }
+    return [h('strong', {}, 'No such filter. '),
+      `No filter here has the id “${id}” (it may have been made in another browser, or belong to another firm); a new filter is open instead.`];
+  }
+
+  // Unsaved edits: going elsewhere in the page asks first ("Leave without saving?"), and the page
+  // and the browser's history stay as they are until the answer is "Leave":
+  // - a link of the page (another filter, "+ New filter", a key, a section) asks before it is
+  //   followed, and is followed (location.hash set) only on "Leave";
+  // - Back and Forward have already moved the history when the page hears of them (hashchange):
+  //   "Stay" moves it back again (history.go) to the entry being edited, and the hashchange that
+  //   follows is not a navigation.
+  // Each history entry the page has been on carries its position (`history.state.at`), to know
+  // how far Back or Forward went. One question at a time: what the browser does while it is
+  // open is answered by it (Leave: the page then shown is where the history is by then).
+  // Closing or reloading the tab has the browser ask (beforeunload).
+  let at = position();
+  let shown = { hash: location.hash, at };
+  let asking = false;
+  let returning = false;
   // Edits count only while the editor is showing: leaving it for a settings page discards them.
   const editing = () => pages.page === 'filter' && editor.isDirty();
-  async function navigate() {
-    const target = location.hash;
-    if (target !== shown && editing()) {
-      history.replaceState(null, '', shown || `${location.pathname}${location.search}`);
-      if (!(await editor.confirmLeave())) return;
-      history.replaceState(null, '', target);
+
+  /** This entry's position in the history: stamped the first time the page is on it. */
+  function position(next = 0) {
+    const known = history.state?.at;
+    if (Number.isInteger(known)) return known;
+    history.replaceState({ ...(history.state ?? {}), at: next }, '');
+    return next;
+  }
+
+  async function ask() {
+    asking = true;
+    try {
+      return await editor.confirmLeave();
+    } finally {
+      asking = false;
     }
-    shown = target;
+  }
+
+  function show() {
+    shown = { hash: location.hash, at };
     route();
   }
-  window.addEventListener('hashchange', navigate);
+
+  /** "Stay": back to the entry being edited, if Back or Forward moved the history meanwhile. */
+  function stay() {
+    if (at === shown.at) return;
+    returning = true;
+    history.go(shown.at - at);
+  }
+
+  window.addEventListener('hashchange', async () => {
+    // A new entry comes after the one the page was on; an old one says where it is.
+    at = position(at + 1);
+    if (returning && location.hash === shown.hash) {
+      returning = false; // "Stay": back on the entry being edited
+      return;
+    }
+    if (location.hash === shown.hash || asking) return; // already shown; or the open question decides
+    if (editing() && !(await ask())) {
+      stay();
+      return;
+    }
+    show();
+  });
+
+  // A link of the page, while the editor holds unsaved edits: ask before following it.
+  document.addEventListener('click', async (e) => {
+    const link = e.target instanceof Element ? e.target.closest('a[href]') : null;
+    if (!link || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    if (link.target || link.hasAttribute('download')) return;
+    const url = new URL(link.href, location.href);
+    if (url.origin !== location.origin || url.pathname !== location.pathname || url.search !== location.search || !url.hash) return;
+    // "+ New filter" on #/new means "start over": no hashchange, so asked and done here.
+    const again = url.hash === location.hash;
+    if (again && !(pages.page === 'filter' && parseRoute(url.hash).id === null)) return;
+    if (asking) { e.preventDefault(); return; }
+    if (!again && !editing()) return; // nothing to lose: the browser follows it
+    e.preventDefault();
+    if (!(await ask())) {
+      stay();
+      return;
+    }
+    if (again) route();
+    else location.hash = url.hash;
+  });
   window.addEventListener('beforeunload', (e) => {
     if (editing()) { e.preventDefault(); e.returnValue = ''; }
-  });
-  // "+ New filter" while already on #/new still means "start over" (after asking, as above).
-  listEl.addEventListener('click', async (e) => {
-    if (e.target.closest('#new-filter') && location.hash === '#/new' && await editor.confirmLeave()) route();
   });
   route();
 }

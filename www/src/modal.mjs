@@ -30,5 +30,7 @@ export function saveTextFile(name, text, where = document.body) {
   where.append(a);
   a.click();
   a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  // The download has taken the Blob by the next task; the URL (a way back to the secret in it)
+  // does not outlive the click.
+  setTimeout(() => URL.revokeObjectURL(url), 0);
 }

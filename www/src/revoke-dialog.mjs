@@ -3,12 +3,18 @@
 import { h } from './dom.mjs';
 import { openModal } from './modal.mjs';
 
+/**
+ * A name as it is compared for the confirmation: runs of whitespace (a line break, a tab, spaces
+ * at either end, which nobody can see) count as one space or none, so every name can be typed.
+ */
+const typable = (s) => s.replace(/\s+/g, ' ').trim();
+
 /** Resolve true when the admin typed `name` and confirmed. */
 export async function confirmRevoke(name) {
   const confirm = h('button', { type: 'submit', value: 'revoke', class: 'btn danger primary', id: 'revoke-confirm', disabled: true }, 'Revoke key');
   const input = h('input', {
     id: 'revoke-name', type: 'text', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'revoke-name-help',
-    oninput: () => { confirm.disabled = input.value !== name; },
+    oninput: () => { confirm.disabled = typable(input.value) !== typable(name); },
     // Enter would submit with the form's first button (Cancel); it means the enabled confirm.
     onkeydown: (e) => {
       if (e.key !== 'Enter') return;
@@ -23,7 +29,9 @@ export async function confirmRevoke(name) {
         'Revoking is permanent. The key’s Client Secret and every access token minted from it are refused from their next request, and the key cannot be used, changed or restored again.'),
       h('div', { class: 'field' },
         h('label', { for: 'revoke-name' }, 'Type the key’s name to confirm'),
-        h('span', { class: 'hint', id: 'revoke-name-help' }, 'The name is ', h('strong', { class: 'typed-name' }, name)),
+        // The name as it is, its spaces kept and visible (the box shows where it starts and ends).
+        h('span', { class: 'hint', id: 'revoke-name-help' }, 'The name is ', h('code', { class: 'typed-name' }, name),
+          typable(name) !== name ? ' (spaces at either end and line breaks need not be typed)' : null),
         input),
       h('div', { class: 'actions' },
         h('button', { type: 'submit', value: 'cancel', class: 'btn' }, 'Cancel'),

@@ -7,20 +7,23 @@ import { condition, group } from './tree.mjs';
 import { convertValue, emptyValue, valueEditor } from './value-editors.mjs';
 
 /** Which control of a row a condition error concerns (SPEC 2.4: one error per condition). */
-const PART_OF_CODE = {
-  unknown_attribute: 'attr',
-  attribute_not_supported: 'attr',
-  operator_not_allowed: 'op',
-  invalid_value: 'value',
-  invalid_uuid: 'value',
-  invalid_date: 'value',
-};
+const PART_OF_CODE = new Map([
+  ['unknown_attribute', 'attr'],
+  ['attribute_not_supported', 'attr'],
+  ['operator_not_allowed', 'op'],
+  ['invalid_value', 'value'],
+  ['invalid_uuid', 'value'],
+  ['invalid_date', 'value'],
+]);
+
+/** What a screen reader says before a message, by its severity (a notice is a "Check"). */
+const SEVERITY_WORDS = new Map([['error', 'Error: '], ['warning', 'Warning: ']]);
 
 export class RowsView {
   /**
    * @param container element to render into
    * @param opts {getState(): {root, entityType, readOnly}, onChange(kind), suggestions(attr): datalist id | null,
-   *   names(attr): Map(lower-case id -> name) | null, the names of a uuid attribute's values}
+   *   names(attr): Map(id -> name) | null, the names of a uuid attribute's values}
    */
   constructor(container, opts) {
     this.el = container;
@@ -54,7 +57,7 @@ export class RowsView {
       box?.classList.toggle('has-error', diags.some((d) => d.severity === 'error'));
       box?.classList.toggle('has-warning', diags.some((d) => d.severity !== 'error'));
       // Mark the control the error is about, so the red outline points at what to change.
-      const parts = new Set(diags.filter((d) => d.severity === 'error').map((d) => PART_OF_CODE[d.code]));
+      const parts = new Set(diags.filter((d) => d.severity === 'error').map((d) => PART_OF_CODE.get(d.code)));
       for (const control of box?.querySelectorAll(`[data-owner="${id}"]`) ?? []) {
         control.setAttribute('aria-invalid', parts.has(control.dataset.part) ? 'true' : 'false');
       }
@@ -68,7 +71,7 @@ export class RowsView {
   focusNode(id, code) {
     const box = this.el.querySelector(`[data-node="${CSS.escape(id)}"]`);
     if (!box) return;
-    const part = PART_OF_CODE[code];
+    const part = PART_OF_CODE.get(code);
     const target = (part && box.querySelector(`[data-owner="${CSS.escape(id)}"][data-part="${part}"]:not(:disabled)`)) ??
       box.querySelector(`[data-focus="attr-${CSS.escape(id)}"]:not(:disabled), [data-focus="addc-${CSS.escape(id)}"]:not(:disabled)`) ??
       box.querySelector('input:not(:disabled), select:not(:disabled), button:not(:disabled)');
@@ -243,7 +246,7 @@ export function messageEl(d) {
   const severity = d.severity === 'error' ? 'error' : 'warning';
   return h('p', { class: `msg ${severity}`, dataset: { code: d.code, severity: d.severity } },
     h('span', { class: 'msg-icon', 'aria-hidden': 'true' }, d.severity === 'error' ? '✕' : '!'),
-    h('span', { class: 'sr-only' }, { error: 'Error: ', warning: 'Warning: ' }[d.severity] ?? 'Check: '),
+    h('span', { class: 'sr-only' }, SEVERITY_WORDS.get(d.severity) ?? 'Check: '),
     h('span', { class: 'msg-text' }, d.message),
     d.help ? h('span', { class: 'msg-help' }, ` ${d.help}`) : null,
     h('code', { class: 'msg-code' }, d.code));

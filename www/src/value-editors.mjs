@@ -40,7 +40,8 @@ const display = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
 /**
  * Build the editor. `ctx` = {attr: AttributeDescription|null, op, value, label, describedBy,
  * focusKey, disabled, listId: the id of a datalist of suggested values (or null), names: a Map
- * from lower-case id to a name for the ids it may hold (users, projects), or null, onChange(value)}.
+ * from an id (as the data source gives it) to a name for the ids it may hold (users, projects),
+ * or null, onChange(value)}.
  */
 export function valueEditor(ctx) {
   const type = ctx.attr?.type ?? 'text';
@@ -73,10 +74,16 @@ function textInput(ctx, type, extra) {
   return input;
 }
 
-/** The name of an id among `names`, or null. */
-const nameOf = (names, v) => (names && typeof v === 'string' ? names.get(v.toLowerCase()) ?? null : null);
+/**
+ * The name of an id among `names`, or null. Ids are looked up as they are written (the datalist
+ * offers them so): how else a UUID may be spelled is the engine's business, not the page's.
+ */
+const nameOf = (names, v) => (names && typeof v === 'string' ? names.get(v) ?? null : null);
 
-/** The id of a name typed out in full (one match among `names`, case aside), else the text as typed. */
+/**
+ * The id of a name typed out in full (one match among `names`, the name's case aside), exactly as
+ * `names` holds it; else the text as typed.
+ */
 function idOfName(names, text) {
   if (!names) return text;
   const typed = text.trim().toLowerCase();

@@ -2,7 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { format, parse, preview, previewPredicate, Store, validate } from '../../pkg/node.mjs';
-import { loadSample, openBuilder, rows, settle, setup, shot } from './helpers.mjs';
+import { loadSample, openBuilder, rows, settle, setup, shot, smallTargets } from './helpers.mjs';
 
 let env;
 let sample;
@@ -380,6 +380,14 @@ test('which keys hold each filter, by name, in the list and on the edit page', a
   // Standalone there are no key pages (they are the gateway's): the names are not links.
   assert.deepEqual(await page.locator('#held-by .key-name').allTextContents(), names);
   assert.equal(await page.locator('#held-by a').count(), 0);
+  // The archive confirmation: the engine's count and its keys, named, asked when it opens.
+  await page.getByRole('button', { name: 'Archive…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Archive this filter?' });
+  await dialog.waitFor();
+  assert.match(await dialog.locator('#confirm-question').textContent(), new RegExp(`^${names.length} credentials hold this filter`));
+  assert.equal(await dialog.locator('#confirm-held-by').textContent(), `Held by: ${names.join(', ')}`);
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
   await page.getByRole('link', { name: /Details of Main project 01/ }).click();
   await page.locator('#held-by').getByText('Held by no key yet').waitFor();
   await finish('held-by');
@@ -460,6 +468,81 @@ test('unsaved changes: leaving asks first; Stay keeps the edits, Leave goes', as
   assert.equal(await asked, 'beforeunload');
   assert.equal(page.isClosed(), false, 'dismissed: the page stays');
   await finish('unsaved-changes');
+});
+
+test('unsaved changes and Back or a link: Stay keeps the page, the edits and the history as they were', async () => {
+  const { page, finish } = await openBuilder(env, '#/new');
+  const dialog = page.getByRole('dialog');
+  const open = async (name) => {
+    await page.getByRole('link', { name: new RegExp(name) }).click();
+    await page.waitForFunction((n) => document.querySelector('#filter-name')?.value === n, name);
+  };
+  await open('Structural families');
+  await open('Steel or wood details');
+  await page.getByLabel('Value of condition 1').fill('concrete');
+  await settle(page);
+  const entries = await page.evaluate(() => history.length);
+
+  // A link: asked before it is followed; Stay adds no history entry and leaves the URL alone.
+  await page.getByRole('link', { name: /Structural families/ }).click();
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: 'Stay and keep editing' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  assert.match(page.url(), /#\/filters\/flt_steel_wood_details$/);
+  assert.equal(await page.evaluate(() => history.length), entries, 'no entry added');
+
+  // Back: the browser has moved when the page hears of it; Stay moves it back to the edited filter.
+  await page.evaluate(() => history.back());
+  await dialog.waitFor();
+  await page.waitForURL(/#\/filters\/flt_structural_families$/);
+  await dialog.getByRole('button', { name: 'Stay and keep editing' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  await page.waitForURL(/#\/filters\/flt_steel_wood_details$/);
+  assert.equal(await page.getByLabel('Value of condition 1').inputValue(), 'concrete', 'the edits are kept');
+  assert.equal(await page.locator('#filter-name').inputValue(), 'Steel or wood details');
+
+  // Back again: the entry before is still the other filter's (not overwritten), so the page asks
+  // again instead of leaving; a second Back while it asks opens no second question.
+  await page.evaluate(() => history.back());
+  await dialog.waitFor();
+  await page.waitForURL(/#\/filters\/flt_structural_families$/);
+  await page.evaluate(() => history.back());
+  await page.waitForURL(/#\/new$/);
+  assert.equal(await page.getByRole('dialog').count(), 1, 'one question at a time');
+  await dialog.getByRole('button', { name: 'Stay and keep editing' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  await page.waitForURL(/#\/filters\/flt_steel_wood_details$/);
+  assert.equal(await page.getByLabel('Value of condition 1').inputValue(), 'concrete');
+
+  // Back, then Leave: the page shown is the entry the browser is on.
+  await page.evaluate(() => history.back());
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: 'Leave without saving' }).click();
+  await page.waitForFunction(() => document.querySelector('#filter-name')?.value === 'Structural families');
+  assert.match(page.url(), /#\/filters\/flt_structural_families$/);
+  // Forward: the edited filter as stored, without a question (the edits were let go).
+  await page.evaluate(() => history.forward());
+  await page.waitForFunction(() => document.querySelector('#filter-name')?.value === 'Steel or wood details');
+  assert.equal(await page.getByLabel('Value of condition 1').inputValue(), 'steel');
+  assert.equal(await dialog.count(), 0);
+  await finish('unsaved-changes-history');
+});
+
+test('text typed within the validation delay counts as an edit: leaving at once asks', async () => {
+  const { page, finish } = await openBuilder(env, '#/filters/flt_steel_wood_details');
+  const dialog = page.getByRole('dialog');
+  await page.getByRole('tab', { name: 'Text' }).click();
+  const before = await page.locator('#predicate-text').inputValue();
+  await page.locator('#predicate-text').press('Control+End');
+  await page.keyboard.type(' OR type eq "glass"');
+  // At once, before the editor has validated what was typed.
+  await page.getByRole('link', { name: /Structural families/ }).click();
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: 'Stay and keep editing' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  assert.equal(await page.locator('#predicate-text').inputValue(), `${before} OR type eq "glass"`);
+  assert.match(page.url(), /#\/filters\/flt_steel_wood_details$/);
+  await finish('unsaved-typed-text');
 });
 
 test('an empty text value is a notice at its row and in the text, and still saves', async () => {
@@ -642,16 +725,7 @@ test('at 390 px wide: no sideways scroll, rows stacked, tap targets of 24 × 24 
   await shot(page, 'narrow-rows');
 
   // The builder: the filters list and the editor (the header and breadcrumb are the settings pages').
-  const small = async () => page.evaluate(() => [...document.querySelectorAll(
-    ['button', 'a[href]', 'input', 'select', 'textarea', 'summary'].map((s) => `.layout ${s}, dialog ${s}`).join(', '))]
-    .filter((el) => {
-      const r = el.getBoundingClientRect();
-      const style = getComputedStyle(el);
-      return r.width > 0 && r.height > 0 && style.visibility !== 'hidden' && !el.closest('[hidden], datalist') &&
-        !el.matches('.skip:not(:focus)');
-    })
-    .map((el) => ({ el: el.outerHTML.slice(0, 90), w: el.getBoundingClientRect().width, h: el.getBoundingClientRect().height }))
-    .filter(({ w, h }) => w < 24 - 0.01 || h < 24 - 0.01));
+  const small = () => smallTargets(page, '.layout');
   assert.deepEqual(await small(), [], 'every control is at least 24 × 24');
   // The text view with a problem listed (its "line, col" buttons) and the confirmation.
   await page.getByRole('tab', { name: 'Text' }).click();

@@ -382,9 +382,44 @@ test('created_by is offered by the users\' names from GET /workspaces; the value
   await value.click();
   await page.keyboard.type(user.name);
   await page.keyboard.press('Tab');
-  assert.equal(await value.inputValue(), user.id.toLowerCase());
+  assert.equal(await value.inputValue(), user.id, 'the id exactly as the datalist offers it');
   assert.equal(await rows(page).nth(0).locator('.value-name').textContent(), `= ${user.name}`);
   await finish('demo-created-by-names');
+});
+
+test('archiving names the keys holding the filter now, count and names from the same answer', async () => {
+  const { filter } = await api('POST', '/filters', {
+    workspace_id: WS_MAIN, entity_type: 'detail', name: 'Archived by the demo test', predicate_text: 'type eq "steel"',
+  });
+  const { page, finish } = await openBuilder(env, `#/filters/${encodeURIComponent(filter.id)}`);
+  assert.equal(await page.locator('#held-by').textContent(), 'Held by no key yet: no credential uses this filter.');
+  // A key takes it after the page listed it: the dialog asks the gateway again.
+  await api('POST', '/keys', {
+    name: 'Holds the archived filter (test)', environment: 'test',
+    grants: [{ workspace_id: WS_MAIN, filter: filter.id, actions: ['read'] }],
+  });
+  const dry = await api('PATCH', `/filters/${encodeURIComponent(filter.id)}?dry_run=true`, {});
+  assert.equal(dry.keys_affected, 1);
+  await page.getByRole('button', { name: 'Archive…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Archive this filter?' });
+  await dialog.waitFor();
+  assert.match(await dialog.locator('#confirm-question').textContent(), /^1 credential holds this filter/);
+  assert.equal(await dialog.locator('#confirm-held-by').textContent(), `Held by: ${heldText(dry.held_by)}`);
+  await dialog.getByRole('button', { name: 'Archive filter' }).click();
+  await page.waitForURL(/#\/new$/);
+  assert.equal((await api('GET', `/filters/${encodeURIComponent(filter.id)}`)).filter.archived, true);
+
+  // A link to it now (the audit log has them): a notice says it is archived, with its history.
+  await page.goto(`${env.pageUrl}#/filters/${encodeURIComponent(filter.id)}`);
+  const notice = page.locator('#open-notice');
+  await notice.waitFor();
+  assert.match(await notice.textContent(), /^“Archived by the demo test” is archived\. An archived filter cannot be opened or edited again/);
+  assert.equal(await page.locator('#editor-title').textContent(), 'New filter');
+  assert.equal(await notice.getByRole('link', { name: 'audit log' }).getAttribute('href'), `#/audit?filter_id=${encodeURIComponent(filter.id)}`);
+  // An id nobody has: said too.
+  await page.goto(`${env.pageUrl}#/filters/flt_nobody_has_this`);
+  await page.locator('#open-notice', { hasText: 'No such filter.' }).waitFor();
+  await finish('demo-archive-held-by');
 });
 
 test('unsaved edits: leaving for another filter or the keys pages asks first', async () => {

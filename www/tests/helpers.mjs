@@ -73,8 +73,37 @@ export const shot = (page, name) => page.screenshot({ path: resolve(SCREENSHOTS,
 /** Condition rows, in document order, as locators. */
 export const rows = (page) => page.locator('.row');
 
-/** Wait until the page has caught up with the last keystroke (validation is debounced). */
-export const settle = (page) => page.waitForTimeout(250);
+/**
+ * Wait until the editor has validated the last keystroke: validation waits 100 ms after typing
+ * (the editor marks `data-validation-pending` meanwhile, and counts each run in `data-validated`).
+ */
+export const settle = (page) => page.waitForFunction(() => {
+  const editor = document.getElementById('editor');
+  return editor !== null && editor.dataset.validated !== undefined && editor.dataset.validationPending === undefined;
+});
+
+/**
+ * The controls (buttons, links, fields, summaries) inside `scope` (a CSS selector; dialogs are
+ * always included) smaller than 24 × 24 px, as `{el, w, h}`. A checkbox or radio button inside
+ * its label is measured with it (a click on the label is a click on it). WCAG 2.5.8 exempts a
+ * link inside a sentence (a `p` with more text than the link's own), so those are left out.
+ */
+export const smallTargets = (page, scope) => page.evaluate((within) => [...document.querySelectorAll(
+  ['button', 'a[href]', 'input', 'select', 'textarea', 'summary'].map((s) => `${within} ${s}, dialog ${s}`).join(', '))]
+  .filter((el) => {
+    const r = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    if (!(r.width > 0 && r.height > 0) || style.visibility === 'hidden' || el.closest('[hidden], datalist')) return false;
+    if (el.matches('.skip:not(:focus)')) return false;
+    const sentence = el.matches('a') ? el.closest('p') : null;
+    return !(sentence && sentence.textContent.trim().length > el.textContent.trim().length);
+  })
+  .map((el) => {
+    const label = el.matches('input[type=checkbox], input[type=radio]') ? el.closest('label') : null;
+    const r = (label ?? el).getBoundingClientRect();
+    return { el: (label ?? el).outerHTML.slice(0, 90), w: r.width, h: r.height };
+  })
+  .filter(({ w, h }) => w < 24 - 0.01 || h < 24 - 0.01), scope);
 
 /** Start the demo as scripts/demo.sh does, on port 0 with a state directory of its own. */
 export async function startDemo() {
@@ -116,6 +145,7 @@ export async function startDemo() {
   return {
     url: field(/gateway\s+(http:\/\/127\.0\.0\.1:\d+)/),
     adminToken: field(/admin token\s+(\S+)/),
+    operatorToken: field(/operator token\s+(\S+)/),
     clientId: field(/PORTCULLIS_CLIENT_ID=(\S+)/),
     // The worked example's detail (concrete, typical): the URL the demo shows answering 200.
     detailUrl: field(/# 200: [^\n]*\ncurl [^\n]* (http:\/\/\S+)/),

@@ -22,7 +22,8 @@ try {
   page.on('pageerror', (e) => problems.push(e.message));
   const save = async (name) => {
     await page.evaluate(() => window.scrollTo(0, 0));
-    await page.waitForTimeout(150); // fonts and the last paint
+    // Fonts loaded and two frames painted since the last change (no fixed wait).
+    await page.evaluate(() => document.fonts.ready.then(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok)))));
     await page.screenshot({ path: resolve(OUT, `${name}.png`) });
     console.log(`screenshots/${name}.png`);
   };
