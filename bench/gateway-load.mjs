@@ -1,24 +1,37 @@
 // Load test of the gateway (not a test: it measures). Loopback only, bounded in time.
 //
-//   node bench/gateway-load.mjs [--seconds 10] [--connections 10] [--runtime node|workerd]
+//   node bench/gateway-load.mjs [--seconds 10] [--connections 10] [--rounds 3] [--runtimes node,workerd] [--no-write] [--before FILE [--before-label TEXT]]
 //
-// Starts the sample data service (release build) and the gateway, creates a key with 20 grants
-// (20 stored detail filters), then measures with autocannon, in the same run:
-//   - single get:  GET /v1/workspaces/{ws}/details/{id} via the gateway, and the data service's
-//                  GET /internal/workspaces/{ws}/detail/{id} directly;
-//   - list page:   GET /v1/workspaces/{ws}/details?limit=50 via the gateway, and the data
-//                  service's POST .../query with the same 20-predicate scope, directly.
-// It prints requests/s and p99 latency for each, and the gateway's overhead as ratios.
+// Starts the sample data service, the gateway on each runtime and, beside each, its floors: the
+// least any gateway on that runtime could do for the same GET (bench/floor/node.mjs, a bare
+// node:http reverse proxy: a GET of the entity from the data service, JSON.parse, the answer
+// {"data": entity}, once with the global fetch and once with node:http's client;
+// bench/floor/worker.mjs, the same as a bare fetch-and-return worker on workerd), each in a
+// process of its own. A key with 20 grants (20 stored detail filters) is made on each gateway.
+// Then, with autocannon, in one run:
+//   - GET of one entity: the floors and the gateway in turn, `--rounds` times each (the order
+//     rotated every round), so the machine's noise falls on all; the figures are the medians
+//     over the rounds, and the gateway's ratios to each floor (requests/s: floor over gateway;
+//     p50 and p99: gateway over floor), per round then their median, are the figures to read;
+//   - the data service's own GET and a list page (50) straight from the data service and
+//     through the gateway, once, for reference.
+// Latency percentiles come from every response's own time (autocannon's histogram keeps whole
+// milliseconds). Writes bench/RESULTS.md (section gateway-load) and bench/out/gateway-load.json;
+// `--before FILE` (an earlier run's bench/out/gateway-load.json, e.g. of an earlier commit) adds
+// its ratios beside this run's, labelled `--before-label`.
 import { createRequire } from 'node:module';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
+import { writeSection } from './sections.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(REPO, 'gateway', 'package.json'));
 const autocannon = require('autocannon');
 const h = await import(join(REPO, 'gateway', 'test', 'helpers.mjs'));
+const { freePort } = await import(join(REPO, 'gateway', 'test', 'postgres.mjs'));
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
@@ -26,26 +39,88 @@ const arg = (name, dflt) => {
 };
 const SECONDS = Math.min(Number(arg('--seconds', '10')), 60);
 const CONNECTIONS = Math.min(Number(arg('--connections', '10')), 100);
-const RUNTIME = arg('--runtime', 'node');
+const ROUNDS = Math.min(Number(arg('--rounds', '3')), 20);
+const RUNTIMES = arg('--runtimes', arg('--runtime', 'node,workerd')).split(',');
+const WRITE = !process.argv.includes('--no-write');
+const BEFORE = arg('--before', null) ? JSON.parse(readFileSync(arg('--before'), 'utf8')) : null;
+const BEFORE_LABEL = arg('--before-label', 'before');
 const WS = h.WS_MAIN;
+const ENTITY = h.DETAIL_CONCRETE_TYPICAL;
 
-function run(title, opts) {
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function run(title, opts, duration = SECONDS) {
   return new Promise((ok, fail) => {
-    autocannon({ connections: CONNECTIONS, duration: SECONDS, ...opts }, (err, r) => {
+    const times = [];
+    const instance = autocannon({ connections: CONNECTIONS, duration, ...opts }, (err, r) => {
       if (err) return fail(err);
       const bad = r.non2xx + r.errors + r.timeouts;
-      const out = { title, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, bad };
-      console.log(`${title.padEnd(34)} ${out.rps.toFixed(0).padStart(7)} req/s   p50 ${String(out.p50).padStart(4)} ms   p99 ${String(out.p99).padStart(4)} ms   (${out.requests} requests, ${bad} not 2xx)`);
+      times.sort((a, b) => a - b);
+      const out = { title, rps: r.requests.total / duration, p50: pct(times, 50), p99: pct(times, 99), requests: r.requests.total, bad };
+      if (title) console.log(`${title.padEnd(40)} ${out.rps.toFixed(0).padStart(7)} req/s   p50 ${out.p50.toFixed(2).padStart(6)} ms   p99 ${out.p99.toFixed(2).padStart(6)} ms   (${out.requests} requests, ${bad} not 2xx)`);
+      if (bad > 0) return fail(new Error(`${title}: ${bad} answers were not 2xx`));
       ok(out);
     });
+    instance.on('response', (client, status, bytes, ms) => times.push(ms));
   });
 }
 
-const ds = await h.startDataService();
-const gw = await h.startGateway({ runtime: RUNTIME, dataUrl: ds.url });
-try {
+function spawnUntil(cmd, args, env, re) {
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((ok, fail) => {
+    const timer = setTimeout(() => { child.kill('SIGKILL'); fail(new Error(`${cmd} did not start: ${out}`)); }, 20_000);
+    const on = (d) => {
+      out += d;
+      const m = re.exec(out);
+      if (m) { clearTimeout(timer); ok({ child, match: m }); }
+    };
+    child.stdout.on('data', on);
+    child.stderr.on('data', on);
+    child.on('exit', (code) => { clearTimeout(timer); fail(new Error(`${cmd} exited (${code}): ${out}`)); });
+  });
+}
+
+/** A floor process: `bench/floor/node.mjs` with `client` (fetch or http), or the workerd floor. */
+async function startFloor(runtime, dsUrl, client) {
+  let child;
+  let base;
+  if (runtime === 'node') {
+    ({ child, match: [, base] } = await spawnUntil(process.execPath, [join(REPO, 'bench', 'floor', 'node.mjs'), '--data-service', dsUrl, '--client', client], {}, /listening on (http:\S+)/));
+  } else {
+    const port = await freePort();
+    child = spawn(join(REPO, 'gateway', 'node_modules', '.bin', 'workerd'), ['serve', join(REPO, 'bench', 'floor', 'workerd.capnp'), '--socket-addr', `http=127.0.0.1:${port}`],
+      { env: { ...process.env, DATA_SERVICE_URL: dsUrl }, stdio: ['ignore', 'ignore', 'inherit'] });
+    base = `http://127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+      try {
+        if ((await fetch(`${base}/v1/workspaces/${WS}/details/${ENTITY}`)).status === 200) break;
+      } catch { /* not yet */ }
+      if (i > 200) throw new Error('the workerd floor did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  child.stdout?.resume();
+  return { base, stop: () => new Promise((ok) => { child.once('exit', ok); child.kill('SIGTERM'); }) };
+}
+
+/**
+ * The floors of a runtime, the first the one the goal is measured against: on Node, the bare
+ * proxy with the global fetch, and with node:http's client (the gateway's own transport there);
+ * on workerd, the bare fetch-and-return worker.
+ */
+const FLOORS = {
+  node: [['floor (fetch)', 'fetch'], ['floor (node:http client)', 'http']],
+  workerd: [['floor', 'fetch']],
+};
+
+/** A gateway with the bench's key: 20 stored, searchable detail filters, the worked example first. */
+async function startTarget(runtime, ds) {
+  const gw = await h.startGateway({ runtime, dataUrl: ds.url });
+  const floors = [];
+  for (const [name, client] of FLOORS[runtime]) floors.push({ name, ...(await startFloor(runtime, ds.url, client)) });
   const a = h.admin(gw.base);
-  // 20 stored, searchable detail filters: the worked example plus 19 narrower ones.
   const filters = [await a.createFilter({ entity_type: 'detail', name: 'Concrete details (typical library)', predicate_text: 'project_type eq "typical" AND tags intersects ["concrete"]' })];
   const words = ['steel', 'wood', 'beam', 'column', 'slab', 'reviewed', 'draft', 'fire-rated', 'exterior', 'masonry', 'glass'];
   for (let i = 0; filters.length < 20; i++) {
@@ -54,63 +129,124 @@ try {
   }
   const key = await a.createKey({ name: 'bench: 20 grants', grants: filters.map((f) => ({ workspace_id: WS, filter: f.id, actions: ['read'] })) });
   const token = await h.mintToken(gw.base, key);
+  const path = `/v1/workspaces/${WS}/details/${ENTITY}`;
   const auth = { authorization: `Bearer ${token}` };
-  const scope = { all: false, any: filters.map((f) => f.predicate) };
-  const queryBody = JSON.stringify({ scope, require_match: true, limit: 50, cursor: null, search: {} });
+  // The floor answers what the gateway answers, byte for byte, or it is no floor.
+  const g = await h.http(gw.base, 'GET', path, { token });
+  for (const floor of floors) {
+    const f = await h.http(floor.base, 'GET', path);
+    if (g.status !== 200 || f.status !== 200 || g.text !== f.text) throw new Error(`${runtime}: the gateway and its ${floor.name} answer differently:\n${g.text}\n${f.text}`);
+  }
+  return { runtime, gw, floors, filters, key, token, auth, path };
+}
 
-  // Same answers both ways before measuring.
-  const g = await h.http(gw.base, 'GET', `/v1/workspaces/${WS}/details?limit=50`, { token });
+console.log(`${os.cpus().length} CPUs (${os.cpus()[0].model}); node ${process.version}; ${SECONDS} s per run, ${CONNECTIONS} connections, ${ROUNDS} rounds\n`);
+const ds = await h.startDataService();
+const targets = [];
+try {
+  for (const runtime of RUNTIMES) targets.push(await startTarget(runtime, ds));
+  const warm = (url, headers) => run('', { url, headers }, 2);
+  for (const t of targets) {
+    for (const f of t.floors) await warm(`${f.base}${t.path}`, {});
+    await warm(`${t.gw.base}${t.path}`, t.auth);
+  }
+
+  // GET of one entity: the floors and the gateway in turn, every runtime in each round, the
+  // order rotated from round to round.
+  const rounds = Object.fromEntries(targets.map((t) => [t.runtime, { gateway: [], floors: t.floors.map(() => []) }]));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const t of targets) {
+      const turns = [-1, ...t.floors.map((_, i) => i)];
+      for (let k = 0; k < turns.length; k++) {
+        const which = turns[(k + r) % turns.length];
+        if (which < 0) {
+          rounds[t.runtime].gateway.push(await run(`${t.runtime} gateway, get (round ${r + 1})`, { url: `${t.gw.base}${t.path}`, headers: t.auth }));
+        } else {
+          const f = t.floors[which];
+          rounds[t.runtime].floors[which].push(await run(`${t.runtime} ${f.name}, get (round ${r + 1})`, { url: `${f.base}${t.path}` }));
+        }
+      }
+    }
+  }
+
+  // For reference, once: the data service straight, and a list page through the first gateway.
+  const t0 = targets[0];
+  const scope = { all: false, any: t0.filters.map((f) => f.predicate) };
+  const queryBody = JSON.stringify({ scope, require_match: true, limit: 50, cursor: null, search: {} });
+  const g = await h.http(t0.gw.base, 'GET', `/v1/workspaces/${WS}/details?limit=50`, { token: t0.token });
   const d = await (await fetch(`${ds.url}/internal/workspaces/${WS}/detail/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: queryBody })).json();
   if (g.status !== 200 || JSON.stringify(g.json.data.map((e) => e.id)) !== JSON.stringify(d.items.map((e) => e.id))) {
     throw new Error('the gateway and the data service disagree on the first page');
   }
-
-  console.log(`gateway on ${RUNTIME}; ${SECONDS} s per run, ${CONNECTIONS} connections; ${os.cpus().length} CPUs (${os.cpus()[0].model}); node ${process.version}\n`);
-  const warm = { connections: 4, duration: 2 };
-  await new Promise((ok) => autocannon({ ...warm, url: `${gw.base}/v1/workspaces/${WS}/details/${h.DETAIL_CONCRETE_TYPICAL}`, headers: auth }, ok));
-  const directGet = await run('get, data service directly', { url: `${ds.url}/internal/workspaces/${WS}/detail/${h.DETAIL_CONCRETE_TYPICAL}` });
-  const gatewayGet = await run('get, through the gateway', { url: `${gw.base}/v1/workspaces/${WS}/details/${h.DETAIL_CONCRETE_TYPICAL}`, headers: auth });
+  const directGet = await run('get, data service directly', { url: `${ds.url}/internal/workspaces/${WS}/detail/${ENTITY}` });
   const directList = await run('list page (50), data service', { url: `${ds.url}/internal/workspaces/${WS}/detail/query`, method: 'POST', headers: { 'content-type': 'application/json' }, body: queryBody });
-  const gatewayList = await run('list page (50), through the gateway', { url: `${gw.base}/v1/workspaces/${WS}/details?limit=50`, headers: auth });
+  const gatewayList = await run(`list page (50), ${t0.runtime} gateway`, { url: `${t0.gw.base}/v1/workspaces/${WS}/details?limit=50`, headers: t0.auth });
 
-  // The decision itself, in-process: the same wasm calls the gateway makes per request, on the
-  // same 20-grant key, timed over long call loops (which also exercise V8's JS-to-wasm paths).
-  const engine = await import(join(REPO, 'pkg', 'node.mjs'));
-  const store = new engine.Store();
-  for (const f of (await (await fetch(`${ds.url}/internal/firms`)).json()).firms) store.putFirm({ id: f.id, workspaces: f.workspaces.map((w) => w.id) });
-  for (const f of filters) store.putFilter({ id: f.id, workspace_id: f.workspace_id, entity_type: f.entity_type, name: f.name, predicate: f.predicate });
-  store.putKey({ id: key.id, firm_id: key.firm_id, grants: key.grants.map((x) => ({ workspace_id: x.workspace_id, filter: x.filter, actions: x.actions })) });
-  const entity = (await (await fetch(`${ds.url}/internal/workspaces/${WS}/detail/${h.DETAIL_CONCRETE_TYPICAL}`)).json()).entity;
-  const getReq = { operation: 'get', workspace_id: WS, entity_type: 'detail', id: entity.id, source_ip: '127.0.0.1' };
-  const listReq = { operation: 'list', workspace_id: WS, entity_type: 'detail', source_ip: '127.0.0.1' };
-  const time = (n, fn) => {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) fn();
-    return Number(process.hrtime.bigint() - t0) / 1000 / n; // microseconds per call
-  };
-  const LOOP = Number(arg('--loop', '200000'));
-  const decideUs = time(LOOP, () => store.decide(key.id, getReq, entity));
-  const listUs = time(Math.ceil(LOOP / 10), () => { store.authorizeList(key.id, listReq); store.filterIds(key.id, listReq, d.items); });
-  console.log(`\nin-process decision (wasm), ${LOOP} calls: get decide ${decideUs.toFixed(1)} µs/call; list authorizeList + filterIds(50) ${listUs.toFixed(1)} µs/call`);
-  console.log(`decision share of gateway latency: get ${(100 * decideUs / 1000 / gatewayGet.p50).toFixed(2)}% of p50, ${(100 * decideUs / 1000 / gatewayGet.p99).toFixed(2)}% of p99; ` +
-    `list ${(100 * listUs / 1000 / gatewayList.p50).toFixed(2)}% of p50, ${(100 * listUs / 1000 / gatewayList.p99).toFixed(2)}% of p99`);
-  store.free();
-
-  const ratio = (x, y) => (y === 0 ? Infinity : x / y);
-  const summary = {
-    decision_us: { get: decideUs, list: listUs },
-    runtime: RUNTIME, seconds: SECONDS, connections: CONNECTIONS, cpus: os.cpus().length, node: process.version,
-    get: { direct: directGet, gateway: gatewayGet, p99_ratio: ratio(gatewayGet.p99, directGet.p99), rps_ratio: ratio(gatewayGet.rps, directGet.rps) },
-    list: { direct: directList, gateway: gatewayList, p99_ratio: ratio(gatewayList.p99, directList.p99), rps_ratio: ratio(gatewayList.rps, directList.rps) },
-  };
-  const x = (v) => (Number.isFinite(v) ? `x${v.toFixed(2)}` : 'x∞ (direct p99 under 1 ms)');
-  console.log(`\noverhead (gateway / direct): get p99 ${x(summary.get.p99_ratio)}, rps x${summary.get.rps_ratio.toFixed(3)}; list p99 ${x(summary.list.p99_ratio)}, rps x${summary.list.rps_ratio.toFixed(3)}`);
-  console.log(`added p99 latency: get +${gatewayGet.p99 - directGet.p99} ms, list +${gatewayList.p99 - directList.p99} ms`);
-  if ([directGet, gatewayGet, directList, gatewayList].some((r) => r.bad > 0)) console.log('WARNING: some requests were not 2xx');
+  const summary = { date: new Date().toISOString(), cpus: os.cpus().length, cpu: os.cpus()[0].model, node: process.version,
+    seconds: SECONDS, connections: CONNECTIONS, rounds: ROUNDS, get: {}, reference: { directGet, directList, gatewayList, listRuntime: t0.runtime } };
+  console.log('');
+  const m = (xs, k) => median(xs.map((x) => x[k]));
+  const fig = (xs) => ({ rps: m(xs, 'rps'), p50: m(xs, 'p50'), p99: m(xs, 'p99') });
+  for (const t of targets) {
+    const { gateway, floors } = rounds[t.runtime];
+    const s = { gateway: fig(gateway), rounds: { gateway }, floors: [] };
+    t.floors.forEach((f, i) => {
+      const fr = floors[i];
+      s.floors.push({
+        name: f.name, ...fig(fr), rounds: fr,
+        // Per round, then the median: each round's runs were side by side.
+        rps_ratio: median(fr.map((x, j) => x.rps / gateway[j].rps)),
+        p50_ratio: median(fr.map((x, j) => gateway[j].p50 / x.p50)),
+        p99_ratio: median(fr.map((x, j) => gateway[j].p99 / x.p99)),
+      });
+    });
+    summary.get[t.runtime] = s;
+    for (const f of s.floors) {
+      console.log(`${t.runtime}: ${f.name} ${f.rps.toFixed(0)} req/s, gateway ${s.gateway.rps.toFixed(0)} req/s: the floor does ${f.rps_ratio.toFixed(2)}x the gateway's req/s; gateway p50 ${f.p50_ratio.toFixed(2)}x, p99 ${f.p99_ratio.toFixed(2)}x the floor's`);
+    }
+  }
   mkdirSync(join(REPO, 'bench', 'out'), { recursive: true });
-  writeFileSync(join(REPO, 'bench', 'out', `gateway-load-${RUNTIME}.json`), JSON.stringify(summary, null, 2));
+  writeFileSync(join(REPO, 'bench', 'out', 'gateway-load.json'), JSON.stringify(summary, null, 2));
+
+  if (WRITE) {
+    const ms = (x) => `${x.toFixed(2)} ms`;
+    const L = ['## The gateway against its floor (`bench/gateway-load.mjs`)', ''];
+    L.push(`${os.cpus().length} CPUs (${os.cpus()[0].model}), node ${process.version}, ${summary.date.slice(0, 10)}; load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}. ` +
+      `GET of one detail with a key holding 20 grants (20 stored detail filters), autocannon, ${CONNECTIONS} connections, ${SECONDS} s per run; the floor and the gateway of a runtime alternately, ${ROUNDS} rounds, the order swapped each round; medians over the rounds. ` +
+      'The floors answer the same bytes without a token or a decision, each in a process of its own: `bench/floor/node.mjs` (node:http, a GET of the entity from the data service with the global fetch, or with node:http\'s client and a keep-alive agent, JSON.parse, `{"data": entity}`) and `bench/floor/worker.mjs` (the same as a fetch-and-return worker on workerd). Latency percentiles from every response\'s own time.', '');
+    L.push('| runtime | | req/s | p50 | p99 |', '| --- | --- | ---: | ---: | ---: |');
+    for (const t of targets) {
+      const s = summary.get[t.runtime];
+      L.push(`| ${t.runtime} | gateway | ${s.gateway.rps.toFixed(0)} | ${ms(s.gateway.p50)} | ${ms(s.gateway.p99)} |`);
+      for (const f of s.floors) L.push(`| ${t.runtime} | ${f.name} | ${f.rps.toFixed(0)} | ${ms(f.p50)} | ${ms(f.p99)} |`);
+      for (const f of s.floors) {
+        L.push(`| ${t.runtime} | **${f.name} / gateway** (median of the rounds' ratios) | **${f.rps_ratio.toFixed(2)}x** | gateway **${f.p50_ratio.toFixed(2)}x** | gateway **${f.p99_ratio.toFixed(2)}x** |`);
+      }
+    }
+    if (BEFORE) {
+      L.push('', `${BEFORE_LABEL} (the same benchmark run ${BEFORE.date.slice(0, 16).replace('T', ' ')} UTC, ${BEFORE.seconds} s runs, ${BEFORE.rounds} rounds, its own floors measured beside it):`, '');
+      L.push('| runtime | | req/s | p50 | p99 |', '| --- | --- | ---: | ---: | ---: |');
+      for (const [runtime, s] of Object.entries(BEFORE.get)) {
+        L.push(`| ${runtime} | gateway | ${s.gateway.rps.toFixed(0)} | ${ms(s.gateway.p50)} | ${ms(s.gateway.p99)} |`);
+        for (const f of s.floors) L.push(`| ${runtime} | **${f.name} / gateway** | **${f.rps_ratio.toFixed(2)}x** (floor ${f.rps.toFixed(0)} req/s) | gateway **${f.p50_ratio.toFixed(2)}x** | gateway **${f.p99_ratio.toFixed(2)}x** |`);
+      }
+    }
+    for (const t of targets) {
+      for (const f of summary.get[t.runtime].floors) {
+        const met = f.rps_ratio <= 1.25 && f.p99_ratio <= 1.25;
+        L.push('', `- ${t.runtime}, against the ${f.name}: req/s ${f.rps_ratio.toFixed(2)}x, p99 ${f.p99_ratio.toFixed(2)}x: ${met ? 'within' : '**not** within'} 1.25x in this run.`);
+      }
+    }
+    L.push('', 'Read: req/s, the floor\'s over the gateway\'s (1.25x: the gateway does 80% of the floor\'s requests); p50 and p99, the gateway\'s over the floor\'s. Goal (issue 21): within 1.25x of the bare proxy with the global fetch, in req/s and p99; the floor with node:http\'s client is the stricter one, what the gateway\'s own transport costs alone.');
+    L.push('', `For reference, once, after the rounds: the data service's own GET ${summary.reference.directGet.rps.toFixed(0)} req/s (p99 ${ms(directGet.p99)}); a list page of 50 from the data service ${directList.rps.toFixed(0)} req/s (p99 ${ms(directList.p99)}), through the ${t0.runtime} gateway ${gatewayList.rps.toFixed(0)} req/s (p99 ${ms(gatewayList.p99)}).`);
+    L.push('', `    node bench/gateway-load.mjs --seconds ${SECONDS} --connections ${CONNECTIONS} --rounds ${ROUNDS} --runtimes ${RUNTIMES.join(',')}   # rewrites this section`);
+    writeSection('gateway-load', L);
+  }
 } finally {
-  await gw.stop();
+  for (const t of targets) {
+    for (const f of t.floors) await f.stop();
+    await t.gw.stop();
+    h.removeDir(t.gw.dir);
+  }
   await ds.stop();
-  h.removeDir(gw.dir);
 }

@@ -83,7 +83,9 @@ async function writeCost(ds, store, n, pgCluster) {
   } else {
     await seed(new SqliteBackend(join(dir, 'state.sqlite')), n);
   }
-  const gw = await h.startGateway({ dataUrl: ds.url, dir, store, env });
+  // Every sample mints a token on one key and makes a key: limits above what the run does.
+  const limits = { TOKEN_RATE_LIMIT: '1000000/60s', TOKEN_MAX_PER_KEY: String(SAMPLES + 1), ADMIN_WRITE_RATE_LIMIT: '1000000/60s' };
+  const gw = await h.startGateway({ dataUrl: ds.url, dir, store, env: { ...env, ...limits } });
   try {
     const a = h.admin(gw.base);
     const key = await a.createKey({ name: 'minting', grants: [{ workspace_id: WS, filter: 'default:details', actions: ['read'] }] });

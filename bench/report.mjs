@@ -8,6 +8,7 @@ import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { KEPT_SECTIONS, sectionRe } from './sections.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const p = (...xs) => resolve(ROOT, ...xs);
@@ -212,12 +213,13 @@ row('---', '---:', '---:');
 row('portcullis `pkg/gen/portcullis_bg.wasm`', `${ours.raw.toLocaleString('en-US')} B (${kb(ours.raw)})`, `${ours.gz.toLocaleString('en-US')} B (${kb(ours.gz)})`);
 row(`Cedar \`@cedar-policy/cedar-wasm\` ${npmVersion('@cedar-policy/cedar-wasm')} \`cedar_wasm_bg.wasm\``, `${cedarWasm.raw.toLocaleString('en-US')} B (${kb(cedarWasm.raw)})`, `${cedarWasm.gz.toLocaleString('en-US')} B (${kb(cedarWasm.gz)})`);
 L.push('');
-// The gateway's state-store figures and the data service's are measured by
-// bench/gateway-state.mjs and bench/data-service.mjs, which write them between these markers;
-// they are kept as they are.
-for (const KEPT of [/<!-- gateway-state -->[\s\S]*<!-- \/gateway-state -->\n/, /<!-- data-service -->[\s\S]*<!-- \/data-service -->\n/]) {
+// The gateway's figures (state store, load against its floors, timing of its 404s) and the data
+// service's are measured by bench/gateway-state.mjs, bench/gateway-load.mjs,
+// bench/gateway-timing.mjs and bench/data-service.mjs, which write them between markers
+// (sections.mjs); they are kept as they are.
+for (const name of KEPT_SECTIONS) {
   try {
-    const kept = KEPT.exec(readFileSync(p('bench/RESULTS.md'), 'utf8'));
+    const kept = sectionRe(name).exec(readFileSync(p('bench/RESULTS.md'), 'utf8'));
     if (kept) L.push(kept[0]);
   } catch { /* no earlier file */ }
 }

@@ -12,11 +12,8 @@ import { tokenEndpoint } from './tokens.mjs';
 import { dataApi } from './data-api.mjs';
 import { adminApi } from './admin/index.mjs';
 import { unsealBody } from './admin/sealed-replies.mjs';
-
-// Request ids: a random prefix per process (made on first use: workerd allows no randomness at
-// module scope) plus a counter, cheaper than random bytes per request.
-let boot = null;
-let requestCounter = 0;
+import { configureBodies } from './body.mjs';
+import { parseRate } from './rate-limits.mjs';
 
 function int(v, dflt, min, max) {
   if (v === undefined || v === null || v === '') return dflt;
@@ -48,7 +45,32 @@ export async function configFrom(env) {
     maxPageSize: int(env.PAGE_SIZE_MAX, 200, 1, 1000),
     idempotencyTtlMs: int(env.IDEMPOTENCY_TTL_HOURS, 24, 24, 24 * 30) * 3600 * 1000,
     clientIpHeader: env.CLIENT_IP_HEADER ? String(env.CLIENT_IP_HEADER).toLowerCase() : null,
+    publicBaseUrl: publicBaseUrl(env.PUBLIC_BASE_URL),
+    bodyTimeoutMs: int(env.BODY_TIMEOUT_MS, 10_000, 100, 300_000),
+    tokenRate: parseRate('TOKEN_RATE_LIMIT', env.TOKEN_RATE_LIMIT, '60/60s'),
+    adminWriteRate: parseRate('ADMIN_WRITE_RATE_LIMIT', env.ADMIN_WRITE_RATE_LIMIT, '3000/60s'),
+    tokenMaxPerKey: int(env.TOKEN_MAX_PER_KEY, 1000, 1, 1_000_000),
   };
+}
+
+/**
+ * The origin the gateway is reached at from outside (PUBLIC_BASE_URL), on which signed download
+ * links are made: an absolute http or https URL with no credentials, path, query or fragment.
+ * Never the request's Host header, which the caller chooses.
+ */
+function publicBaseUrl(v) {
+  if (!v) throw new Error('configuration: PUBLIC_BASE_URL is required (the origin clients reach the gateway at, e.g. https://api.example.com): signed download links are made on it');
+  let u;
+  try {
+    u = new URL(String(v));
+  } catch {
+    throw new Error(`configuration: PUBLIC_BASE_URL ${JSON.stringify(v)} is not an absolute URL (e.g. https://api.example.com)`);
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('configuration: PUBLIC_BASE_URL must be an http or https URL');
+  if (u.username || u.password || u.search || u.hash || String(v).includes('?') || String(v).includes('#') || u.pathname !== '/') {
+    throw new Error('configuration: PUBLIC_BASE_URL is an origin only (scheme, host and port): no credentials, path, query or fragment');
+  }
+  return u.origin;
 }
 
 /**
@@ -59,6 +81,7 @@ export async function configFrom(env) {
  */
 export async function createApp({ engine, env, backend, fetchImpl, legacy = null }) {
   const config = await configFrom(env);
+  configureBodies({ timeoutMs: config.bodyTimeoutMs });
   const data = new DataService(config.dataServiceUrl, fetchImpl);
   const firms = await data.firms();
   const policy = new Policy(engine);
@@ -92,11 +115,34 @@ async function route(app, request, ctx) {
   if (path === '/oauth/token') return tokenEndpoint(request, app, ctx);
   if (path.startsWith('/v1/')) return dataApi(request, app, ctx);
   if (path.startsWith('/admin/v1/')) return adminApi(request, app, ctx);
-  if (path === '/healthz') {
-    await app.state.fresh(null);
-    return json(200, { ok: true, store: app.state.kind, version: app.state.version() });
-  }
+  if (path === '/healthz') return health(app);
   return errorResponse(404, 'not_found', 'No such resource.');
+}
+
+/**
+ * GET /healthz, unauthenticated: whether this instance can answer (its store reachable), and
+ * nothing more; what an operator needs to know beyond that is GET /admin/v1/status.
+ */
+export async function health(app) {
+  try {
+    await app.state.fresh(null);
+  } catch {
+    return unhealthy();
+  }
+  return json(200, { ok: true });
+}
+
+export function unhealthy() {
+  return json(503, { ok: false }, { 'retry-after': '1' });
+}
+
+/** A request's id: random (16 bytes), so that one id tells nothing of another or of the instance. */
+export const requestId = () => randomId('req_', 16);
+
+/** Whether the request came with a body (a length above 0, or chunks) that nothing has read. */
+function unreadBody(request) {
+  if (request.body === null || request.bodyUsed) return false;
+  return Number(request.headers.get('content-length') ?? 0) > 0 || request.headers.has('transfer-encoding');
 }
 
 /** Handle one request; a failure becomes a JSON error, never a stack trace on the wire. */
@@ -113,7 +159,9 @@ export async function handle(app, request, ctx) {
     }
   }
   res = new Response(res.body, res);
-  boot ??= randomId('', 6);
-  res.headers.set('x-request-id', `req_${boot}${(++requestCounter).toString(36)}`);
+  res.headers.set('x-request-id', requestId());
+  // A body this request's answer did not need (refused before it was read: no credentials, no
+  // such path) is never read: the connection closes after the answer rather than wait for it.
+  if (unreadBody(request)) res.headers.set('connection', 'close');
   return res;
 }

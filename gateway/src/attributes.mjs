@@ -3,6 +3,7 @@
 // stores is what evaluation reads; this module turns its answer into HTTP and applies the
 // update's merge patch.
 import { HttpError } from './errors.mjs';
+import { engineInput } from './body.mjs';
 
 /**
  * Check `input` (an object of attribute values; `null` = absent, or removed by a patch) for an
@@ -10,7 +11,7 @@ import { HttpError } from './errors.mjs';
  * refuses. Returns the attributes with nulls dropped unless `keepNulls` (merge-patch deletions).
  */
 export function checkAttributes(engine, entityType, input, { keepNulls = false } = {}) {
-  const r = engine.checkAttributes(entityType, input);
+  const r = engineInput(() => engine.checkAttributes(entityType, input));
   if (!r.ok) {
     const [first] = r.errors;
     throw new HttpError(400, first.code, first.message, { diagnostics: r.errors });

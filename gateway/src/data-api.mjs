@@ -7,6 +7,7 @@ import { checkAttributes, mergeAttributes } from './attributes.mjs';
 import { reply, toResponse } from './replies.mjs';
 import { b64url, fromB64url, sha256 } from './crypto.mjs';
 import { FILES, signUrl, verifyUrl } from './downloads.mjs';
+import { work } from './data-service-client.mjs';
 
 const BODY_LIMIT = 64 * 1024;
 
@@ -32,14 +33,28 @@ async function idempotentId(ctx, ws, type) {
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
 }
 
+/**
+ * The path of an absolute URL as `URL.pathname` gives it, cut from its serialisation (a request's
+ * `url` is one): the single-entity requests need nothing else of it, and parsing costs.
+ */
+function pathOf(href) {
+  const at = href.indexOf('/', href.indexOf('//') + 2);
+  if (at < 0) return '/';
+  let end = href.length;
+  const q = href.indexOf('?', at);
+  if (q >= 0) end = q;
+  const f = href.indexOf('#', at);
+  if (f >= 0 && f < end) end = f;
+  return href.slice(at, end);
+}
+
 export async function dataApi(request, app, ctx) {
-  const url = new URL(request.url);
-  const segs = url.pathname.split('/').slice(1); // ['v1', ...]
+  const segs = pathOf(request.url).split('/').slice(1); // ['v1', ...]
   if (request.method === 'OPTIONS') {
     // Bearer calls are server-to-server: preflights get no Access-Control-* grant (seed 002).
     return new Response(null, { status: 204, headers: { allow: 'GET, POST, PATCH' } });
   }
-  if (segs[1] === 'files') return redeemDownload(request, app, ctx, url, segs);
+  if (segs[1] === 'files') return redeemDownload(request, app, ctx, new URL(request.url), segs);
 
   const auth = await authenticate(request, app);
   if (auth.response) return auth.response;
@@ -62,7 +77,7 @@ export async function dataApi(request, app, ctx) {
   const base = { workspace_id: ws, entity_type: typeDesc.name, source_ip: ctx.sourceIp };
 
   if (segs.length === 4) {
-    if (request.method === 'GET') return list(app, key, base, url);
+    if (request.method === 'GET') return list(app, key, base, new URL(request.url));
     if (request.method === 'POST') return create(request, app, key, base, collection);
     return methodNotAllowed('GET, POST');
   }
@@ -73,7 +88,7 @@ export async function dataApi(request, app, ctx) {
   }
   if (tail !== 'download') return notFound();
   if (request.method !== 'GET') return methodNotAllowed('GET');
-  return download(app, key, { ...base, id }, url, collection);
+  return download(app, key, { ...base, id }, collection);
 }
 
 function methodNotAllowed(allow) {
@@ -99,16 +114,63 @@ function me(app, key, ctx) {
 
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
+const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /**
- * The entity a single-resource path names, `{entity, version}` or null. It is looked up whatever
- * the grants say, so every 404 takes the same path; for ids that are not UUIDs (which name no
- * entity) the data service is still asked, for the nil UUID, and its answer is not used.
+ * The engine's canonical form of an id (`canonicalUuid`), or null for one that is not a UUID.
+ * A text already in the canonical form (lower-case hexadecimal, hyphenated 8-4-4-4-12, as every
+ * id the gateway hands out) is its own: the engine's answer for it, without the call.
+ */
+function canonical(app, id) {
+  return CANONICAL_UUID.test(id) ? id : app.engine.canonicalUuid(id);
+}
+
+/**
+ * The entity a single-resource path names, looked up and decoded the same way whether it exists
+ * or not, whatever the grants say, so that every 404 takes the same path (SPEC 4.4.2, 4.5):
+ * `{found, entity, version, id}`. The data service is always asked (for an id or workspace that
+ * is not a UUID, which names nothing: for the nil UUID), its answer always read whole, and one
+ * entity document always decoded: the one it sent, or, when it has none, a placeholder of the
+ * type (`Policy.placeholder`: every attribute of the type, an entity of the same shape) in the
+ * requested workspace with the requested id. `id` is the id the decision checks the entity
+ * against (canonical; the nil UUID for one that is not a UUID).
  */
 async function lookup(app, req) {
-  const { canonicalUuid } = app.engine;
-  if (canonicalUuid(req.workspace_id) !== null && canonicalUuid(req.id) !== null) return app.data.get(req.workspace_id, req.entity_type, req.id);
-  await app.data.get(NIL_UUID, req.entity_type, NIL_UUID);
-  return null;
+  const cws = canonical(app, req.workspace_id);
+  const cid = canonical(app, req.id);
+  const named = cws !== null && cid !== null;
+  const ws = named ? cws : NIL_UUID;
+  const id = named ? cid : NIL_UUID;
+  const r = await app.data.read(ws, req.entity_type, id);
+  const text = r.found ? r.text : app.policy.placeholder(req.entity_type, ws, id);
+  let doc;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw new HttpError(502, 'upstream_error', 'The data service answered get with a body that is not JSON.');
+  }
+  if (work.on) work.decoded.push(text.length);
+  return { found: r.found, entity: doc?.entity ?? null, version: doc?.version, id };
+}
+
+/**
+ * The decision on an entity a lookup found or not: the engine's prepared decision for the key
+ * (Policy.decider) is asked twice on every path, over no entity (the answer when there is none:
+ * the key's credentials, then its grants for the action, then 404) and over the entity looked up
+ * (the data service's, or the placeholder); which one counts is the only difference.
+ */
+function decideEntity(app, keyId, operation, req, rec) {
+  const decider = app.policy.decider(keyId, operation, req.workspace_id, req.entity_type, req.source_ip);
+  const none = decider.decide(null, rec.id);
+  const over = decider.decide(rec.entity, rec.id);
+  if (work.on) countDecisions(`prepared ${operation}`, rec.entity);
+  return rec.found ? over : none;
+}
+
+/** Test-only counters: the two decisions of an entity request, and the entity's shape. */
+function countDecisions(call, entity) {
+  work.decisions.push(`${call}: nothing`, `${call}: ${entity ? `a ${entity.entity_type}` : 'nothing'}`);
+  work.attributes.push(entity ? Object.keys(entity.attributes ?? {}).sort() : null);
 }
 
 /** INVARIANT: the engine never allows a request in a workspace that is not one of the firm's. */
@@ -118,7 +180,7 @@ function assertUuidWorkspace(app, ws) {
 
 async function getOne(app, key, req) {
   const rec = await lookup(app, req);
-  const d = app.policy.store.decide(key.id, { operation: 'get', ...req }, rec?.entity ?? null);
+  const d = decideEntity(app, key.id, 'get', req, rec);
   if (d.status !== 200) return denial(d);
   return json(200, { data: rec.entity });
 }
@@ -197,8 +259,13 @@ async function update(request, app, key, req) {
     // Optimistic concurrency: decide on the version read, write only if it is still current.
     for (let attempt = 0; attempt < 5; attempt++) {
       const rec = await lookup(app, req);
-      const attributes = rec ? mergeAttributes(rec.entity.attributes, patch) : undefined;
-      const d = app.policy.store.decide(key.id, { operation: 'update', ...req, attributes }, rec?.entity ?? null);
+      // Both decisions on every path, as for a get (decideEntity): over no entity, and over the
+      // entity looked up (or the placeholder) merged with the patch.
+      const attributes = mergeAttributes(rec.entity?.attributes, patch);
+      const none = app.policy.store.decide(key.id, { operation: 'update', ...req, attributes: undefined }, null);
+      const over = app.policy.store.decide(key.id, { operation: 'update', ...req, attributes }, rec.entity);
+      if (work.on) countDecisions('store update', rec.entity);
+      const d = rec.found ? over : none;
       if (d.status !== 200) return denial(d);
       const res = await app.data.replace(req.workspace_id, req.entity_type, req.id, attributes, rec.version);
       if (res === null) return notFound();
@@ -210,14 +277,14 @@ async function update(request, app, key, req) {
   return result instanceof Response ? result : toResponse(result);
 }
 
-async function download(app, key, req, url, collection) {
+async function download(app, key, req, collection) {
   const rec = await lookup(app, req);
-  const d = app.policy.store.decide(key.id, { operation: 'download', ...req }, rec?.entity ?? null);
+  const d = decideEntity(app, key.id, 'download', req, rec);
   if (d.status !== 200) return denial(d);
   const files = [];
   for (const ext of FILES[req.entity_type] ?? []) {
     const path = `/v1/files/${req.workspace_id}/${collection}/${req.id}/${rec.entity.id}.${ext}`;
-    const signed = await signUrl(app.keys, url.origin, path, key.id, app.config.downloadTtlSeconds, app.state.now());
+    const signed = await signUrl(app.keys, app.config.publicBaseUrl, path, key.id, app.config.downloadTtlSeconds, app.state.now());
     files.push({ name: `${rec.entity.id}.${ext}`, ...signed });
   }
   return json(200, { data: { files, expires_at: files[0]?.expires_at ?? null } });
@@ -237,8 +304,9 @@ async function redeemDownload(request, app, ctx, url, segs) {
   if (segs.length !== 6 || !typeDesc || !named || !name) return notFound();
   // The key signed the URL: its revocation, by any instance, is applied before the decision.
   await app.state.fresh(app.state.view.keys.get(v.keyId)?.firm_id ?? null);
-  const rec = await app.data.get(ws, typeDesc.name, id);
-  const d = app.policy.store.decide(v.keyId, { operation: 'download', workspace_id: ws, entity_type: typeDesc.name, id, source_ip: ctx.sourceIp }, rec?.entity ?? null);
+  const req = { workspace_id: ws, entity_type: typeDesc.name, id, source_ip: ctx.sourceIp };
+  const rec = await lookup(app, req);
+  const d = decideEntity(app, v.keyId, 'download', req, rec);
   if (d.status !== 200) return denial(d);
   const file = await app.data.file(ws, typeDesc.name, id, name);
   if (!file) return notFound();

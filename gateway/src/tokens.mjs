@@ -7,6 +7,7 @@ import { missingCredentials, invalidToken, HttpError } from './errors.mjs';
 import { sha256, sha256hex, timingSafeEqual, fromB64url } from './crypto.mjs';
 import { routedId } from './routes.mjs';
 import { readText } from './body.mjs';
+import { windowText } from './rate-limits.mjs';
 
 export const TOKEN_PREFIX = 'pcat_';
 /** What client ids start with, by environment; the firm's route follows (routes.mjs). */
@@ -65,7 +66,9 @@ export async function tokenEndpoint(request, app, ctx) {
   try {
     params = await readParams(request);
   } catch (err) {
-    if (err instanceof HttpError) return oauthError(err.status, 'invalid_request', err.message);
+    // A body too slow (408 request_timeout) or too large (413 payload_too_large) keeps its code;
+    // any other bad body is OAuth's invalid_request.
+    if (err instanceof HttpError) return oauthError(err.status, err.status === 400 ? 'invalid_request' : err.code, err.message, err.headers);
     throw err;
   }
   if (params === undefined) return oauthError(400, 'invalid_request', 'Send application/x-www-form-urlencoded or application/json.');
@@ -95,11 +98,22 @@ export async function tokenEndpoint(request, app, ctx) {
   const token = routedId(TOKEN_PREFIX, key.firm_id, 32);
   const hash = await sha256hex(token);
   const ttl = app.config.tokenTtlSeconds;
-  // Stored only if the key is still live at this secret generation when the row is written: a
+  // Counted against the key's rate limit, and stored only if the key holds fewer than its most
+  // live tokens and is still live at this secret generation when the row is written: a
   // revocation or regeneration committed meanwhile, by any instance, refuses it.
+  const { tokenRate: rate, tokenMaxPerKey: maxLive } = app.config;
   const minted = await app.state.mintToken(key, hash.slice(0, 16),
-    { hash, key_id: key.id, secret_gen: key.secret_gen, expires_at: app.state.now() + ttl * 1000 });
-  if (!minted) return oauthError(401, 'invalid_client', 'Client authentication failed.');
+    { hash, key_id: key.id, secret_gen: key.secret_gen, expires_at: app.state.now() + ttl * 1000 }, { rate, maxLive });
+  if (minted.limited) {
+    return oauthError(429, 'rate_limited', `This key minted ${rate.limit} access tokens in ${windowText(rate)}, its limit; `
+      + `a token is valid ${ttl} s (expires_in): reuse it rather than minting one per request. Retry after ${minted.retryAfter} s.`,
+    { 'retry-after': String(minted.retryAfter) });
+  }
+  if (minted.full) {
+    return oauthError(429, 'too_many_tokens', `This key holds ${maxLive} live access tokens, the most it may; reuse one until it `
+      + `expires rather than minting more. Its oldest expires in ${minted.retryAfter} s.`, { 'retry-after': String(minted.retryAfter) });
+  }
+  if (!minted.ok) return oauthError(401, 'invalid_client', 'Client authentication failed.');
   // The last-used write outlives this response (app.touch hands it to waitUntil).
   app.touch(key, ctx);
   return new Response(JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: ttl }), {

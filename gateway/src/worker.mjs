@@ -3,7 +3,7 @@
 // (node-server.mjs). The one runtime-specific import, the engine, is `./engine.mjs`: on Node it
 // re-exports pkg/node.mjs; the workerd config maps that module name to engine-workerd.mjs.
 import * as engine from './engine.mjs';
-import { createApp, handle } from './app.mjs';
+import { createApp, handle, unhealthy, requestId } from './app.mjs';
 import { errorResponse } from './errors.mjs';
 import { normalizeIp } from './ip.mjs';
 import { DurableObjectBackend, FirmState } from './state/durable-object.mjs';
@@ -46,7 +46,10 @@ export default {
       app = await appPromise;
     } catch (err) {
       console.error('portcullis: gateway start-up failed:', err?.message ?? err);
-      return errorResponse(503, 'unavailable', 'The gateway is starting or misconfigured; retry shortly.', {}, { 'retry-after': '1' });
+      const res = new URL(request.url).pathname === '/healthz' ? unhealthy()
+        : errorResponse(503, 'unavailable', 'The gateway is starting or misconfigured; retry shortly.', {}, { 'retry-after': '1' });
+      res.headers.set('x-request-id', requestId());
+      return res;
     }
     const answer = handle(app, request, {
       sourceIp: sourceIp(request, env, ctx, app.config),

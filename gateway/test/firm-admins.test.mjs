@@ -15,8 +15,6 @@ for (const runtime of ['node', 'workerd']) {
     let op; // the operator
     let acme; // firm admin of FIRM
     let other; // firm admin of FIRM_OTHER
-    let acmeAdmin;
-    let otherAdmin;
     let fA; // a filter of FIRM, made by acme
     let kA; // a key of FIRM, made by acme
     let fB;
@@ -25,16 +23,7 @@ for (const runtime of ['node', 'workerd']) {
     before(async () => {
       ds = await h.startDataService();
       gw = await h.startGateway({ runtime, dataUrl: ds.url });
-      op = h.admin(gw.base);
-      const mk = async (firm_id, name) => {
-        const r = await op.call('POST', '/admins', { firm_id, name });
-        assert.equal(r.status, 201, r.text);
-        return r.json;
-      };
-      acmeAdmin = await mk(FIRM, 'Acme firm admin');
-      otherAdmin = await mk(FIRM_OTHER, 'Other firm admin');
-      acme = h.admin(gw.base, acmeAdmin.token);
-      other = h.admin(gw.base, otherAdmin.token);
+      ({ op, acme, other } = await h.firmAdmins(gw.base));
       fA = await acme.createFilter({ workspace_id: WS_MAIN, entity_type: 'detail', name: 'Acme steel', predicate_text: 'type eq "steel"' });
       kA = await acme.createKey({ name: 'Acme key', grants: [{ workspace_id: WS_MAIN, filter: fA.id, actions: ['read'] }] });
       fB = await other.createFilter({ workspace_id: WS_OTHER, entity_type: 'detail', name: 'Other steel', predicate_text: 'type eq "steel"' });
@@ -47,15 +36,15 @@ for (const runtime of ['node', 'workerd']) {
     });
 
     it('a firm admin credential: prefixed, shown once, scoped to its firm; refused on the data API', async () => {
-      assert.match(acmeAdmin.token, /^pcadm_[A-Za-z0-9_-]{40,}$/);
-      assert.match(acmeAdmin.admin.id, /^adm_/);
-      assert.equal(acmeAdmin.admin.firm_id, FIRM);
-      assert.equal((await op.call('GET', `/admins/${acmeAdmin.admin.id}`)).json.admin.token, undefined, 'never shown again');
+      assert.match(acme.token, /^pcadm_[A-Za-z0-9_-]{40,}$/);
+      assert.match(acme.record.id, /^adm_/);
+      assert.equal(acme.record.firm_id, FIRM);
+      assert.equal((await op.call('GET', `/admins/${acme.record.id}`)).json.admin.token, undefined, 'never shown again');
       const me = await acme.call('GET', '/me');
-      assert.deepEqual(me.json.admin, { id: acmeAdmin.admin.id, name: 'Acme firm admin', firm_id: FIRM, operator: false });
+      assert.deepEqual(me.json.admin, { id: acme.record.id, name: 'Acme firm admin', firm_id: FIRM, operator: false });
       assert.equal((await op.call('GET', '/me')).json.admin.operator, true);
       assert.equal(kA.firm_id, FIRM, 'a firm admin\'s key is of its firm without naming it');
-      const v1 = await h.http(gw.base, 'GET', '/v1/me', { token: acmeAdmin.token });
+      const v1 = await h.http(gw.base, 'GET', '/v1/me', { token: acme.token });
       assert.equal(v1.status, 401);
       assert.equal(v1.json.error.code, 'invalid_token');
     });
@@ -89,7 +78,7 @@ for (const runtime of ['node', 'workerd']) {
       assert.equal(still.allowed_ips, null);
       assert.deepEqual(still.grants.map((g) => g.id), [grantId]);
       assert.equal((await acme.call('POST', `/keys/${kA.id}/reveal`)).json.client_secret, kA.secret);
-      assert.equal((await op.call('GET', `/audit?target_id=${kA.id}&actor_id=${otherAdmin.admin.id}`)).json.entries.length, 0);
+      assert.equal((await op.call('GET', `/audit?target_id=${kA.id}&actor_id=${other.record.id}`)).json.entries.length, 0);
     });
 
     it('filters of another firm: not listed, and get, edit, dry run and archive are the 404 of a missing filter', async () => {
@@ -178,14 +167,14 @@ for (const runtime of ['node', 'workerd']) {
     it('the audit log names the admin who acted, and a firm admin reads only its firm\'s entries', async () => {
       await acme.call('POST', `/keys/${kA.id}/reveal`);
       const reveal = (await acme.call('GET', `/audit?action=key.reveal&target_id=${kA.id}`)).json.entries[0];
-      assert.equal(reveal.actor_id, acmeAdmin.admin.id);
+      assert.equal(reveal.actor_id, acme.record.id);
       assert.equal(reveal.actor, 'Acme firm admin');
       assert.equal(reveal.actor_firm_id, FIRM);
       assert.equal(reveal.firm_id, FIRM);
       const created = (await acme.call('GET', `/audit?action=filter.create&target_id=${fA.id}`)).json.entries[0];
-      assert.equal(created.actor_id, acmeAdmin.admin.id);
-      assert.equal((await acme.call('GET', `/filters/${fA.id}`)).json.filter.created_by, acmeAdmin.admin.id);
-      const byOperator = (await op.call('GET', `/audit?action=admin.create&target_id=${acmeAdmin.admin.id}`)).json.entries[0];
+      assert.equal(created.actor_id, acme.record.id);
+      assert.equal((await acme.call('GET', `/filters/${fA.id}`)).json.filter.created_by, acme.record.id);
+      const byOperator = (await op.call('GET', `/audit?action=admin.create&target_id=${acme.record.id}`)).json.entries[0];
       assert.equal(byOperator.actor_id, 'operator:admin');
       assert.equal(byOperator.actor_firm_id, null);
       assert.equal(byOperator.firm_id, FIRM);
@@ -194,8 +183,8 @@ for (const runtime of ['node', 'workerd']) {
       assert.deepEqual([...await firmsIn(acme)], [FIRM]);
       assert.deepEqual([...await firmsIn(other)], [FIRM_OTHER]);
       assert.deepEqual([...await firmsIn(op)].sort(), [FIRM, FIRM_OTHER].sort());
-      const mine = (await other.call('GET', `/audit?actor_id=${otherAdmin.admin.id}&limit=500`)).json.entries;
-      assert.ok(mine.length >= 2 && mine.every((e) => e.actor_id === otherAdmin.admin.id));
+      const mine = (await other.call('GET', `/audit?actor_id=${other.record.id}&limit=500`)).json.entries;
+      assert.ok(mine.length >= 2 && mine.every((e) => e.actor_id === other.record.id));
       assert.deepEqual((await other.call('GET', `/audit?target_id=${kA.id}`)).json.entries, []);
       // An entry of another firm is no cursor either.
       const acmeEntry = (await acme.call('GET', '/audit?limit=1')).json.entries[0].id;
@@ -215,7 +204,7 @@ for (const runtime of ['node', 'workerd']) {
       assert.equal(foreign.status, 422);
       assert.equal(shape(foreign), shape(await acme.call('POST', '/admins', { name: 'sneaky', firm_id: MISSING_ID })));
       for (const [m, suffix] of [['GET', ''], ['POST', '/revoke']]) {
-        const theirs = await acme.call(m, `/admins/${otherAdmin.admin.id}${suffix}`);
+        const theirs = await acme.call(m, `/admins/${other.record.id}${suffix}`);
         assert.equal(theirs.status, 404);
         assert.equal(shape(theirs), shape(await acme.call(m, `/admins/adm_doesnotexist${suffix}`)));
       }
@@ -228,7 +217,7 @@ for (const runtime of ['node', 'workerd']) {
       assert.equal(refused.status, 401);
       assert.equal(refused.json.error.code, 'invalid_token');
       const log = (await acme.call('GET', `/audit?target_id=${second.json.admin.id}`)).json.entries.map((e) => [e.action, e.actor_id]);
-      assert.deepEqual(log, [['admin.revoke', acmeAdmin.admin.id], ['admin.create', acmeAdmin.admin.id]]);
+      assert.deepEqual(log, [['admin.revoke', acme.record.id], ['admin.create', acme.record.id]]);
     });
 
     it('idempotency keys are scoped to the admin credential, not to its name', async () => {

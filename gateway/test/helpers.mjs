@@ -171,8 +171,12 @@ export async function startGateway({ runtime = 'node', dataUrl, dir, env = {}, s
   const port = await freePort();
   const port2 = await freePort();
   const bin = join(GATEWAY, 'node_modules', '.bin', 'workerd');
+  // Signed download links are made on PUBLIC_BASE_URL: here the first isolate's own origin (both
+  // isolates share the setting, as instances behind one load balancer do). On Node, unset, it is
+  // the server's listening origin.
+  const workerdEnv = { PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, ...baseEnv };
   const child = spawn(bin, ['serve', join(GATEWAY, 'workerd', 'config.capnp'), '--socket-addr', `http=127.0.0.1:${port}`,
-    '--socket-addr', `http2=127.0.0.1:${port2}`, '--directory-path', `state=${dir}`], { env: { ...process.env, ...baseEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    '--socket-addr', `http2=127.0.0.1:${port2}`, '--directory-path', `state=${dir}`], { env: { ...process.env, ...workerdEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout.on('data', (d) => { log += d; });
   child.stderr.on('data', (d) => { log += d; });
@@ -230,6 +234,28 @@ export function admin(base, token = ADMIN_TOKEN) {
       if (r.status !== 201) throw new Error(`key create: ${r.status} ${r.text}`);
       return { ...r.json.key, secret: r.json.client_secret };
     },
+  };
+}
+
+/**
+ * A firm admin made by the operator (POST /admins): an admin() client with its token, and
+ * `record`, the answer's `admin` (`{id, name, firm_id, ...}`).
+ */
+export async function firmAdmin(base, firmId, name) {
+  const r = await admin(base).call('POST', '/admins', { firm_id: firmId, name });
+  if (r.status !== 201) throw new Error(`admin create: ${r.status} ${r.text}`);
+  return { ...admin(base, r.json.token), record: r.json.admin };
+}
+
+/**
+ * The admins the admin tests act as: the operator (`op`), a firm admin of FIRM (`acme`, "Acme
+ * firm admin") and one of FIRM_OTHER (`other`, "Other firm admin"), made through POST /admins.
+ */
+export async function firmAdmins(base) {
+  return {
+    op: admin(base),
+    acme: await firmAdmin(base, FIRM, 'Acme firm admin'),
+    other: await firmAdmin(base, FIRM_OTHER, 'Other firm admin'),
   };
 }
 

@@ -317,6 +317,9 @@ describe('the embedded and the shared store at start', () => {
       assert.equal(r.json.error.code, 'unavailable');
       assert.equal((await mint(gw.base, key)).status, 503);
       assert.equal((await h.admin(gw.base).call('GET', '/keys')).status, 503);
+      // Health says so, and nothing more.
+      const health = await h.http(gw.base, 'GET', '/healthz');
+      assert.deepEqual([health.status, health.text], [503, '{"ok":false}']);
     } finally {
       await gw?.stop();
     }

@@ -20,6 +20,8 @@
 # acknowledged admin write is durable. (The `disk` service's own PUT renames a temp file into
 # place without fsync: it survives a process restart, not a power loss, so it is not used for
 # state.) On Cloudflare the same class and binding run on the platform's Durable Object storage.
+# Public origin: PUBLIC_BASE_URL (required) is the origin signed download links are made on; both
+# isolates take the same one, as instances behind one load balancer do.
 # Source addresses: workerd does not tell a worker the peer address, so a request's source is
 # unknown (keys with an IP allowlist are refused) unless CLIENT_IP_HEADER names a header that a
 # trusted proxy in front sets (CF-Connecting-IP behind Cloudflare).
@@ -59,6 +61,11 @@ const gateway :Workerd.Worker = (
     (name = "DOWNLOAD_TTL_SECONDS", fromEnvironment = "DOWNLOAD_TTL_SECONDS"),
     (name = "PAGE_SIZE_DEFAULT", fromEnvironment = "PAGE_SIZE_DEFAULT"),
     (name = "PAGE_SIZE_MAX", fromEnvironment = "PAGE_SIZE_MAX"),
+    (name = "PUBLIC_BASE_URL", fromEnvironment = "PUBLIC_BASE_URL"),
+    (name = "BODY_TIMEOUT_MS", fromEnvironment = "BODY_TIMEOUT_MS"),
+    (name = "TOKEN_RATE_LIMIT", fromEnvironment = "TOKEN_RATE_LIMIT"),
+    (name = "TOKEN_MAX_PER_KEY", fromEnvironment = "TOKEN_MAX_PER_KEY"),
+    (name = "ADMIN_WRITE_RATE_LIMIT", fromEnvironment = "ADMIN_WRITE_RATE_LIMIT"),
   ],
   globalOutbound = "loopback",
 );
@@ -78,6 +85,11 @@ const gateway2 :Workerd.Worker = (
     (name = "DOWNLOAD_TTL_SECONDS", fromEnvironment = "DOWNLOAD_TTL_SECONDS"),
     (name = "PAGE_SIZE_DEFAULT", fromEnvironment = "PAGE_SIZE_DEFAULT"),
     (name = "PAGE_SIZE_MAX", fromEnvironment = "PAGE_SIZE_MAX"),
+    (name = "PUBLIC_BASE_URL", fromEnvironment = "PUBLIC_BASE_URL"),
+    (name = "BODY_TIMEOUT_MS", fromEnvironment = "BODY_TIMEOUT_MS"),
+    (name = "TOKEN_RATE_LIMIT", fromEnvironment = "TOKEN_RATE_LIMIT"),
+    (name = "TOKEN_MAX_PER_KEY", fromEnvironment = "TOKEN_MAX_PER_KEY"),
+    (name = "ADMIN_WRITE_RATE_LIMIT", fromEnvironment = "ADMIN_WRITE_RATE_LIMIT"),
   ],
   globalOutbound = "loopback",
 );
@@ -104,6 +116,7 @@ const modules :List(Workerd.Worker.Module) = [
     (name = "gateway/src/errors.mjs", esModule = embed "../src/errors.mjs"),
     (name = "gateway/src/idempotency.mjs", esModule = embed "../src/idempotency.mjs"),
     (name = "gateway/src/ip.mjs", esModule = embed "../src/ip.mjs"),
+    (name = "gateway/src/rate-limits.mjs", esModule = embed "../src/rate-limits.mjs"),
     (name = "gateway/src/policy.mjs", esModule = embed "../src/policy.mjs"),
     (name = "gateway/src/replies.mjs", esModule = embed "../src/replies.mjs"),
     (name = "gateway/src/routes.mjs", esModule = embed "../src/routes.mjs"),

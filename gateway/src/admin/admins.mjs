@@ -7,7 +7,7 @@ import { reply } from '../replies.mjs';
 import { randomId, sha256hex } from '../crypto.mjs';
 import { routedId } from '../routes.mjs';
 import { sameId, sees, firmsOf } from './scope.mjs';
-import { charCount, unprocessable } from './checks.mjs';
+import { charCount, unprocessable, idParam } from './checks.mjs';
 import { audit } from './audit.mjs';
 import { sealReply } from './sealed-replies.mjs';
 
@@ -31,8 +31,9 @@ export function getAdmin(app, who, id) {
   return json(200, { admin: adminView(adminOr404(app, who, id)) });
 }
 
-export function listAdmins(app, who, url) {
-  const firm = url.searchParams.get('firm_id');
+/** GET /admins[?firm_id=]. */
+export function listAdmins(app, who, params) {
+  const firm = idParam(params, 'firm_id');
   const admins = [...app.state.view.admins.values()]
     .filter((x) => sees(who, x.firm_id) && (!firm || sameId(x.firm_id, firm)))
     .sort((x, y) => x.created_at.localeCompare(y.created_at) || x.id.localeCompare(y.id))

@@ -3,7 +3,7 @@
 // first, a page at a time, optionally only those about one key, one filter, one action or actor.
 import { HttpError, json } from '../errors.mjs';
 import { sees } from './scope.mjs';
-import { queryParams, limitOf, idParam } from './checks.mjs';
+import { limitOf, idParam } from './checks.mjs';
 
 /**
  * An audit entry: who (the admin's id, name and firm), from where, on which firm's object, what.
@@ -26,7 +26,8 @@ export function grantDetails(g) {
 }
 
 const CURSOR_RE = /^aud_[0-9]{31}(_[A-Za-z0-9_-]{22})?$/;
-const PARAMS = ['action', 'target_id', 'actor_id', 'key_id', 'filter_id', 'limit', 'cursor'];
+/** The query parameters GET /audit takes. */
+export const AUDIT_PARAMS = ['action', 'target_id', 'actor_id', 'key_id', 'filter_id', 'limit', 'cursor'];
 const LIMIT_DEFAULT = 100;
 const LIMIT_MAX = 500;
 
@@ -35,9 +36,9 @@ const LIMIT_MAX = 500;
  * takes the same parameters). `key_id`: entries whose target is that key; `filter_id`: entries
  * whose target is that filter and key entries that grant or remove it. Another firm's id matches
  * nothing for a firm admin: the store reads only the entries of the firms the admin manages.
+ * `params`: the query, checked against AUDIT_PARAMS (checks.queryParams).
  */
-export async function listAuditLog(app, who, url) {
-  const params = queryParams(url, PARAMS);
+export async function listAuditLog(app, who, params) {
   const limit = limitOf(params, LIMIT_DEFAULT, LIMIT_MAX);
   const q = {
     action: idParam(params, 'action'), target: idParam(params, 'target_id'), actor: idParam(params, 'actor_id'),

@@ -1,4 +1,5 @@
-// Checks shared by the admin resources' request bodies.
+// Checks shared by the admin resources: request bodies and query parameters (every route's query
+// goes through queryParams, in index.mjs, and its values through idParam, boolParam and limitOf).
 import { HttpError } from '../errors.mjs';
 
 /** A name's length in Unicode scalar values (SPEC 2.4). */
@@ -46,7 +47,7 @@ export function idParam(params, name) {
   return v;
 }
 
-/** A `true`/`false` query parameter: `dflt` when absent. */
+/** A `true`/`false` query parameter: `dflt` when absent; any other value (`1`, `TRUE`, empty) is a 400. */
 export function boolParam(params, name, dflt) {
   const v = params.get(name);
   if (v === undefined) return dflt;

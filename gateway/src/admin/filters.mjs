@@ -1,11 +1,11 @@
 // Filters: a firm's stored filters (made, edited and archived here, validated by the engine) and
 // the system filters the policy defines, which are listed but never edited.
 import { HttpError, json, errorResponse } from '../errors.mjs';
-import { onlyFields } from '../body.mjs';
+import { onlyFields, engineInput } from '../body.mjs';
 import { reply } from '../replies.mjs';
 import { randomId } from '../crypto.mjs';
 import { sees, filterFirm, visibleWorkspace } from './scope.mjs';
-import { unprocessable } from './checks.mjs';
+import { unprocessable, idParam, boolParam } from './checks.mjs';
 import { audit } from './audit.mjs';
 
 // Entity ids sampled by a dry run's impact (the data service allows up to 100).
@@ -47,10 +47,11 @@ function filterView(app, who, rec) {
   };
 }
 
-export function listFilters(app, who, url) {
-  const ws = url.searchParams.get('workspace_id')?.toLowerCase();
-  const type = url.searchParams.get('entity_type');
-  const withArchived = url.searchParams.get('include_archived') === 'true';
+/** GET /filters[?workspace_id=&entity_type=&include_archived=true|false]: system filters, then stored ones, oldest first. */
+export function listFilters(app, who, params) {
+  const ws = idParam(params, 'workspace_id')?.toLowerCase();
+  const type = idParam(params, 'entity_type');
+  const withArchived = boolParam(params, 'include_archived', false);
   const stored = [...app.state.view.filters.values()]
     .filter((f) => sees(who, filterFirm(app, f)))
     .filter((f) => (!ws || f.workspace_id.toLowerCase() === ws) && (!type || f.entity_type === type) && (withArchived || !f.archived))
@@ -65,9 +66,10 @@ export function listFilters(app, who, url) {
   return json(200, { filters: [...system, ...stored] });
 }
 
-export function getFilter(app, who, id, url) {
+/** GET /filters/{id}[?workspace_id=] (the workspace picks which of a system filter's copies). */
+export function getFilter(app, who, id, params) {
+  const ws = idParam(params, 'workspace_id')?.toLowerCase();
   if (app.engine.isSystemFilter(id)) {
-    const ws = url.searchParams.get('workspace_id')?.toLowerCase();
     const found = app.policy.systemFilters().filter((s) => sees(who, s.firm_id))
       .find((s) => s.id === id && (!ws || s.workspace_id?.toLowerCase() === ws || (s.firm_global && app.policy.firmOfWorkspace(ws)?.id === s.firm_id)));
     if (!found) return errorResponse(404, 'not_found', 'No such filter.');
@@ -88,21 +90,8 @@ function predicateInput(body) {
   return out;
 }
 
-/**
- * The engine's reading of a filter. A field of the wrong JSON type (a number for a name) is not a
- * filter the engine can diagnose: it refuses the call itself, which is the caller's 400.
- */
-function engineRead(fn) {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof TypeError) throw new HttpError(400, 'invalid_body', err.message.replace(/^portcullis: /, ''));
-    throw err;
-  }
-}
-
 function validateFilter(app, input) {
-  const v = engineRead(() => app.engine.validate(input));
+  const v = engineInput(() => app.engine.validate(input));
   if (!v.valid) throw unprocessable('invalid_filter', 'The filter is not valid.', [...v.errors, ...v.warnings]);
   return v;
 }
@@ -156,7 +145,7 @@ function editedFilter(app, rec, body) {
 export async function dryRunFilterEdit(app, who, id, body) {
   const rec = editable(app, who, id);
   const input = editedFilter(app, rec, body);
-  const v = engineRead(() => app.engine.validate(input));
+  const v = engineInput(() => app.engine.validate(input));
   const out = {
     keys_affected: app.policy.store.keysHolding(id), held_by: heldBy(app, who, id),
     valid: v.valid, errors: v.errors, warnings: v.warnings, predicate_text: v.text ?? null,
@@ -224,10 +213,10 @@ async function previewCount(app, who, body, fields, ask) {
   const pred = predicateInput(body);
   if (pred.predicate === undefined && pred.predicate_text === undefined) throw new HttpError(400, 'invalid_body', 'A preview needs "predicate" or "predicate_text".');
   const input = { entity_type: body.entity_type, name: body.name, description: body.description ?? null, ...pred };
-  const verdict = engineRead(() => ask(app.engine, input));
+  const verdict = engineInput(() => ask(app.engine, input));
   if (!verdict.ok) return errorResponse(422, verdict.error, `Preview refused: ${verdict.error}.`, { diagnostics: verdict.errors });
   // The engine's reading of the predicate (validate gives it whatever the name and description).
-  const { predicate } = app.engine.validate(input);
+  const { predicate } = engineInput(() => app.engine.validate(input));
   const c = await app.data.count(workspaceOf(app, body.workspace_id), body.entity_type, predicate);
   return json(200, { count: c.count, truncated: c.truncated, display: c.display });
 }

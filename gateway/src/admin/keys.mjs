@@ -2,13 +2,13 @@
 // allowlist. The secret is stored encrypted, shown on creation, reveal and regeneration; grants are
 // validated by the engine against the current filters.
 import { HttpError, json } from '../errors.mjs';
-import { onlyFields } from '../body.mjs';
+import { onlyFields, engineInput } from '../body.mjs';
 import { reply, textReply } from '../replies.mjs';
 import { randomId, sha256, b64url, encrypt, decrypt } from '../crypto.mjs';
 import { routedId } from '../routes.mjs';
 import { engineKey } from '../policy.mjs';
 import { sameId, sees, firmsOf } from './scope.mjs';
-import { charCount, unprocessable, queryParams, boolParam } from './checks.mjs';
+import { charCount, unprocessable, idParam, boolParam } from './checks.mjs';
 import { audit, grantDetails } from './audit.mjs';
 import { sealReply } from './sealed-replies.mjs';
 
@@ -63,9 +63,8 @@ export async function getKey(app, who, id) {
 }
 
 /** GET /keys[?firm_id=&include_revoked=true|false]: oldest first. */
-export async function listKeys(app, who, url) {
-  const params = queryParams(url, ['firm_id', 'include_revoked']);
-  const firm = params.get('firm_id');
+export async function listKeys(app, who, params) {
+  const firm = idParam(params, 'firm_id');
   const withRevoked = boolParam(params, 'include_revoked', true);
   const keys = [...app.state.view.keys.values()]
     .filter((k) => sees(who, k.firm_id) && (!firm || sameId(k.firm_id, firm)) && (withRevoked || !k.revoked))
@@ -79,7 +78,7 @@ function checkGrantShape(g, i) {
   if (!g || typeof g !== 'object' || Array.isArray(g)) throw new HttpError(400, 'invalid_body', `grants[${i}] must be an object.`);
   onlyFields(g, ['workspace_id', 'filter', 'actions'], `grants[${i}]`);
   if (typeof g.filter !== 'string') throw new HttpError(400, 'invalid_body', `grants[${i}].filter must be a string.`);
-  if (!Array.isArray(g.actions)) throw new HttpError(400, 'invalid_body', `grants[${i}].actions must be an array.`);
+  if (!Array.isArray(g.actions) || !g.actions.every((a) => typeof a === 'string')) throw new HttpError(400, 'invalid_body', `grants[${i}].actions must be an array of strings.`);
   if (g.workspace_id !== undefined && g.workspace_id !== null && typeof g.workspace_id !== 'string') throw new HttpError(400, 'invalid_body', `grants[${i}].workspace_id must be a string.`);
   return { id: randomId('grt_', 9), ...(g.workspace_id ? { workspace_id: g.workspace_id.toLowerCase() } : {}), filter: g.filter, actions: g.actions };
 }
@@ -90,7 +89,7 @@ function checkGrantShape(g, i) {
  * and the admin's firm makes another firm's filters read as filters that do not exist.
  */
 function validateKeyRecord(app, who, rec, previous = null) {
-  const report = app.policy.store.validateKeyChange({ key: engineKey(rec), previous, viewer_firm: who.firmId });
+  const report = engineInput(() => app.policy.store.validateKeyChange({ key: engineKey(rec), previous, viewer_firm: who.firmId }));
   if (report.valid) return;
   throw unprocessable('invalid_grants', 'The key\'s grants or IP allowlist are not valid.', report.errors);
 }
@@ -101,8 +100,16 @@ function checkAllowedIps(v) {
   return v;
 }
 
-function credentialsReply(status, rec, secret, url, extra = {}) {
-  if (url.searchParams.get('format') === 'env') {
+/** `format=env|json` (json when absent): how the credentials are answered. Anything else is a 400. */
+function envFormat(params) {
+  const v = params.get('format');
+  if (v === undefined || v === 'json') return false;
+  if (v === 'env') return true;
+  throw new HttpError(400, 'invalid_query', 'Query parameter "format" is "env" or "json".');
+}
+
+function credentialsReply(status, rec, secret, env, extra = {}) {
+  if (env) {
     const text = `# portcullis API credentials for "${rec.name}" (${rec.environment})\nPORTCULLIS_CLIENT_ID=${rec.client_id}\nPORTCULLIS_CLIENT_SECRET=${secret}\n`;
     return textReply(status, text, { 'content-disposition': 'attachment; filename="portcullis.env"' });
   }
@@ -118,7 +125,8 @@ async function newSecret(app, keyId, environment) {
   };
 }
 
-export async function createKey(app, who, body, url, ictx) {
+export async function createKey(app, who, body, params, ictx) {
+  const env = envFormat(params);
   onlyFields(body, ['name', 'firm_id', 'environment', 'grants', 'allowed_ips']);
   if (typeof body.name !== 'string' || body.name.trim() === '') throw unprocessable('name_required', 'A key needs a descriptive name.');
   if (charCount(body.name) > 255) throw unprocessable('name_too_long', 'A key name is at most 255 characters.');
@@ -139,7 +147,7 @@ export async function createKey(app, who, body, url, ictx) {
   validateKeyRecord(app, who, rec);
   const s = await newSecret(app, id, environment);
   Object.assign(rec, { secret_enc: s.secret_enc, secret_hash: s.secret_hash });
-  const response = await sealReply(app, credentialsReply(201, rec, s.secret, url, { key: keyView(app, rec) }));
+  const response = await sealReply(app, credentialsReply(201, rec, s.secret, env, { key: keyView(app, rec) }));
   return app.state.write(rec.firm_id, (tx) => {
     // Again against the filters current when the write commits (another instance may have
     // archived one meanwhile).
@@ -151,7 +159,8 @@ export async function createKey(app, who, body, url, ictx) {
   }, { idempotency: ictx });
 }
 
-export async function revealSecret(app, who, id, url, ictx) {
+export async function revealSecret(app, who, id, params, ictx) {
+  const env = envFormat(params);
   const rec = keyOr404(app, who, id);
   if (rec.revoked) throw new HttpError(409, 'key_revoked', 'The key is revoked; its secret can no longer be revealed.');
   // The audit entry is durable before the secret leaves the gateway, and the secret is the one
@@ -161,11 +170,12 @@ export async function revealSecret(app, who, id, url, ictx) {
     if (k.revoked) throw new HttpError(409, 'key_revoked', 'The key is revoked; its secret can no longer be revealed.');
     const secret = await decrypt(app.keys.secrets, k.secret_enc, id);
     audit(tx, who, k.firm_id, 'key.reveal', { type: 'key', id, name: k.name });
-    return sealReply(app, credentialsReply(200, k, secret, url));
+    return sealReply(app, credentialsReply(200, k, secret, env));
   }, { idempotency: ictx });
 }
 
-export async function regenerateSecret(app, who, id, url, ictx) {
+export async function regenerateSecret(app, who, id, params, ictx) {
+  const env = envFormat(params);
   const rec = keyOr404(app, who, id);
   if (rec.revoked) throw new HttpError(409, 'key_revoked', 'A revoked key cannot be regenerated.');
   const s = await newSecret(app, id, rec.environment);
@@ -177,7 +187,7 @@ export async function regenerateSecret(app, who, id, url, ictx) {
     // Tokens minted from the old secret die with it (the generation check refuses them too).
     tx.dropTokens(id);
     audit(tx, who, k.firm_id, 'key.regenerate', { type: 'key', id, name: k.name });
-    return sealReply(app, credentialsReply(200, k, s.secret, url, { key: keyView(app, k) }));
+    return sealReply(app, credentialsReply(200, k, s.secret, env, { key: keyView(app, k) }));
   }, { idempotency: ictx });
 }
 

@@ -2,12 +2,12 @@
 // workspace: a page of examples at a time, and the common values of one attribute.
 import { HttpError, json, errorResponse } from '../errors.mjs';
 import { sameId, firmsOf, visibleWorkspace } from './scope.mjs';
-import { queryParams, limitOf } from './checks.mjs';
+import { limitOf, idParam } from './checks.mjs';
 import { encodeCursor, decodeCursor } from '../data-api.mjs';
 
-/** GET /workspaces: one firm the admin manages (firm_id, else the first) with its workspaces, projects and users. */
-export function listWorkspaces(app, who, url) {
-  const firmId = url.searchParams.get('firm_id');
+/** GET /workspaces[?firm_id=]: one firm the admin manages (firm_id, else the first) with its workspaces, projects and users. */
+export function listWorkspaces(app, who, params) {
+  const firmId = idParam(params, 'firm_id');
   const mine = firmsOf(app, who);
   const firm = firmId ? mine.find((f) => sameId(f.id, firmId)) : mine[0];
   if (!firm) return errorResponse(404, 'not_found', 'No such firm.');
@@ -37,9 +37,8 @@ function typeOf(app, params) {
  * of a type (examples to author a filter against), ordered by id; `next_cursor` is opaque, bound
  * to this workspace and type.
  */
-export async function listEntities(app, who, ws, url) {
+export async function listEntities(app, who, ws, params) {
   if (!visibleWorkspace(app, who, ws)) return errorResponse(404, 'not_found', 'No such workspace.');
-  const params = queryParams(url, ['entity_type', 'limit', 'cursor']);
   const type = typeOf(app, params).name;
   const limit = limitOf(params, app.config.defaultPageSize, app.config.maxPageSize);
   const cursor = params.has('cursor') ? decodeCursor(app.engine, params.get('cursor'), ws, type) : null;
@@ -55,9 +54,8 @@ export async function listEntities(app, who, ws, url) {
  * GET /workspaces/{ws}/values?entity_type=&attribute=&limit=: the attribute's most common values
  * in the workspace, `[{value, count}]` (a list attribute counted per element), for suggestions.
  */
-export async function listValues(app, who, ws, url) {
+export async function listValues(app, who, ws, params) {
   if (!visibleWorkspace(app, who, ws)) return errorResponse(404, 'not_found', 'No such workspace.');
-  const params = queryParams(url, ['entity_type', 'attribute', 'limit']);
   const desc = typeOf(app, params);
   const attribute = params.get('attribute');
   if (attribute === undefined) throw new HttpError(400, 'invalid_query', 'attribute is required.');

@@ -19,7 +19,7 @@
 // fsync; Workers KV is eventually consistent with no atomic read-modify-write.)
 import { SyncStore } from './sync-store.mjs';
 
-const METHODS = new Set(['sync', 'commit', 'token', 'addToken', 'prune', 'touch', 'lastUsed', 'idempotency', 'putIdempotency', 'replaceIdempotency', 'dropIdempotency', 'audit', 'auditFirm']);
+const METHODS = new Set(['sync', 'commit', 'token', 'mintToken', 'rateHit', 'prune', 'touch', 'lastUsed', 'idempotency', 'putIdempotency', 'replaceIdempotency', 'dropIdempotency', 'audit', 'auditFirm']);
 
 /** The worker's side: each call a request to the partition's object. */
 export class DurableObjectBackend {
@@ -52,7 +52,8 @@ export class DurableObjectBackend {
   }
 
   token(part, selector) { return this.call(part, 'token', [selector]); }
-  addToken(part, selector, t) { return this.call(part, 'addToken', [selector, t]); }
+  mintToken(part, selector, t, opts) { return this.call(part, 'mintToken', [selector, t, opts]); }
+  rateHit(part, subject, window, expires) { return this.call(part, 'rateHit', [subject, window, expires]); }
   prune(part, now) { return this.call(part, 'prune', [now]); }
   touch(part, keyId, at) { return this.call(part, 'touch', [keyId, at]); }
   lastUsed(part, q) { return this.call(part, 'lastUsed', [q]); }

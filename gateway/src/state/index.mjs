@@ -25,6 +25,13 @@ const PRUNE_EVERY_MS = 60_000;
 const WRITE_ATTEMPTS = 20;
 const CLAIM_MS = 60_000;
 
+/** The fixed window of `rule` (`{windowMs}`) at `now`: its start, its end, the seconds left in it. */
+function windowOf(rule, now) {
+  const start = Math.floor(now / rule.windowMs) * rule.windowMs;
+  const end = start + rule.windowMs;
+  return { start, end, retryAfter: Math.max(1, Math.ceil((end - now) / 1000)) };
+}
+
 /** A concurrent request with the same Idempotency-Key committed first: replay its answer. */
 export class IdempotencyRace extends Error {}
 
@@ -128,6 +135,8 @@ export class StateStore {
     this.tokens = new Map();
     this.touched = new Map();
     this.pruned = new Map();
+    this.rates = new Map();
+    this.ratesSwept = 0;
     this.onChange = [];
   }
 
@@ -159,7 +168,7 @@ export class StateStore {
     return firms === null ? this.allParts() : firms.map((f) => this.partOfFirm(f)).filter(Boolean);
   }
 
-  /** How many changes this instance has applied, over every partition (for /healthz). */
+  /** How many changes this instance has applied, over every partition (for /admin/v1/status). */
   version() {
     let v = 0;
     for (const n of this.versions.values()) v += n;
@@ -326,18 +335,68 @@ export class StateStore {
     this.tokens.set(selector, rec);
   }
 
-  /** Store a token for a key unless the key was revoked or regenerated meanwhile; whether it was. */
-  async mintToken(key, selector, t) {
+  /**
+   * Store a token for a key, unless: the key minted `rate.limit` tokens in this window already
+   * (`{limited, retryAfter}`); it holds `maxLive` live tokens (`{full, retryAfter}`: the seconds
+   * until its oldest expires); it was revoked or regenerated meanwhile (`{refused}`). Else `{ok}`.
+   */
+  async mintToken(key, selector, t, { rate, maxLive }) {
     const part = this.partOf(key.firm_id);
-    let ok;
+    const now = this.now();
+    const w = windowOf(rate, now);
+    const subject = `mint:${key.id}`;
+    if (this.backend.soleWriter && this.memoryHit(subject, w) > rate.limit) return { limited: true, retryAfter: w.retryAfter };
+    const counted = this.backend.soleWriter ? null : { subject, window: w.start, expires: w.end, limit: rate.limit };
+    let r;
     try {
-      ok = await this.backend.addToken(part, selector, t);
+      r = await this.backend.mintToken(part, selector, t, { rate: counted, maxLive, now });
     } catch (err) {
       throw unavailable(err);
     }
-    if (ok) this.cacheToken(selector, t);
+    if (r.ok) this.cacheToken(selector, t);
     await this.prune(part);
-    return ok;
+    if (r.limited) return { limited: true, retryAfter: w.retryAfter };
+    if (r.full) return { full: true, retryAfter: Math.max(1, Math.ceil((r.oldest - now) / 1000)) };
+    return r;
+  }
+
+  /**
+   * Count one request of `subject` (a string naming what is limited and whose) against `rule`
+   * (`{limit, windowMs}`), in the partition of `firm` (null: an operator's, as for idempotency
+   * records): `{limited, retryAfter}`. Where instances share the store, the count is a row in it,
+   * so every instance counts together; the embedded store's one process counts in memory.
+   */
+  async hitRate(firm, subject, rule) {
+    const now = this.now();
+    const w = windowOf(rule, now);
+    let hits;
+    if (this.backend.soleWriter) {
+      hits = this.memoryHit(subject, w);
+    } else {
+      const part = this.idempotencyPart({ firm });
+      try {
+        hits = await this.backend.rateHit(part, subject, w.start, w.end);
+      } catch (err) {
+        throw unavailable(err);
+      }
+      await this.prune(part);
+    }
+    return { limited: hits > rule.limit, retryAfter: w.retryAfter };
+  }
+
+  /** A count in this process's memory (the embedded store): windows over are dropped each minute. */
+  memoryHit(subject, w) {
+    const now = this.now();
+    if (this.ratesSwept + PRUNE_EVERY_MS <= now) {
+      this.ratesSwept = now;
+      for (const [k, v] of this.rates) if (v.end <= now) this.rates.delete(k);
+    }
+    const cur = this.rates.get(subject);
+    if (!cur || cur.start !== w.start) {
+      this.rates.set(subject, { start: w.start, end: w.end, hits: 1 });
+      return 1;
+    }
+    return ++cur.hits;
   }
 
   /** Delete a partition's expired tokens and idempotency records, at most once a minute. */

@@ -10,6 +10,9 @@ import pg from 'pg';
 import * as rows from './rows.mjs';
 
 const MIGRATION_LOCK = 0x706f7274; // an advisory lock key of this program's own ("port")
+// Values one statement binds (the protocol counts them in 16 bits: at most 65,535).
+const MAX_PARAMS = 30_000;
+const LIMITS = { maxParams: MAX_PARAMS };
 
 /** `?` placeholders to PostgreSQL's `$1, $2, ...` (no statement here has a `?` in a literal). */
 function numbered(sql) {
@@ -64,7 +67,7 @@ export class PostgresBackend {
     await this.transaction(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
       await c.query(rows.MIGRATIONS_TABLE);
-      for (const [v, statements] of await this.run(rows.pendingMigrations(), c)) await this.run(rows.applyMigration(v, statements, at), c);
+      for (const [v, statements] of await this.run(rows.pendingMigrations(), c)) await this.run(rows.applyMigration(v, statements, at, LIMITS), c);
       // The version row exists before the first write, so that write has a row to lock.
       await c.query("INSERT INTO pc_versions (part, version) VALUES ('all', 0) ON CONFLICT (part) DO NOTHING");
     });
@@ -85,7 +88,7 @@ export class PostgresBackend {
       const base = await this.run(rows.version(part, { lock: true }), c);
       const changes = base > since ? await this.run(rows.delta(since), c) : null;
       const ops = await body(changes, base);
-      if (!(await this.run(rows.applyOps(part, base + 1, ops, { now }), c))) {
+      if (!(await this.run(rows.applyOps(part, base + 1, ops, { now, ...LIMITS }), c))) {
         out = { replay: true };
         return ROLLBACK;
       }
@@ -96,10 +99,11 @@ export class PostgresBackend {
   }
 
   async token(part, selector) { return this.run(rows.token(selector)); }
-  async addToken(part, selector, t) { return this.run(rows.addToken(selector, t)); }
+  async mintToken(part, selector, t, opts) { return this.run(rows.mintToken(selector, t, opts)); }
+  async rateHit(part, subject, window, expires) { return this.run(rows.rateHit(subject, window, expires)); }
   async prune(part, now) { await this.run(rows.prune(now)); }
   async touch(part, keyId, at) { await this.run(rows.touch(keyId, at)); }
-  async lastUsed(part, q) { return this.run(rows.lastUsed(q)); }
+  async lastUsed(part, q) { return this.run(rows.lastUsed(q, LIMITS)); }
   async idempotency(part, scope, key, now) { return this.run(rows.idempotency(scope, key, now)); }
   async putIdempotency(part, op, now) { return this.run(rows.putIdempotency(op, now)); }
   async replaceIdempotency(part, op) { await this.run(rows.replaceIdempotency(op)); }

@@ -14,6 +14,11 @@
 // it, and `pc_versions` holds the newest version of each partition (one, `all`, for SQLite and
 // PostgreSQL; a Durable Object holds one firm). An instance that knows version v catches up by
 // reading the rows with a version above v: nothing is deleted, so nothing is missed.
+//
+// Parameters: a statement binds at most `maxParams` values. A Durable Object's SQLite binds at
+// most 100 (MAX_PARAMS, the default, which the embedded SQLite store keeps too, so both run the
+// same statements); PostgreSQL passes its own, larger, limit. Statements whose size grows with
+// their input (a multi-row INSERT, an IN list) are split to fit.
 
 /** Versioned migrations, applied in order; a store records the last one it applied. */
 export const MIGRATIONS = [
@@ -47,7 +52,20 @@ export const MIGRATIONS = [
        PRIMARY KEY (kind, ref_id, audit_id))`,
     backfillAuditRefs,
   ],
+  // 3: rate-limit counters (token mints per key, admin writes per credential), one row per subject
+  // and fixed window, shared by every instance of the store; deleted once their window is over.
+  [
+    `CREATE TABLE pc_rate (subject TEXT NOT NULL, window_start BIGINT NOT NULL, expires_at BIGINT NOT NULL,
+       hits INTEGER NOT NULL, PRIMARY KEY (subject, window_start))`,
+    `CREATE INDEX pc_rate_expiry ON pc_rate (expires_at)`,
+  ],
 ];
+
+/** The most values a statement binds unless the store says otherwise: a Durable Object's limit. */
+export const MAX_PARAMS = 100;
+
+/** Audit entries migration 2 reads at a time (their references are inserted a page at a time). */
+export const AUDIT_BACKFILL_PAGE = 500;
 
 /** The table that records applied migrations (created by the runner before anything else). */
 export const MIGRATIONS_TABLE = 'CREATE TABLE IF NOT EXISTS pc_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)';
@@ -69,10 +87,13 @@ export function* pendingMigrations() {
   return MIGRATIONS.map((m, i) => [i + 1, m]).filter(([v]) => !done.has(v));
 }
 
-/** Apply one migration: its statements, and its steps that read rows (generator functions). */
-export function* applyMigration(version, statements, at) {
+/**
+ * Apply one migration: its statements, and its steps that read rows (generator functions, given
+ * `{maxParams}`).
+ */
+export function* applyMigration(version, statements, at, { maxParams = MAX_PARAMS } = {}) {
   for (const s of statements) {
-    if (typeof s === 'function') yield* s();
+    if (typeof s === 'function') yield* s({ maxParams });
     else yield* rows(s);
   }
   yield* rows('INSERT INTO pc_migrations (version, applied_at) VALUES (?, ?)', version, at);
@@ -104,7 +125,7 @@ export function* delta(since, firm = null) {
  * back and replays it), and for an import `{op: 'token', selector, t}` and `{op: 'last_used',
  * key_id, at}`. `idSuffix` keeps audit ids unique across partitions.
  */
-export function* applyOps(part, next, ops, { now, idSuffix = '' }) {
+export function* applyOps(part, next, ops, { now, idSuffix = '', maxParams = MAX_PARAMS }) {
   let n = 0;
   for (const o of ops) {
     if (o.op === 'filter') {
@@ -130,7 +151,7 @@ export function* applyOps(part, next, ops, { now, idSuffix = '' }) {
       const entry = { id: `aud_${pad(Number.isFinite(at) ? at : 0, 13)}${pad(next, 12)}${pad(n++, 6)}${idSuffix}`, ...fields };
       yield* rows('INSERT INTO pc_audit (id, firm_id, action, target_id, actor_id, doc) VALUES (?, ?, ?, ?, ?, ?)',
         entry.id, entry.firm_id ?? null, entry.action, entry.target?.id ?? null, entry.actor_id ?? null, JSON.stringify(entry));
-      yield* putAuditRefs(entry.id, entry);
+      yield* putAuditRefs(auditRefs(entry).map(([kind, ref]) => [kind, ref, entry.id]), maxParams);
     } else if (o.op === 'idempotency') {
       if (!(yield* putIdempotency(o, now))) return false;
     } else if (o.op === 'token') {
@@ -179,12 +200,33 @@ export function* token(selector) {
   return r && { hash: r.hash, key_id: r.key_id, secret_gen: Number(r.secret_gen), expires_at: Number(r.expires_at) };
 }
 
-/** Store a token if its key is still live at that generation; whether it was stored. */
-export function* addToken(selector, t) {
+/**
+ * Count one request of `subject` in the window starting at `window` (ending at `expires`): the
+ * count so far, this one included.
+ */
+export function* rateHit(subject, window, expires) {
+  const r = yield* rows(`INSERT INTO pc_rate (subject, window_start, expires_at, hits) VALUES (?, ?, ?, 1)
+    ON CONFLICT (subject, window_start) DO UPDATE SET hits = pc_rate.hits + 1 RETURNING hits`, subject, window, expires);
+  return Number(r[0].hits);
+}
+
+/**
+ * Mint an access token: `rate` (`{subject, window, expires, limit}`, or null when counted
+ * elsewhere) counts it first, and refuses it over the limit (`{limited}`); the token row is then
+ * written only if its key is still live at that generation and holds fewer than `maxLive` live
+ * tokens. Answers `{ok}`, `{limited}`, `{full, oldest}` (the expiry of the key's oldest live
+ * token) or `{refused}` (the key was revoked or regenerated meanwhile).
+ */
+export function* mintToken(selector, t, { rate = null, maxLive, now }) {
+  if (rate && (yield* rateHit(rate.subject, rate.window, rate.expires)) > rate.limit) return { limited: true };
   const r = yield* rows(`INSERT INTO pc_tokens (selector, hash, key_id, secret_gen, expires_at)
-    SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS BIGINT) WHERE EXISTS (SELECT 1 FROM pc_keys WHERE id = ? AND revoked = 0 AND secret_gen = CAST(? AS INTEGER))
-    RETURNING selector`, selector, t.hash, t.key_id, t.secret_gen, t.expires_at, t.key_id, t.secret_gen);
-  return r.length === 1;
+    SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS BIGINT)
+    WHERE EXISTS (SELECT 1 FROM pc_keys WHERE id = ? AND revoked = 0 AND secret_gen = CAST(? AS INTEGER))
+      AND (SELECT count(*) FROM pc_tokens WHERE key_id = ? AND expires_at > ?) < ?
+    RETURNING selector`, selector, t.hash, t.key_id, t.secret_gen, t.expires_at, t.key_id, t.secret_gen, t.key_id, now, maxLive);
+  if (r.length === 1) return { ok: true };
+  const live = yield* first('SELECT count(*) AS n, min(expires_at) AS oldest FROM pc_tokens WHERE key_id = ? AND expires_at > ?', t.key_id, now);
+  return num(live?.n) >= maxLive ? { full: true, oldest: num(live.oldest) } : { refused: true };
 }
 
 /** Record a key's last use, unless a later one is recorded. */
@@ -193,10 +235,21 @@ export function* touch(keyId, at) {
 }
 
 /** Last-used times (`[{id, last_used_at}]`) of the keys `ids`, or (null) of every key used. */
-export function* lastUsed({ ids = null }) {
+export function* lastUsed({ ids = null }, { maxParams = MAX_PARAMS } = {}) {
   if (ids === null) return yield* rows('SELECT id, last_used_at FROM pc_keys WHERE last_used_at IS NOT NULL');
-  if (ids.length === 0) return [];
-  return yield* rows(`SELECT id, last_used_at FROM pc_keys WHERE id IN (${ids.map(() => '?').join(', ')})`, ...ids);
+  const out = [];
+  for (const part of chunks(ids, maxParams)) {
+    out.push(...(yield* rows(`SELECT id, last_used_at FROM pc_keys WHERE id IN (${part.map(() => '?').join(', ')})`, ...part)));
+  }
+  return out;
+}
+
+/** `list` in consecutive slices of at most `size` (at least 1). */
+function chunks(list, size) {
+  const n = Math.max(1, Math.floor(size));
+  const out = [];
+  for (let i = 0; i < list.length; i += n) out.push(list.slice(i, i + n));
+  return out;
 }
 
 /**
@@ -216,21 +269,25 @@ export function auditRefs(entry) {
   return [...out.values()];
 }
 
-function* putAuditRefs(id, entry) {
-  for (const [kind, ref] of auditRefs(entry)) {
-    yield* rows(`INSERT INTO pc_audit_refs (kind, ref_id, audit_id) VALUES (?, ?, ?)
-      ON CONFLICT (kind, ref_id, audit_id) DO NOTHING`, kind, ref, id);
+/** Insert references `[kind, ref_id, audit_id]`: multi-row INSERTs of at most `maxParams` values each. */
+function* putAuditRefs(refs, maxParams) {
+  for (const part of chunks(refs, maxParams / 3)) {
+    yield* rows(`INSERT INTO pc_audit_refs (kind, ref_id, audit_id) VALUES ${part.map(() => '(?, ?, ?)').join(', ')}
+      ON CONFLICT (kind, ref_id, audit_id) DO NOTHING`, ...part.flat());
   }
 }
 
-/** Migration 2's step: the references of the entries already stored, a page at a time. */
-function* backfillAuditRefs() {
-  const PAGE = 500;
+/**
+ * Migration 2's step: the references of the entries already stored, a page of entries at a time,
+ * each page's references in as few INSERTs as the store's parameter limit allows (one per page on
+ * PostgreSQL, where each statement is a round trip inside the migration's transaction).
+ */
+function* backfillAuditRefs({ maxParams }) {
   let after = '';
   for (;;) {
-    const page = yield* rows('SELECT id, doc FROM pc_audit WHERE id > ? ORDER BY id LIMIT ?', after, PAGE);
-    for (const r of page) yield* putAuditRefs(r.id, JSON.parse(r.doc));
-    if (page.length < PAGE) return;
+    const page = yield* rows('SELECT id, doc FROM pc_audit WHERE id > ? ORDER BY id LIMIT ?', after, AUDIT_BACKFILL_PAGE);
+    yield* putAuditRefs(page.flatMap((r) => auditRefs(JSON.parse(r.doc)).map(([kind, ref]) => [kind, ref, r.id])), maxParams);
+    if (page.length < AUDIT_BACKFILL_PAGE) return;
     after = page[page.length - 1].id;
   }
 }
@@ -275,10 +332,11 @@ export function* auditFirm(id) {
   return r ? { firm: r.firm_id } : null;
 }
 
-/** Delete expired tokens and idempotency records. */
+/** Delete expired tokens, idempotency records and rate counters. */
 export function* prune(now) {
   yield* rows('DELETE FROM pc_tokens WHERE expires_at <= ?', now);
   yield* rows('DELETE FROM pc_idempotency WHERE expires_at <= ?', now);
+  yield* rows('DELETE FROM pc_rate WHERE expires_at <= ?', now);
 }
 
 /** Whether nothing was ever written (a new store: the one moment an import may happen). */

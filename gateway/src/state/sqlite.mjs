@@ -63,7 +63,8 @@ export class SqliteBackend {
   }
 
   async token(part, selector) { return this.store.token(selector); }
-  async addToken(part, selector, t) { return this.store.addToken(selector, t); }
+  async mintToken(part, selector, t, opts) { return this.store.mintToken(selector, t, opts); }
+  async rateHit(part, subject, window, expires) { return this.store.rateHit(subject, window, expires); }
   async prune(part, now) { this.store.prune(now); }
   async touch(part, keyId, at) { this.store.touch(keyId, at); }
   async lastUsed(part, q) { return this.store.lastUsed(q); }

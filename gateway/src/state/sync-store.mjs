@@ -69,7 +69,8 @@ export class SyncStore {
   }
 
   token(selector) { return this.run(rows.token(selector)); }
-  addToken(selector, t) { return this.run(rows.addToken(selector, t)); }
+  mintToken(selector, t, opts) { return this.transaction(() => this.run(rows.mintToken(selector, t, opts))); }
+  rateHit(subject, window, expires) { return this.run(rows.rateHit(subject, window, expires)); }
   touch(keyId, at) { this.run(rows.touch(keyId, at)); }
   lastUsed(q) { return this.run(rows.lastUsed(q)); }
   idempotency(scope, key, now) { return this.run(rows.idempotency(scope, key, now)); }
