@@ -30,6 +30,8 @@ export class DurableObjectBackend {
     this.partitioned = true;
     this.soleWriter = false;
     this.locks = false;
+    // Each call is I/O of the request that makes it: no request may wait on another's.
+    this.requestBoundIo = true;
   }
 
   async call(part, method, args) {

@@ -200,6 +200,10 @@ export class StateStore {
   }
 
   check(part) {
+    // On workerd a request's I/O is its own: a request cannot wait on a call another request
+    // made (when that one ends first, the call is cancelled and the waiter hangs), so each
+    // checks for itself; applying the same rows twice is harmless (row versions).
+    if (this.backend.requestBoundIo) return this.catchUp(part);
     let f = this.checks.get(part);
     if (!f) {
       f = new Freshness(() => this.catchUp(part));
