@@ -160,7 +160,6 @@ test('a key made by clicks: its credentials once, a token that reads the worked 
   // The file's address (a Blob URL holding the secret) is let go once the download has it.
   assert.match(download.url(), /^blob:/);
   await page.waitForFunction((url) => fetch(url).then(() => false, () => true), download.url());
-  assert.ok(expectedErrors(errors, /ERR_FILE_NOT_FOUND/).length >= 1, 'the revoked Blob URL is refused');
   await shot(page, 'keys-credentials-dialog');
 
   // The gateway has the key as the form said it.
@@ -272,6 +271,8 @@ test('a key made by clicks: its credentials once, a token that reads the worked 
   await ofKey('key.revoke').getByRole('link', { name }).click();
   await page.waitForURL(new RegExp(`#/keys/${key.id}$`));
   await page.locator('#revoked-note').waitFor();
+  // The refused fetch of the revoked Blob URL above may be logged by the browser, when it is.
+  expectedErrors(errors, /ERR_FILE_NOT_FOUND/);
   await finish('keys-made-used-revoked');
 });
 
