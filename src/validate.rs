@@ -658,12 +658,7 @@ mod tests {
     use crate::diagnostic::Severity;
 
     fn codes(entity_type: &str, text: &str) -> (Vec<&'static str>, Vec<&'static str>) {
-        let draft = FilterDraft {
-            entity_type: entity_type.into(),
-            name: "n".into(),
-            description: None,
-            predicate: PredicateSource::Text(text.into()),
-        };
+        let draft = FilterDraft::new(entity_type, "n", text);
         let v = validate(&Schema::builtin(), &draft);
         (
             v.errors.iter().map(|d| d.code.as_str()).collect(),
@@ -686,12 +681,7 @@ mod tests {
     #[test]
     fn blank_text_values_are_notices_not_warnings() {
         let notices = |entity_type: &str, text: &str| {
-            let draft = FilterDraft {
-                entity_type: entity_type.into(),
-                name: "n".into(),
-                description: None,
-                predicate: PredicateSource::Text(text.into()),
-            };
+            let draft = FilterDraft::new(entity_type, "n", text);
             let v = validate(&Schema::builtin(), &draft);
             assert!(v.is_valid() && v.warnings.is_empty(), "{text}");
             v.notices
@@ -717,12 +707,7 @@ mod tests {
     #[test]
     fn spans_point_at_the_part_at_fault() {
         let src = r#"type eq "a" AND colour eq "x""#;
-        let draft = FilterDraft {
-            entity_type: "detail".into(),
-            name: "n".into(),
-            description: None,
-            predicate: PredicateSource::Text(src.into()),
-        };
+        let draft = FilterDraft::new("detail", "n", src);
         let v = validate(&Schema::builtin(), &draft);
         let d = &v.errors[0];
         assert_eq!(d.path(), Some("$.predicate.and[1].attr"));

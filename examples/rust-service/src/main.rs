@@ -22,7 +22,7 @@ use axum::{Json, Router};
 use portcullis::grants::{
     Decision, DenyCode, Entities, FilterRecord, Firm, Grant, Key, PolicyStore, Request,
 };
-use portcullis::{validate, Action, Entity, FilterDraft, PredicateSource, Schema};
+use portcullis::{validate, Action, Entity, FilterDraft, Schema};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -97,12 +97,7 @@ fn build() -> Result<App, String> {
 /// What an author sees for a filter with a mistake: the engine's diagnostic, caret and help.
 fn show_broken_filter() {
     let text = r#"project_type eq "typical" AND tags intersect ["concrete"]"#;
-    let draft = FilterDraft {
-        entity_type: "detail".into(),
-        name: "Concrete details (typical library)".into(),
-        description: None,
-        predicate: PredicateSource::Text(text.into()),
-    };
+    let draft = FilterDraft::new("detail", "Concrete details (typical library)", text);
     for d in validate(&Schema::builtin(), &draft).errors {
         print!("{}", d.render(Some(text)));
     }
