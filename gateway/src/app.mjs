@@ -2,7 +2,7 @@
 // worker.mjs wires it to the fetch(request, env, ctx) handler shape; node-server.mjs and workerd
 // both run that.
 import { HttpError, fromHttpError, errorResponse, json } from './errors.mjs';
-import { StateStore } from './state/index.mjs';
+import { MAX_LEASE_MS, StateStore } from './state/index.mjs';
 import { importDocument } from './state/import.mjs';
 import { Policy } from './policy.mjs';
 import { DataService } from './data-service-client.mjs';
@@ -50,6 +50,7 @@ export async function configFrom(env) {
     tokenRate: parseRate('TOKEN_RATE_LIMIT', env.TOKEN_RATE_LIMIT, '60/60s'),
     adminWriteRate: parseRate('ADMIN_WRITE_RATE_LIMIT', env.ADMIN_WRITE_RATE_LIMIT, '3000/60s'),
     tokenMaxPerKey: int(env.TOKEN_MAX_PER_KEY, 1000, 1, 1_000_000),
+    stateLeaseMs: int(env.STATE_LEASE_MS, 250, 0, MAX_LEASE_MS),
   };
 }
 
@@ -88,6 +89,7 @@ export async function createApp({ engine, env, backend, fetchImpl, legacy = null
   policy.load(firms);
   const state = new StateStore(backend, {
     idempotencyTtlMs: config.idempotencyTtlMs,
+    leaseMs: config.stateLeaseMs,
     partOf: (firmId) => policy.firm(firmId)?.id.toLowerCase() ?? null,
     parts: () => policy.firms.map((f) => f.id.toLowerCase()),
   });
@@ -158,7 +160,8 @@ export async function handle(app, request, ctx) {
       res = errorResponse(500, 'internal_error', 'An internal error occurred.');
     }
   }
-  res = new Response(res.body, res);
+  // Every answer is a Response made here for this request (never a fetched one, whose headers are
+  // immutable), so its headers take the id in place.
   res.headers.set('x-request-id', requestId());
   // A body this request's answer did not need (refused before it was read: no credentials, no
   // such path) is never read: the connection closes after the answer rather than wait for it.

@@ -404,6 +404,9 @@ for (const runtime of ['node', 'workerd']) {
       assert.ok(Number.isInteger(status.json.version) && status.json.version > 0);
       assert.equal(status.json.public_base_url, gw.base);
       assert.equal(status.json.limits.body_timeout_ms, BODY_TIMEOUT_MS);
+      // Leases are the Durable Objects' (the Node stores share one check among waiting requests).
+      assert.equal(status.json.freshness.lease_ms, runtime === 'node' ? 0 : 250);
+      assert.ok(Number.isInteger(status.json.freshness.store_checks));
       // To a firm admin, and to anyone else, it is a path like any that does not exist.
       const made = await a.call('POST', '/admins', { firm_id: FIRM, name: 'not an operator' });
       const firmAdmin = await h.admin(gw.base, made.json.token).call('GET', '/status');

@@ -113,6 +113,11 @@ for (const { runtime, store, rounds: ROUNDS } of RUNTIMES) describe(`admin store
             if (r.status === 200) ackedArchives.add(id);
           }),
         ];
+        // Killed mid-stream: once a write of this round was acknowledged (a round with none would
+        // prove nothing), at a random moment after.
+        const acked = () => ackedFilters.size + ackedGrants.size + ackedArchives.size;
+        const before = acked();
+        for (let waited = 0; acked() === before && waited < 5000; waited += 5) await new Promise((ok) => setTimeout(ok, 5));
         await new Promise((ok) => setTimeout(ok, 40 + Math.floor(Math.random() * 200)));
         gw.child.kill('SIGKILL');
         kills += 1;

@@ -147,9 +147,51 @@ freshnessTests('three Node gateways on one PostgreSQL', async (ds) => {
   return { bases: gws.map((g) => g.base), stop: () => Promise.all(gws.map((g) => g.stop())) };
 });
 
-freshnessTests('two workerd isolates on one Durable Object namespace', async (ds) => {
-  const gw = await h.startGateway({ runtime: 'workerd', dataUrl: ds.url });
+// With the longest lease an isolate may hold: each check above is then answered from a lease the
+// other isolate's write has to wait out before it is acknowledged.
+freshnessTests('two workerd isolates on one Durable Object namespace, leases of 1 s', async (ds) => {
+  const gw = await h.startGateway({ runtime: 'workerd', dataUrl: ds.url, env: { STATE_LEASE_MS: '1000' } });
   return { bases: [gw.base, gw.base2], stop: async () => { await gw.stop(); h.removeDir(gw.dir); } };
+});
+
+describe('workerd leases: the requests within a lease make no call to the store', () => {
+  let ds;
+  before(async () => { ds = await h.startDataService(); });
+  after(async () => { await ds?.stop(); });
+
+  /** Store checks made by `n` GETs one after another through the second isolate, and the time they took. */
+  async function checksOf(gw, n) {
+    const key = await h.admin(gw.base).createKey({ grants: [{ workspace_id: WS_MAIN, filter: 'default:details', actions: ['read'] }] });
+    const token = await h.mintToken(gw.base2, key);
+    const status = async () => (await h.admin(gw.base2).call('GET', '/status')).json.freshness;
+    const before = await status();
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) assert.equal((await get(gw.base2, detail(DETAIL_STEEL_TYPICAL), token)).status, 200);
+    const elapsed = performance.now() - t0;
+    const after = await status();
+    return { lease: after.lease_ms, checks: after.store_checks - before.store_checks, elapsed };
+  }
+
+  for (const [leaseMs, expect] of [
+    ['1000', ({ checks, elapsed }) => {
+      // Sequential requests: a check when the lease has ended, a renewal once half of it passed;
+      // the operator's status call after them checks every firm (there are two).
+      assert.ok(checks <= 2 * Math.ceil(elapsed / 500) + 2, `${checks} checks in ${Math.round(elapsed)} ms`);
+    }],
+    ['0', ({ checks }) => assert.ok(checks >= 40, `${checks} checks for 40 requests`)],
+  ]) {
+    it(`STATE_LEASE_MS=${leaseMs}: status shows the lease, and the checks follow it`, async () => {
+      const gw = await h.startGateway({ runtime: 'workerd', dataUrl: ds.url, env: { STATE_LEASE_MS: leaseMs } });
+      try {
+        const got = await checksOf(gw, 40);
+        assert.equal(got.lease, Number(leaseMs));
+        expect(got);
+      } finally {
+        await gw.stop();
+        h.removeDir(gw.dir);
+      }
+    });
+  }
 });
 
 describe('concurrent admin writes through three instances, one SIGKILLed', () => {

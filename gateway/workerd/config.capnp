@@ -66,6 +66,7 @@ const gateway :Workerd.Worker = (
     (name = "TOKEN_RATE_LIMIT", fromEnvironment = "TOKEN_RATE_LIMIT"),
     (name = "TOKEN_MAX_PER_KEY", fromEnvironment = "TOKEN_MAX_PER_KEY"),
     (name = "ADMIN_WRITE_RATE_LIMIT", fromEnvironment = "ADMIN_WRITE_RATE_LIMIT"),
+    (name = "STATE_LEASE_MS", fromEnvironment = "STATE_LEASE_MS"),
   ],
   globalOutbound = "loopback",
 );
@@ -90,6 +91,7 @@ const gateway2 :Workerd.Worker = (
     (name = "TOKEN_RATE_LIMIT", fromEnvironment = "TOKEN_RATE_LIMIT"),
     (name = "TOKEN_MAX_PER_KEY", fromEnvironment = "TOKEN_MAX_PER_KEY"),
     (name = "ADMIN_WRITE_RATE_LIMIT", fromEnvironment = "ADMIN_WRITE_RATE_LIMIT"),
+    (name = "STATE_LEASE_MS", fromEnvironment = "STATE_LEASE_MS"),
   ],
   globalOutbound = "loopback",
 );

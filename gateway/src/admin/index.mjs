@@ -57,7 +57,8 @@ export async function authenticateAdmin(request, app) {
 /**
  * GET /status, for an operator only (to a firm admin it is a path that does not exist): what
  * /healthz no longer tells anyone, the store this instance runs on, how many changes it has
- * applied, and the settings that bound what callers may do.
+ * applied, the settings that bound what callers may do, and its freshness lease with the number
+ * of checks that reached the store.
  */
 function status(app) {
   const c = app.config;
@@ -67,6 +68,7 @@ function status(app) {
       token_rate_limit: c.tokenRate.text, token_max_per_key: c.tokenMaxPerKey,
       admin_write_rate_limit: c.adminWriteRate.text, body_timeout_ms: c.bodyTimeoutMs,
     },
+    freshness: { lease_ms: app.state.leaseMs, store_checks: app.state.storeChecks },
   });
 }
 

@@ -13,6 +13,15 @@
 // starts after the acknowledgement. If the store cannot be reached the request fails (503): no
 // decision is made on state that may be stale.
 //
+// Leases (Durable Objects, where a request cannot share another's check): a check that reached
+// the store holds for `leaseMs` from the moment it was sent, so the requests of that window make
+// no call of their own. The store keeps the latest end of the leases it granted, and a write is
+// acknowledged only once every lease granted before it has ended (the commit answers how long
+// that is; the writer waits it, plus a margin, before answering). Only durations measured in
+// causal order are compared, never two clocks: a lease ends no later than the store believes,
+// and the acknowledgement comes no earlier than the store's end. So the guarantee above holds;
+// what a lease costs is a write's answer up to `leaseMs` later.
+//
 // Writes: `write(firm, fn)` runs `fn(tx)` against a view that is current for the partition, and
 // commits the rows it changed in one transaction, with its audit entries and its idempotency
 // record. PostgreSQL holds the partition's version row locked while `fn` runs; the SQLite stores
@@ -24,6 +33,12 @@ const TOUCH_EVERY_MS = 60_000;
 const PRUNE_EVERY_MS = 60_000;
 const WRITE_ATTEMPTS = 20;
 const CLAIM_MS = 60_000;
+/** The longest lease a store grants (STATE_LEASE_MS is bounded by it). */
+export const MAX_LEASE_MS = 1000;
+// Covers how far a runtime's clock may lag within a request (workerd reads it at each I/O).
+const LEASE_MARGIN_MS = 50;
+
+const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
 
 /** The fixed window of `rule` (`{windowMs}`) at `now`: its start, its end, the seconds left in it. */
 function windowOf(rule, now) {
@@ -119,9 +134,14 @@ export class StateStore {
   /**
    * @param backend one of the back ends above
    * @param options.partOf a firm id to its partition (null when unknown); `parts()` every firm's
+   * @param options.leaseMs how long a freshness check holds, where the back end grants leases
    */
-  constructor(backend, { idempotencyTtlMs, now = () => Date.now(), partOf, parts }) {
+  constructor(backend, { idempotencyTtlMs, now = () => Date.now(), partOf, parts, leaseMs = 0 }) {
     this.backend = backend;
+    this.leaseMs = backend.grantsLeases ? leaseMs : 0;
+    this.leases = new Map();
+    this.renewing = new Map();
+    this.storeChecks = 0; // the version checks that reached the store (GET /admin/v1/status)
     this.kind = backend.kind;
     this.idempotencyTtlMs = idempotencyTtlMs;
     this.now = now;
@@ -200,6 +220,14 @@ export class StateStore {
   }
 
   check(part) {
+    if (this.leaseMs) {
+      const now = this.now();
+      const end = this.leases.get(part) ?? 0;
+      if (now < end) {
+        if (end - now < this.leaseMs / 2) this.renew(part, now);
+        return null;
+      }
+    }
     // On workerd a request's I/O is its own: a request cannot wait on a call another request
     // made (when that one ends first, the call is cancelled and the waiter hangs), so each
     // checks for itself; applying the same rows twice is harmless (row versions).
@@ -212,10 +240,27 @@ export class StateStore {
     return f.check();
   }
 
+  /**
+   * Renew a lease before it ends, in the background of the request that noticed: nothing waits on
+   * it (a request's I/O is its own), so if it never settles the next renewal starts a lease later,
+   * and a lease that ends meanwhile is checked by each request as usual.
+   */
+  renew(part, now) {
+    const started = this.renewing.get(part);
+    if (started !== undefined && now - started < this.leaseMs) return;
+    this.renewing.set(part, now);
+    this.catchUp(part).catch(() => {}).finally(() => {
+      if (this.renewing.get(part) === now) this.renewing.delete(part);
+    });
+  }
+
   async catchUp(part) {
     const since = this.versions.get(part) ?? 0;
-    const r = await this.backend.sync(part, since);
+    const sent = this.now();
+    this.storeChecks += 1;
+    const r = await this.backend.sync(part, since, this.leaseMs);
     this.apply(part, r.changes, r.version);
+    if (this.leaseMs) this.leases.set(part, Math.max(this.leases.get(part) ?? 0, sent + this.leaseMs));
   }
 
   /** Apply rows read from the store (each only if newer than what the view holds). */
@@ -269,7 +314,7 @@ export class StateStore {
   async write(firm, fn, { idempotency = null } = {}) {
     const part = this.partOf(firm);
     if (!part) throw new HttpError(422, 'unknown_firm', 'firm_id must name a known firm.');
-    return this.serially(part, async () => {
+    const { result, leaseLeftMs } = await this.serially(part, async () => {
       for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
         if (!this.backend.soleWriter && !this.backend.locks) await this.fresh(firm);
         const since = this.versions.get(part) ?? 0;
@@ -296,14 +341,20 @@ export class StateStore {
           if (inFn || err instanceof HttpError) throw err;
           throw unavailable(err);
         }
-        if (r.conflict) continue;
+        if (r.conflict) {
+          this.leases.delete(part); // the view is behind: the next attempt reads the store
+          continue;
+        }
         if (r.replay) throw new IdempotencyRace();
         this.applyOwn(part, r.version, computed.ops);
         if (idempotency && this.idempotencyPart(idempotency) !== part) await this.record(idempotency, computed.result);
-        return computed.result;
+        return { result: computed.result, leaseLeftMs: r.leaseLeftMs ?? 0 };
       }
       throw new HttpError(503, 'unavailable', 'The state kept changing under this write; retry.', {}, { 'retry-after': '1' });
     });
+    // Committed; acknowledged once no instance may still decide on a lease from before it.
+    if (leaseLeftMs > 0) await sleep(leaseLeftMs + LEASE_MARGIN_MS);
+    return result;
   }
 
   applyOwn(part, version, ops) {
