@@ -1,6 +1,6 @@
 // Load test of the gateway (not a test: it measures). Loopback only, bounded in time.
 //
-//   node bench/gateway-load.mjs [--seconds 10] [--connections 10] [--rounds 3] [--runtimes node,workerd] [--no-write] [--before FILE [--before-label TEXT]]
+//   node bench/gateway-load.mjs [--seconds 10] [--warmup 5] [--connections 10] [--rounds 3] [--runtimes node,workerd] [--no-write] [--before FILE [--before-label TEXT]]
 //
 // Starts the sample data service, the gateway on each runtime and, beside each, its floors: the
 // least any gateway on that runtime could do for the same GET (bench/floor/node.mjs, a bare
@@ -40,6 +40,7 @@ const arg = (name, dflt) => {
 const SECONDS = Math.min(Number(arg('--seconds', '10')), 60);
 const CONNECTIONS = Math.min(Number(arg('--connections', '10')), 100);
 const ROUNDS = Math.min(Number(arg('--rounds', '3')), 20);
+const WARMUP = Math.min(Number(arg('--warmup', '5')), 60);
 const RUNTIMES = arg('--runtimes', arg('--runtime', 'node,workerd')).split(',');
 const WRITE = !process.argv.includes('--no-write');
 const BEFORE = arg('--before', null) ? JSON.parse(readFileSync(arg('--before'), 'utf8')) : null;
@@ -145,7 +146,8 @@ const ds = await h.startDataService();
 const targets = [];
 try {
   for (const runtime of RUNTIMES) targets.push(await startTarget(runtime, ds));
-  const warm = (url, headers) => run('', { url, headers }, 2);
+  // Not counted: each target warmed up first (the gateway's JIT and wasm tiers take seconds).
+  const warm = (url, headers) => run('', { url, headers }, WARMUP);
   for (const t of targets) {
     for (const f of t.floors) await warm(`${f.base}${t.path}`, {});
     await warm(`${t.gw.base}${t.path}`, t.auth);
@@ -183,7 +185,7 @@ try {
   const gatewayList = await run(`list page (50), ${t0.runtime} gateway`, { url: `${t0.gw.base}/v1/workspaces/${WS}/details?limit=50`, headers: t0.auth });
 
   const summary = { date: new Date().toISOString(), cpus: os.cpus().length, cpu: os.cpus()[0].model, node: process.version,
-    seconds: SECONDS, connections: CONNECTIONS, rounds: ROUNDS, get: {}, reference: { directGet, directList, gatewayList, listRuntime: t0.runtime } };
+    seconds: SECONDS, warmup: WARMUP, connections: CONNECTIONS, rounds: ROUNDS, get: {}, reference: { directGet, directList, gatewayList, listRuntime: t0.runtime } };
   console.log('');
   const m = (xs, k) => median(xs.map((x) => x[k]));
   const fig = (xs) => ({ rps: m(xs, 'rps'), p50: m(xs, 'p50'), p99: m(xs, 'p99') });
@@ -212,7 +214,7 @@ try {
     const ms = (x) => `${x.toFixed(2)} ms`;
     const L = ['## The gateway against its floor (`bench/gateway-load.mjs`)', ''];
     L.push(`${os.cpus().length} CPUs (${os.cpus()[0].model}), node ${process.version}, ${summary.date.slice(0, 10)}; load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}. ` +
-      `GET of one detail with a key holding 20 grants (20 stored detail filters), autocannon, ${CONNECTIONS} connections, ${SECONDS} s per run; the floor and the gateway of a runtime alternately, ${ROUNDS} rounds, the order swapped each round; medians over the rounds. ` +
+      `GET of one detail with a key holding 20 grants (20 stored detail filters), autocannon, ${CONNECTIONS} connections, ${SECONDS} s per run after ${WARMUP} s of warm-up per target (not counted); the floor and the gateway of a runtime alternately, ${ROUNDS} rounds, the order swapped each round; medians over the rounds. ` +
       'The floors answer the same bytes without a token or a decision, each in a process of its own: `bench/floor/node.mjs` (node:http, a GET of the entity from the data service with the global fetch, or with node:http\'s client and a keep-alive agent, JSON.parse, `{"data": entity}`) and `bench/floor/worker.mjs` (the same as a fetch-and-return worker on workerd). Latency percentiles from every response\'s own time.', '');
     L.push('| runtime | | req/s | p50 | p99 |', '| --- | --- | ---: | ---: | ---: |');
     for (const t of targets) {
@@ -237,9 +239,10 @@ try {
         L.push('', `- ${t.runtime}, against the ${f.name}: req/s ${f.rps_ratio.toFixed(2)}x, p99 ${f.p99_ratio.toFixed(2)}x: ${met ? 'within' : '**not** within'} 1.25x in this run.`);
       }
     }
+    L.push('', 'The workerd gateway runs with its default freshness lease (STATE_LEASE_MS 250 ms; gateway/README.md, **Leases**): one call to the firm\'s Durable Object per lease, not per request. The Node gateway is on its embedded SQLite store, its only writer, which needs no check.');
     L.push('', 'Read: req/s, the floor\'s over the gateway\'s (1.25x: the gateway does 80% of the floor\'s requests); p50 and p99, the gateway\'s over the floor\'s. Goal (issue 21): within 1.25x of the bare proxy with the global fetch, in req/s and p99; the floor with node:http\'s client is the stricter one, what the gateway\'s own transport costs alone.');
     L.push('', `For reference, once, after the rounds: the data service's own GET ${summary.reference.directGet.rps.toFixed(0)} req/s (p99 ${ms(directGet.p99)}); a list page of 50 from the data service ${directList.rps.toFixed(0)} req/s (p99 ${ms(directList.p99)}), through the ${t0.runtime} gateway ${gatewayList.rps.toFixed(0)} req/s (p99 ${ms(gatewayList.p99)}).`);
-    L.push('', `    node bench/gateway-load.mjs --seconds ${SECONDS} --connections ${CONNECTIONS} --rounds ${ROUNDS} --runtimes ${RUNTIMES.join(',')}   # rewrites this section`);
+    L.push('', `    node bench/gateway-load.mjs --seconds ${SECONDS} --warmup ${WARMUP} --connections ${CONNECTIONS} --rounds ${ROUNDS} --runtimes ${RUNTIMES.join(',')}   # rewrites this section`);
     writeSection('gateway-load', L);
   }
 } finally {

@@ -7,7 +7,7 @@ import { importDocument } from './state/import.mjs';
 import { Policy } from './policy.mjs';
 import { DataService } from './data-service-client.mjs';
 import { Idempotency } from './idempotency.mjs';
-import { deriveKeys, fromB64url, sha256, randomId } from './crypto.mjs';
+import { deriveKeys, fromB64url, sha256, randomHex } from './crypto.mjs';
 import { tokenEndpoint } from './tokens.mjs';
 import { dataApi } from './data-api.mjs';
 import { adminApi } from './admin/index.mjs';
@@ -139,7 +139,7 @@ export function unhealthy() {
 }
 
 /** A request's id: random (16 bytes), so that one id tells nothing of another or of the instance. */
-export const requestId = () => randomId('req_', 16);
+export const requestId = () => `req_${randomHex(16)}`;
 
 /** Whether the request came with a body (a length above 0, or chunks) that nothing has read. */
 function unreadBody(request) {

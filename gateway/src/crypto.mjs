@@ -2,6 +2,7 @@
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 export function b64url(bytes) {
   let s = '';
@@ -24,6 +25,23 @@ export function randomId(prefix, bytes = 16) {
   return prefix + b64url(randomBytes(bytes));
 }
 
+// Random bytes for ids made on every request, drawn from the system's generator a pool at a time
+// (one call per 256 ids rather than one per id); each byte is used once.
+const pool = new Uint8Array(4096);
+let poolAt = pool.length;
+
+/** `bytes` random bytes (at most 4,096) as lower-case hexadecimal. */
+export function randomHex(bytes) {
+  if (poolAt + bytes > pool.length) {
+    crypto.getRandomValues(pool);
+    poolAt = 0;
+  }
+  let s = '';
+  for (let i = poolAt; i < poolAt + bytes; i++) s += HEX[pool[i]];
+  poolAt += bytes;
+  return s;
+}
+
 // SHA-256 is on the path of every request (the bearer token's hash). WebCrypto's digest is
 // async and, on Node, dispatched to a worker job: the Node host may install a synchronous
 // implementation (node:crypto) with useSha256(); workerd keeps WebCrypto.
@@ -38,7 +56,6 @@ export async function sha256(text) {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', data));
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 export async function sha256hex(text) {
   const h = await sha256(text);
   let s = '';
@@ -48,12 +65,21 @@ export async function sha256hex(text) {
 
 /** Constant-time equality of two byte arrays (or strings): the time depends on length only. */
 export function timingSafeEqual(a, b) {
+  if (typeof a === 'string' && typeof b === 'string') return stringsEqual(a, b);
   if (typeof a === 'string') a = enc.encode(a);
   if (typeof b === 'string') b = enc.encode(b);
   // Unequal lengths still walk all of `a`, so the time depends on the length alone.
   let diff = a.length === b.length ? 0 : 1;
   const other = diff ? a : b;
   for (let i = 0; i < a.length; i++) diff |= a[i] ^ other[i];
+  return diff === 0;
+}
+
+/** timingSafeEqual of two strings, over their UTF-16 code units (no copies made). */
+function stringsEqual(a, b) {
+  let diff = a.length === b.length ? 0 : 1;
+  const other = diff ? a : b;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ other.charCodeAt(i);
   return diff === 0;
 }
 

@@ -22,14 +22,12 @@ export function useTransport(fn) {
   hostTransport = fn;
 }
 
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
 /** The transport over a fetch function: the whole answer as text. */
 export function fetchTransport(fetchImpl) {
   return async (method, url, body) => {
-    const res = await fetchImpl(url, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body,
-    });
+    const res = await fetchImpl(url, body === undefined ? { method } : { method, headers: JSON_HEADERS, body });
     return { status: res.status, text: await res.text() };
   };
 }

@@ -122,6 +122,18 @@ export async function tokenEndpoint(request, app, ctx) {
   });
 }
 
+// The hashes of tokens that verified, so that a client's next requests with one hash nothing. Only
+// a token that verified is remembered (random ones cannot crowd them out), a bounded number, the
+// oldest forgotten first. Whether it is still good is decided each time as for any token.
+const VERIFIED_MAX = 10_000;
+const verified = new Map();
+
+function rememberVerified(token, hash) {
+  if (verified.has(token)) return;
+  if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value);
+  verified.set(token, hash);
+}
+
 /**
  * The key behind a request's bearer token: `{key}` or `{response}` (401). Whether the key is
  * revoked or outside its IP allowlist is the engine's call (SPEC 4.4 step 1) at decision time.
@@ -135,9 +147,10 @@ export async function authenticate(request, app) {
   if (!(await app.state.freshFor(firm))) return { response: invalidToken() };
   // Selector/verifier: the first 16 hex digits of the hash find the record, the full hash is
   // then compared in constant time.
-  const hash = await sha256hex(m[1]);
+  const hash = verified.get(m[1]) ?? await sha256hex(m[1]);
   const rec = await app.state.token(hash.slice(0, 16), firm);
   if (!rec || !timingSafeEqual(hash, rec.hash)) return { response: invalidToken() };
+  rememberVerified(m[1], hash);
   const key = app.state.view.keys.get(rec.key_id);
   if (!key || key.revoked || key.secret_gen !== rec.secret_gen || rec.expires_at <= app.state.now()) {
     return { response: invalidToken() };

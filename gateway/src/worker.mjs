@@ -11,6 +11,10 @@ import { firmRoute } from './routes.mjs';
 import { useSha256 } from './crypto.mjs';
 
 let appPromise = null;
+let ready = null; // the app once started: a request then needs no wait for it
+
+// Methods that never write state: nothing of theirs needs to outlive the client.
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Where state lives: a back end handed over by the host (Node: state/sqlite.mjs or
@@ -36,6 +40,7 @@ function sourceIp(request, env, ctx, config) {
 
 export default {
   async fetch(request, env, ctx) {
+    if (ready) return serve(ready, request, env, ctx);
     if (!appPromise) {
       if (env.SHA256) useSha256(env.SHA256); // a host's synchronous digest (Node: node:crypto)
       appPromise = (async () => createApp({ engine, env, backend: backendFrom(env), legacy: env.STATE_LEGACY ?? null }))();
@@ -51,13 +56,19 @@ export default {
       res.headers.set('x-request-id', requestId());
       return res;
     }
-    const answer = handle(app, request, {
-      sourceIp: sourceIp(request, env, ctx, app.config),
-      waitUntil: ctx?.waitUntil ? (p) => ctx.waitUntil(p) : null,
-    });
-    // Keep the request's work alive to its end even if the client goes away: a state write that
-    // the runtime dropped half-way would hold up every write queued behind it (state/index.mjs).
-    ctx?.waitUntil?.(answer.then(() => {}, () => {}));
-    return answer;
+    ready = app;
+    return serve(app, request, env, ctx);
   },
 };
+
+function serve(app, request, env, ctx) {
+  const answer = handle(app, request, {
+    sourceIp: sourceIp(request, env, ctx, app.config),
+    waitUntil: ctx?.waitUntil ? (p) => ctx.waitUntil(p) : null,
+  });
+  // Keep a write's work alive to its end even if the client goes away: a state write that the
+  // runtime dropped half-way would hold up every write queued behind it (state/index.mjs). (A
+  // read's own writes, such as a key's last use, are handed to waitUntil where they start.)
+  if (!READS.has(request.method)) ctx?.waitUntil?.(answer.then(() => {}, () => {}));
+  return answer;
+}
