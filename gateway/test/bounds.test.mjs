@@ -314,6 +314,20 @@ for (const runtime of ['node', 'workerd']) {
       assert.match(slow, /^HTTP\/1\.1 201/);
     });
 
+    it('stalled headers (Node): 408 and the connection closed after HEADERS_TIMEOUT_MS', { skip: runtime !== 'node' && 'workerd reads headers in its runtime' }, async () => {
+      const quick = await h.startGateway({ runtime, dataUrl: ds.url, env: { HEADERS_TIMEOUT_MS: '1000' } });
+      try {
+        const stalled = await rawExchange(quick.base, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a', { waitMs: 8000 });
+        assert.equal(stalled.status, 408, stalled.got);
+        assert.ok(stalled.closedAfter !== null && stalled.closedAfter >= 950 && stalled.closedAfter < 4000, `closed after ${stalled.closedAfter} ms`);
+        // Headers that arrive whole are served as ever.
+        assert.equal((await h.http(quick.base, 'GET', '/healthz')).status, 200);
+      } finally {
+        await quick.stop();
+        h.removeDir(quick.dir);
+      }
+    });
+
     it('a key holds at most the engine\'s number of grants and IP ranges (too_many_grants, too_many_ip_ranges)', async (t) => {
       const { limits } = (await a.call('GET', '/schema')).json.schema;
       if (limits.max_grants_per_key === undefined || limits.max_ip_ranges_per_key === undefined) {
