@@ -117,6 +117,7 @@ fn run(o: Options) -> Result<(), String> {
         index: Arc::new(RwLock::new(index::DetailIndex::new(index))),
         firms,
         workspaces,
+        decoys: Default::default(),
     });
     serve(&o.host, o.port, app)
 }

@@ -1,6 +1,7 @@
 //! Single entities: the firms, a get by primary key, creates and optimistic replacements (a
 //! detail's index follows its row before the answer), and the sample files.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
@@ -33,9 +34,11 @@ const NIL: &str = "00000000-0000-0000-0000-000000000000";
 
 /// `GET …/{id}`: `{entity, version}`, or 404 (an id that is not a UUID names no entity).
 ///
-/// A 404 does the work of a 200 (SPEC 4.5: no observably different path): the row is looked
-/// up whatever the id, and when there is none, an entity of the type with every attribute is
-/// serialised as a found one would be, then dropped.
+/// A 404 does the work of a 200 (SPEC 4.5: no observably different path). Each answer looks up
+/// one row that is there and one that is not, and decodes and serialises one entity: a found
+/// entity's answer also looks up the nil UUID (never stored); a missing one's reads the type's
+/// decoy (an entity this service answered a get with before) and serialises it, then drops it.
+/// Until a get of the type has found one, it serialises a placeholder with every attribute.
 pub async fn get_one(
     State(app): State<Shared>,
     Path((ws, ty, id)): Path<(String, String, String)>,
@@ -50,15 +53,51 @@ pub async fn get_one(
         None => (NIL.to_string(), false),
     };
     let placeholder = placeholder(&app, &ty, &ws);
-    let found = app.store.run(move |db| db.get(&ty, &ws, &id)).await?.filter(|_| ws_ok && id_ok);
-    match found {
-        Some(s) => Ok(Json(stored_json(&s)).into_response()),
+    let decoy = decoys(&app).get(&ty).cloned();
+    let key = ty.clone();
+    let (found, other) = app.store.run(move |db| lookup(db, &ty, &ws, &id, decoy)).await?;
+    match found.filter(|_| ws_ok && id_ok) {
+        Some(s) => {
+            decoys(&app)
+                .entry(key)
+                .or_insert_with(|| (s.entity.workspace_id.clone(), s.entity.id.clone()));
+            Ok(Json(stored_json(&s)).into_response())
+        }
         None => {
-            let body = serde_json::to_vec(&stored_json(&placeholder)).unwrap_or_default();
+            if other.is_none() {
+                // The decoy is gone (or there is none yet): the next found entity stands in.
+                decoys(&app).remove(&key);
+            }
+            let body = serde_json::to_vec(&stored_json(other.as_ref().unwrap_or(&placeholder)))
+                .unwrap_or_default();
             std::hint::black_box(body);
             Err(Refusal::not_found())
         }
     }
+}
+
+/// The two lookups of a get: the entity asked for, and the other row. When the entity is found,
+/// the other is the nil UUID (never stored: a miss); when it is not, the other is the decoy (a
+/// hit, then decoded). `(entity, other)`.
+fn lookup(
+    db: &mut dyn Records,
+    ty: &str,
+    ws: &str,
+    id: &str,
+    decoy: Option<(String, String)>,
+) -> Result<(Option<Stored>, Option<Stored>), portcullis_backends::Error> {
+    let got = db.get(ty, ws, id)?;
+    let other = match (&got, decoy) {
+        (Some(_), _) => db.get(ty, ws, NIL)?,
+        (None, Some((dws, did))) => db.get(ty, &dws, &did)?,
+        (None, None) => None,
+    };
+    Ok((got, other))
+}
+
+/// The decoys, whatever a panicking holder left (a map of ids is never half-written).
+fn decoys(app: &Shared) -> std::sync::MutexGuard<'_, HashMap<String, (String, String)>> {
+    app.decoys.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// A stored entity of the type with a value for every attribute, for a 404 to serialise.
@@ -228,4 +267,51 @@ pub async fn file(
     }
     let body = format!("portcullis sample {ext} file for {ty} {}\n", s.entity.id);
     Ok(([(header::CONTENT_TYPE, "application/octet-stream")], body).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use portcullis::pushdown::Mapping;
+    use portcullis::{Entity, Schema};
+    use portcullis_backends::sqlite::SqliteStore;
+    use portcullis_backends::Records;
+
+    use super::{lookup, NIL};
+
+    const WS: &str = "5a3f2a9e-1111-4c3b-9a7e-000000000001";
+    const OTHER_WS: &str = "5a3f2a9e-2222-4c3b-9a7e-000000000002";
+    const THERE: &str = "0b6e4c1a-3333-4d2e-8f10-000000000003";
+    const DECOY: &str = "0b6e4c1a-4444-4d2e-8f10-000000000004";
+    const MISSING: &str = "0b6e4c1a-5555-4d2e-8f10-000000000005";
+
+    fn detail(ws: &str, id: &str) -> Entity {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "workspace_id": ws, "entity_type": "detail",
+            "attributes": {"type": "steel", "tags": ["beam"]},
+        }))
+        .unwrap()
+    }
+
+    /// Found or not, a get finds one row and misses one, and has one entity to serialise.
+    #[test]
+    fn a_get_finds_one_row_and_misses_one_either_way() {
+        let schema = Schema::builtin();
+        let mut db = SqliteStore::in_memory(&schema, Mapping::builtin(&schema)).unwrap();
+        db.create(&detail(WS, THERE)).unwrap();
+        db.create(&detail(OTHER_WS, DECOY)).unwrap();
+        let decoy = || Some((OTHER_WS.to_string(), DECOY.to_string()));
+
+        let (got, other) = lookup(&mut db, "detail", WS, THERE, decoy()).unwrap();
+        assert_eq!(got.map(|s| s.entity.id), Some(THERE.to_string()));
+        assert!(other.is_none(), "the nil UUID is looked up and missed");
+
+        let (got, other) = lookup(&mut db, "detail", WS, MISSING, decoy()).unwrap();
+        assert!(got.is_none());
+        assert_eq!(other.map(|s| s.entity.id), Some(DECOY.to_string()), "the decoy is read");
+
+        // The nil UUID itself, what a malformed id is looked up as, is missed like any other.
+        let (got, other) = lookup(&mut db, "detail", WS, NIL, decoy()).unwrap();
+        assert!(got.is_none());
+        assert!(other.is_some());
+    }
 }

@@ -18,7 +18,8 @@ mod entities;
 mod lists;
 mod search;
 
-use std::sync::{Arc, RwLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
 
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
@@ -45,6 +46,9 @@ pub struct App {
     pub firms: Vec<Value>,
     /// Every workspace of every firm, canonical.
     pub workspaces: Vec<String>,
+    /// Per entity type, the workspace and id of an entity this service answered a get with: the
+    /// row a get of a missing entity reads and decodes, as a found one's does (`entities::get_one`).
+    pub decoys: Mutex<HashMap<String, (String, String)>>,
 }
 
 impl App {
