@@ -1,6 +1,6 @@
 // Load test of the gateway (not a test: it measures). Loopback only, bounded in time.
 //
-//   node bench/gateway-load.mjs [--seconds 10] [--warmup 5] [--connections 10] [--rounds 3] [--runtimes node,workerd] [--no-write] [--before FILE [--before-label TEXT]]
+//   node bench/gateway-load.mjs [--seconds 10] [--warmup 20] [--connections 10] [--rounds 3] [--runtimes node,workerd] [--no-write] [--before FILE [--before-label TEXT]]
 //
 // Starts the sample data service, the gateway on each runtime and, beside each, its floors: the
 // least any gateway on that runtime could do for the same GET (bench/floor/node.mjs, a bare
@@ -9,7 +9,8 @@
 // bench/floor/worker.mjs, the same as a bare fetch-and-return worker on workerd), each in a
 // process of its own. A key with 20 grants (20 stored detail filters) is made on each gateway.
 // Then, with autocannon, in one run:
-//   - GET of one entity: the floors and the gateway in turn, `--rounds` times each (the order
+//   - GET of one entity, after `--warmup` seconds for each target and 5 s before each run, none
+//     of it counted: the floors and the gateway in turn, `--rounds` times each (the order
 //     rotated every round), so the machine's noise falls on all; the figures are the medians
 //     over the rounds, and the gateway's ratios to each floor (requests/s: floor over gateway;
 //     p50 and p99: gateway over floor), per round then their median, are the figures to read;
@@ -40,7 +41,8 @@ const arg = (name, dflt) => {
 const SECONDS = Math.min(Number(arg('--seconds', '10')), 60);
 const CONNECTIONS = Math.min(Number(arg('--connections', '10')), 100);
 const ROUNDS = Math.min(Number(arg('--rounds', '3')), 20);
-const WARMUP = Math.min(Number(arg('--warmup', '5')), 60);
+const WARMUP = Math.min(Number(arg('--warmup', '20')), 120);
+const RUN_WARMUP = 5; // seconds before each measured run
 const RUNTIMES = arg('--runtimes', arg('--runtime', 'node,workerd')).split(',');
 const WRITE = !process.argv.includes('--no-write');
 const BEFORE = arg('--before', null) ? JSON.parse(readFileSync(arg('--before'), 'utf8')) : null;
@@ -146,8 +148,9 @@ const ds = await h.startDataService();
 const targets = [];
 try {
   for (const runtime of RUNTIMES) targets.push(await startTarget(runtime, ds));
-  // Not counted: each target warmed up first (the gateway's JIT and wasm tiers take seconds).
-  const warm = (url, headers) => run('', { url, headers }, WARMUP);
+  // Not counted: each target warmed up first. A gateway's isolate takes tens of seconds under
+  // load to reach its steady heap (until then it collects often, all connections waiting).
+  const warm = (url, headers, seconds = WARMUP) => run('', { url, headers }, seconds);
   for (const t of targets) {
     for (const f of t.floors) await warm(`${f.base}${t.path}`, {});
     await warm(`${t.gw.base}${t.path}`, t.auth);
@@ -161,10 +164,15 @@ try {
       const turns = [-1, ...t.floors.map((_, i) => i)];
       for (let k = 0; k < turns.length; k++) {
         const which = turns[(k + r) % turns.length];
+        // Each run follows a short one of its own, not counted: a target idle while the others
+        // ran (its runtime may have shrunk its heap meanwhile) starts no colder than the one
+        // measured just before it.
         if (which < 0) {
+          await warm(`${t.gw.base}${t.path}`, t.auth, RUN_WARMUP);
           rounds[t.runtime].gateway.push(await run(`${t.runtime} gateway, get (round ${r + 1})`, { url: `${t.gw.base}${t.path}`, headers: t.auth }));
         } else {
           const f = t.floors[which];
+          await warm(`${f.base}${t.path}`, {}, RUN_WARMUP);
           rounds[t.runtime].floors[which].push(await run(`${t.runtime} ${f.name}, get (round ${r + 1})`, { url: `${f.base}${t.path}` }));
         }
       }
@@ -214,7 +222,7 @@ try {
     const ms = (x) => `${x.toFixed(2)} ms`;
     const L = ['## The gateway against its floor (`bench/gateway-load.mjs`)', ''];
     L.push(`${os.cpus().length} CPUs (${os.cpus()[0].model}), node ${process.version}, ${summary.date.slice(0, 10)}; load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}. ` +
-      `GET of one detail with a key holding 20 grants (20 stored detail filters), autocannon, ${CONNECTIONS} connections, ${SECONDS} s per run after ${WARMUP} s of warm-up per target (not counted); the floor and the gateway of a runtime alternately, ${ROUNDS} rounds, the order swapped each round; medians over the rounds. ` +
+      `GET of one detail with a key holding 20 grants (20 stored detail filters), autocannon, ${CONNECTIONS} connections, ${SECONDS} s per run after ${WARMUP} s of warm-up per target and ${RUN_WARMUP} s before each run (not counted); the floor and the gateway of a runtime alternately, ${ROUNDS} rounds, the order swapped each round; medians over the rounds. ` +
       'The floors answer the same bytes without a token or a decision, each in a process of its own: `bench/floor/node.mjs` (node:http, a GET of the entity from the data service with the global fetch, or with node:http\'s client and a keep-alive agent, JSON.parse, `{"data": entity}`) and `bench/floor/worker.mjs` (the same as a fetch-and-return worker on workerd). Latency percentiles from every response\'s own time.', '');
     L.push('| runtime | | req/s | p50 | p99 |', '| --- | --- | ---: | ---: | ---: |');
     for (const t of targets) {

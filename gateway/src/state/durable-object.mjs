@@ -13,8 +13,8 @@
 // was computed against and fails if another isolate committed first (sync-store.mjs). Freshness
 // is the version check of state/index.mjs, one call to the firm's object that also brings the
 // rows changed since and grants the isolate a lease (STATE_LEASE_MS): the object remembers the
-// latest end of the leases it granted, and each commit answers how long until then, which the
-// writer waits before acknowledging.
+// latest end of each isolate's leases, and each commit answers how long until the other
+// isolates' have ended, which the writer waits before acknowledging.
 //
 // Why a Durable Object's storage: its SQLite commits with fsync, and the object's answer is held
 // by its output gate until the commit is durable. (workerd's `disk` service renames files without

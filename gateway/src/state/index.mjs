@@ -15,12 +15,13 @@
 //
 // Leases (Durable Objects, where a request cannot share another's check): a check that reached
 // the store holds for `leaseMs` from the moment it was sent, so the requests of that window make
-// no call of their own. The store keeps the latest end of the leases it granted, and a write is
-// acknowledged only once every lease granted before it has ended (the commit answers how long
-// that is; the writer waits it, plus a margin, before answering). Only durations measured in
-// causal order are compared, never two clocks: a lease ends no later than the store believes,
-// and the acknowledgement comes no earlier than the store's end. So the guarantee above holds;
-// what a lease costs is a write's answer up to `leaseMs` later.
+// no call of their own. The store keeps the latest end of each instance's leases, and a write is
+// acknowledged only once every lease granted before it to another instance has ended (the commit
+// answers how long that is; the writer waits it, plus a margin, before answering; its own view
+// has the change already). Only durations measured in causal order are compared, never two
+// clocks: a lease ends no later than the store believes, and the acknowledgement comes no earlier
+// than the store's end. So the guarantee above holds; what a lease costs is a write's answer up
+// to `leaseMs` later while another instance is serving.
 //
 // Writes: `write(firm, fn)` runs `fn(tx)` against a view that is current for the partition, and
 // commits the rows it changed in one transaction, with its audit entries and its idempotency
