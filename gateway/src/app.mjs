@@ -15,10 +15,14 @@ import { unsealBody } from './admin/sealed-replies.mjs';
 import { configureBodies } from './body.mjs';
 import { parseRate } from './rate-limits.mjs';
 
-function int(v, dflt, min, max) {
+/**
+ * An integer setting `name` of the environment (a string, or unset for `dflt`) within [min, max];
+ * anything else stops start-up with a message naming the setting.
+ */
+export function configInt(name, v, dflt, min, max) {
   if (v === undefined || v === null || v === '') return dflt;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`configuration: ${v} is not an integer in [${min}, ${max}]`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`configuration: ${name} ${JSON.stringify(v)} is not an integer in [${min}, ${max}]`);
   return n;
 }
 
@@ -39,18 +43,18 @@ export async function configFrom(env) {
     dataServiceUrl: env.DATA_SERVICE_URL,
     master,
     admins,
-    tokenTtlSeconds: int(env.TOKEN_TTL_SECONDS, 3600, 1, 86400),
-    downloadTtlSeconds: int(env.DOWNLOAD_TTL_SECONDS, 300, 1, 3600),
-    defaultPageSize: int(env.PAGE_SIZE_DEFAULT, 50, 1, 1000),
-    maxPageSize: int(env.PAGE_SIZE_MAX, 200, 1, 1000),
-    idempotencyTtlMs: int(env.IDEMPOTENCY_TTL_HOURS, 24, 24, 24 * 30) * 3600 * 1000,
+    tokenTtlSeconds: configInt('TOKEN_TTL_SECONDS', env.TOKEN_TTL_SECONDS, 3600, 1, 86400),
+    downloadTtlSeconds: configInt('DOWNLOAD_TTL_SECONDS', env.DOWNLOAD_TTL_SECONDS, 300, 1, 3600),
+    defaultPageSize: configInt('PAGE_SIZE_DEFAULT', env.PAGE_SIZE_DEFAULT, 50, 1, 1000),
+    maxPageSize: configInt('PAGE_SIZE_MAX', env.PAGE_SIZE_MAX, 200, 1, 1000),
+    idempotencyTtlMs: configInt('IDEMPOTENCY_TTL_HOURS', env.IDEMPOTENCY_TTL_HOURS, 24, 24, 24 * 30) * 3600 * 1000,
     clientIpHeader: env.CLIENT_IP_HEADER ? String(env.CLIENT_IP_HEADER).toLowerCase() : null,
     publicBaseUrl: publicBaseUrl(env.PUBLIC_BASE_URL),
-    bodyTimeoutMs: int(env.BODY_TIMEOUT_MS, 10_000, 100, 300_000),
+    bodyTimeoutMs: configInt('BODY_TIMEOUT_MS', env.BODY_TIMEOUT_MS, 10_000, 100, 300_000),
     tokenRate: parseRate('TOKEN_RATE_LIMIT', env.TOKEN_RATE_LIMIT, '60/60s'),
     adminWriteRate: parseRate('ADMIN_WRITE_RATE_LIMIT', env.ADMIN_WRITE_RATE_LIMIT, '3000/60s'),
-    tokenMaxPerKey: int(env.TOKEN_MAX_PER_KEY, 1000, 1, 1_000_000),
-    stateLeaseMs: int(env.STATE_LEASE_MS, 250, 0, MAX_LEASE_MS),
+    tokenMaxPerKey: configInt('TOKEN_MAX_PER_KEY', env.TOKEN_MAX_PER_KEY, 1000, 1, 1_000_000),
+    stateLeaseMs: configInt('STATE_LEASE_MS', env.STATE_LEASE_MS, 250, 0, MAX_LEASE_MS),
   };
 }
 
@@ -90,7 +94,7 @@ export async function createApp({ engine, env, backend, fetchImpl, legacy = null
   const state = new StateStore(backend, {
     idempotencyTtlMs: config.idempotencyTtlMs,
     leaseMs: config.stateLeaseMs,
-    partOf: (firmId) => policy.firm(firmId)?.id.toLowerCase() ?? null,
+    partOf: (firmId) => policy.firmKey(firmId),
     parts: () => policy.firms.map((f) => f.id.toLowerCase()),
   });
   state.onChange.push((changes) => policy.apply(changes));
@@ -112,10 +116,26 @@ export async function createApp({ engine, env, backend, fetchImpl, legacy = null
   return app;
 }
 
-async function route(app, request, ctx) {
-  const path = new URL(request.url).pathname;
+/**
+ * The path of an absolute URL as `URL.pathname` gives it, cut from its serialisation (a request's
+ * `url` is one): routing needs nothing else of it, and parsing the whole URL costs on every request.
+ */
+function pathOf(href) {
+  const at = href.indexOf('/', href.indexOf('//') + 2);
+  if (at < 0) return '/';
+  let end = href.length;
+  const q = href.indexOf('?', at);
+  if (q >= 0) end = q;
+  const f = href.indexOf('#', at);
+  if (f >= 0 && f < end) end = f;
+  return href.slice(at, end);
+}
+
+/** The handler of a request's path; what it answers (or the promise of it) is the request's answer. */
+function route(app, request, ctx) {
+  const path = pathOf(request.url);
   if (path === '/oauth/token') return tokenEndpoint(request, app, ctx);
-  if (path.startsWith('/v1/')) return dataApi(request, app, ctx);
+  if (path.startsWith('/v1/')) return dataApi(request, app, ctx, path);
   if (path.startsWith('/admin/v1/')) return adminApi(request, app, ctx);
   if (path === '/healthz') return health(app);
   return errorResponse(404, 'not_found', 'No such resource.');

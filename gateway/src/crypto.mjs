@@ -36,11 +36,20 @@ export function randomHex(bytes) {
     crypto.getRandomValues(pool);
     poolAt = 0;
   }
-  let s = '';
-  for (let i = poolAt; i < poolAt + bytes; i++) s += HEX[pool[i]];
+  // Character codes, then one string of them: appending two digits at a time would make a
+  // string object per byte.
+  const codes = hexCodes;
+  codes.length = 2 * bytes;
+  for (let i = 0; i < bytes; i++) {
+    const b = pool[poolAt + i];
+    codes[2 * i] = HEX_CODES[b >> 4];
+    codes[2 * i + 1] = HEX_CODES[b & 15];
+  }
   poolAt += bytes;
-  return s;
+  return String.fromCharCode.apply(null, codes);
 }
+const HEX_CODES = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+const hexCodes = [];
 
 // SHA-256 is on the path of every request (the bearer token's hash). WebCrypto's digest is
 // async and, on Node, dispatched to a worker job: the Node host may install a synchronous

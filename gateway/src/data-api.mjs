@@ -33,23 +33,10 @@ async function idempotentId(ctx, ws, type) {
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
 }
 
-/**
- * The path of an absolute URL as `URL.pathname` gives it, cut from its serialisation (a request's
- * `url` is one): the single-entity requests need nothing else of it, and parsing costs.
- */
-function pathOf(href) {
-  const at = href.indexOf('/', href.indexOf('//') + 2);
-  if (at < 0) return '/';
-  let end = href.length;
-  const q = href.indexOf('?', at);
-  if (q >= 0) end = q;
-  const f = href.indexOf('#', at);
-  if (f >= 0 && f < end) end = f;
-  return href.slice(at, end);
-}
-
-export async function dataApi(request, app, ctx) {
-  const segs = pathOf(request.url).split('/').slice(1); // ['v1', ...]
+/** A request under /v1/, whose URL's path is `path` (app.mjs `pathOf`). */
+export async function dataApi(request, app, ctx, path) {
+  const segs = path.split('/');
+  segs.shift(); // ['v1', ...]
   if (request.method === 'OPTIONS') {
     // Bearer calls are server-to-server: preflights get no Access-Control-* grant (seed 002).
     return new Response(null, { status: 204, headers: { allow: 'GET, POST, PATCH' } });
@@ -65,8 +52,8 @@ export async function dataApi(request, app, ctx) {
     if (request.method !== 'GET') return methodNotAllowed('GET');
     return me(app, key, ctx);
   }
-  if (segs[1] !== 'workspaces' || segs.length < 4 || segs.length > 6 || segs.some((s) => s === '')) return notFound();
-  const [, , ws, collection, id, tail] = segs;
+  if (segs[1] !== 'workspaces' || segs.length < 4 || segs.length > 6 || segs.includes('')) return notFound();
+  const ws = segs[2], collection = segs[3], id = segs[4], tail = segs[5];
   const typeDesc = app.policy.byCollection.get(collection);
   if (!typeDesc) return notFound();
   // A workspace or entity id that is not a UUID names nothing (SPEC 1: ids are UUIDs). It is not
@@ -74,21 +61,21 @@ export async function dataApi(request, app, ctx) {
   // get answers the same 404 as for a missing entity (SPEC 4.4.2, 4.5), an update or download
   // without a grant for the action the same 403 (4.4.5), a list or create the 403 of a workspace
   // outside the key's firm (4.4.3, 4.4.4); and all of it only after the token was accepted.
-  const base = { workspace_id: ws, entity_type: typeDesc.name, source_ip: ctx.sourceIp };
-
   if (segs.length === 4) {
+    const base = { workspace_id: ws, entity_type: typeDesc.name, source_ip: ctx.sourceIp };
     if (request.method === 'GET') return list(app, key, base, new URL(request.url));
     if (request.method === 'POST') return create(request, app, key, base, collection);
     return methodNotAllowed('GET, POST');
   }
+  const req = { workspace_id: ws, entity_type: typeDesc.name, source_ip: ctx.sourceIp, id };
   if (segs.length === 5) {
-    if (request.method === 'GET') return getOne(app, key, { ...base, id });
-    if (request.method === 'PATCH') return update(request, app, key, { ...base, id });
+    if (request.method === 'GET') return getOne(app, key, req);
+    if (request.method === 'PATCH') return update(request, app, key, req);
     return methodNotAllowed('GET, PATCH');
   }
   if (tail !== 'download') return notFound();
   if (request.method !== 'GET') return methodNotAllowed('GET');
-  return download(app, key, { ...base, id }, collection);
+  return download(app, key, req, collection);
 }
 
 function methodNotAllowed(allow) {

@@ -16,10 +16,12 @@ export class HttpError extends Error {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-export function json(status, body, headers = {}) {
+const JSON_HEADERS = { 'content-type': JSON_TYPE, 'cache-control': 'no-store' };
+
+export function json(status, body, headers) {
   return new Response(JSON.stringify(body), {
     status,
-    headers: { 'content-type': JSON_TYPE, 'cache-control': 'no-store', ...headers },
+    headers: headers === undefined ? JSON_HEADERS : { ...JSON_HEADERS, ...headers },
   });
 }
 
@@ -28,7 +30,7 @@ export function errorBody(code, message, extra = {}) {
   return { error: { ...error, ...extra } };
 }
 
-export function errorResponse(status, code, message, extra = {}, headers = {}) {
+export function errorResponse(status, code, message, extra = {}, headers) {
   return json(status, errorBody(code, message, extra), headers);
 }
 
@@ -52,10 +54,7 @@ export function insufficientScope() {
 // no such entity) produces exactly these bytes and headers.
 const NOT_FOUND_BODY = JSON.stringify(errorBody('not_found', 'No such resource.'));
 export function notFound() {
-  return new Response(NOT_FOUND_BODY, {
-    status: 404,
-    headers: { 'content-type': JSON_TYPE, 'cache-control': 'no-store' },
-  });
+  return new Response(NOT_FOUND_BODY, { status: 404, headers: JSON_HEADERS });
 }
 
 export function badRequest(code, message, extra) {

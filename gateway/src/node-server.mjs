@@ -15,6 +15,7 @@ import { readFile, writeFile, mkdir, stat, rename } from 'node:fs/promises';
 import { join, resolve, extname, dirname, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import worker from './worker.mjs';
+import { configInt } from './app.mjs';
 import { SqliteBackend } from './state/sqlite.mjs';
 import { PostgresBackend } from './state/postgres.mjs';
 import { createHash } from 'node:crypto';
@@ -221,14 +222,6 @@ function stateFrom(env, dataDir) {
   return { backend: new SqliteBackend(join(dataDir, 'state.sqlite')), legacy };
 }
 
-/** HEADERS_TIMEOUT_MS: how long a request's headers may take to arrive (Node; workerd's are the runtime's). */
-function headersTimeoutFrom(v) {
-  if (v === undefined || v === '') return 10_000;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 500 || n > 120_000) throw new Error(`configuration: HEADERS_TIMEOUT_MS ${JSON.stringify(v)} is not an integer in [500, 120000]`);
-  return n;
-}
-
 export async function startServer({ port = 8787, host = '127.0.0.1', dataService, dataDir, demo = null, env = process.env } = {}) {
   dataDir = resolve(dataDir ?? join(REPO, '.data'));
   await mkdir(dataDir, { recursive: true });
@@ -257,7 +250,8 @@ export async function startServer({ port = 8787, host = '127.0.0.1', dataService
     workerEnv.PORTCULLIS_ADMIN_TOKEN = generatedAdmin;
   }
 
-  const headersTimeout = headersTimeoutFrom(env.HEADERS_TIMEOUT_MS);
+  // How long a request's headers may take to arrive (Node; workerd's are the runtime's).
+  const headersTimeout = configInt('HEADERS_TIMEOUT_MS', env.HEADERS_TIMEOUT_MS, 10_000, 500, 120_000);
   // Headers not complete in time: 408 and the connection closed (Node's own answer), checked
   // every quarter of the limit rather than Node's default 30 s, so a slow sender holds nothing long.
   const server = http.createServer({ headersTimeout, connectionsCheckingInterval: Math.max(250, Math.floor(headersTimeout / 4)) }, async (req, res) => {

@@ -8,8 +8,9 @@ const PLACEHOLDER_VALUES = {
   uuid: '00000000-0000-0000-0000-000000000000',
 };
 
-/** How many prepared decisions (`Policy.decider`) are kept. */
+/** How many prepared decisions (`Policy.decider`) are kept, in all and for one key. */
 const DECIDERS = 4096;
+const DECIDERS_PER_KEY = 32;
 
 export function engineFilter(rec) {
   return {
@@ -39,7 +40,8 @@ export class Policy {
     this.byCollection = new Map(this.schema.entity_types.map((t) => [t.collection, t]));
     this.store = null;
     this.firms = [];
-    this.deciders = new Map();
+    this.deciders = new Map(); // key id → [{ws, operation, type, ip, decider}], oldest first
+    this.decidersHeld = 0;
     this.placeholders = new Map();
   }
 
@@ -51,6 +53,9 @@ export class Policy {
     this.firms = firms;
     this.firmByRoute = new Map(firms.map((f) => [firmRoute(f.id), f]));
     this.firmById = new Map(firms.map((f) => [f.id.toLowerCase(), f]));
+    // Each firm's lower-case id by the id as given and in lower case: the id a request carries is
+    // most often the firm's own text, found without making its lower-case copy.
+    this.firmKeys = new Map(firms.flatMap((f) => [[f.id, f.id.toLowerCase()], [f.id.toLowerCase(), f.id.toLowerCase()]]));
     for (const f of firms) this.store.putFirm({ id: f.id, workspaces: f.workspaces.map((w) => w.id) });
   }
 
@@ -67,22 +72,39 @@ export class Policy {
    * The engine's prepared decision (`store.prepare`) of a get or a download for a key: made once
    * per key, operation, workspace, type and source address, then reused. A decider follows its
    * store (an edit, archive, revocation or allowlist change shows on its very next decision), so
-   * nothing here needs invalidating but a new store (`load`). At most DECIDERS are kept; past
-   * that the oldest is let go (ids in paths are the caller's: their number is not bounded).
+   * nothing here needs invalidating but a new store (`load`). Kept by key, each key's in a short
+   * list found by comparing its fields (no lookup key is built per request): at most
+   * DECIDERS_PER_KEY per key and DECIDERS in all, the oldest let go first past either (ids in
+   * paths are the caller's: their number is not bounded).
    */
   decider(keyId, operation, ws, type, sourceIp) {
-    const id = `${keyId}\u0000${operation}\u0000${ws}\u0000${type}\u0000${sourceIp ?? ''}`;
-    let d = this.deciders.get(id);
-    if (d === undefined) {
-      d = this.store.prepare(keyId, { operation, workspace_id: ws, entity_type: type, source_ip: sourceIp ?? null });
-      if (this.deciders.size >= DECIDERS) {
-        const [oldest, od] = this.deciders.entries().next().value;
-        this.deciders.delete(oldest);
-        od.free();
+    const ip = sourceIp ?? null;
+    const mine = this.deciders.get(keyId);
+    if (mine !== undefined) {
+      for (let i = mine.length - 1; i >= 0; i--) {
+        const e = mine[i];
+        if (e.ws === ws && e.operation === operation && e.type === type && e.ip === ip) return e.decider;
       }
-      this.deciders.set(id, d);
     }
-    return d;
+    const decider = this.store.prepare(keyId, { operation, workspace_id: ws, entity_type: type, source_ip: ip });
+    if (mine !== undefined && mine.length >= DECIDERS_PER_KEY) this.letGo(keyId, mine);
+    else if (this.decidersHeld >= DECIDERS) {
+      const [oldestKey, theirs] = this.deciders.entries().next().value;
+      this.letGo(oldestKey, theirs);
+    }
+    // The list may have been let go just now (its one decider the oldest of all).
+    const list = this.deciders.get(keyId) ?? [];
+    if (list.length === 0) this.deciders.set(keyId, list);
+    list.push({ ws, operation, type, ip, decider });
+    this.decidersHeld += 1;
+    return decider;
+  }
+
+  /** Free the oldest of a key's deciders (and forget the key when it held no other). */
+  letGo(keyId, list) {
+    list.shift().decider.free();
+    this.decidersHeld -= 1;
+    if (list.length === 0) this.deciders.delete(keyId);
   }
 
   /**
@@ -108,8 +130,9 @@ export class Policy {
   }
 
   forgetDeciders() {
-    for (const d of this.deciders.values()) d.free();
+    for (const list of this.deciders.values()) for (const e of list) e.decider.free();
     this.deciders.clear();
+    this.decidersHeld = 0;
   }
 
   /** The firm a credential names by its route after one of `prefixes` (routes.mjs), or null. */
@@ -120,6 +143,12 @@ export class Policy {
   /** A known firm by id (any case), or null. */
   firm(id) {
     return typeof id === 'string' ? this.firmById.get(id.toLowerCase()) ?? null : null;
+  }
+
+  /** The lower-case id of a known firm named by `id` in any case (its state's partition), or null. */
+  firmKey(id) {
+    if (typeof id !== 'string') return null;
+    return this.firmKeys.get(id) ?? this.firmKeys.get(id.toLowerCase()) ?? null;
   }
 
   firmOfWorkspace(ws) {

@@ -10,6 +10,7 @@ import { readText } from './body.mjs';
 import { windowText } from './rate-limits.mjs';
 
 export const TOKEN_PREFIX = 'pcat_';
+const TOKEN_PREFIXES = [TOKEN_PREFIX];
 /** What client ids start with, by environment; the firm's route follows (routes.mjs). */
 export const CLIENT_ID_PREFIXES = ['pcid_live_', 'pcid_test_'];
 const TOKEN_RE = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
@@ -122,16 +123,33 @@ export async function tokenEndpoint(request, app, ctx) {
   });
 }
 
-// The hashes of tokens that verified, so that a client's next requests with one hash nothing. Only
-// a token that verified is remembered (random ones cannot crowd them out), a bounded number, the
-// oldest forgotten first. Whether it is still good is decided each time as for any token.
+// What was read from Authorization headers whose token verified, by the header's text: its
+// firm and its hash, so that a client's next requests with the same header parse and hash nothing.
+// Only a token that verified is remembered (random ones cannot crowd them out), only in a header
+// of the plain form `Bearer <token>` (one header per token, of a token's length), a bounded
+// number, the oldest forgotten first. Whether it is still good is decided each time as for any
+// token: its record, its key, the key's secret generation and the token's expiry.
 const VERIFIED_MAX = 10_000;
 const verified = new Map();
 
-function rememberVerified(token, hash) {
-  if (verified.has(token)) return;
+function rememberVerified(header, bearer) {
+  if (verified.has(header)) return;
   if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value);
-  verified.set(token, hash);
+  verified.set(header, bearer);
+}
+
+/**
+ * The bearer token of an Authorization header: `{firm, hash, selector, plain}` (`plain`: the
+ * header is `Bearer <token>`, no more), or null when malformed.
+ */
+async function bearerOf(header, app) {
+  const m = TOKEN_RE.exec(header);
+  if (!m || !m[1].startsWith(TOKEN_PREFIX)) return null;
+  const firm = app.policy.firmOfCredential(m[1], TOKEN_PREFIXES)?.id ?? null;
+  const hash = await sha256hex(m[1]);
+  // Selector/verifier: the first 16 hex digits of the hash find the record, the full hash is
+  // then compared in constant time.
+  return { firm, hash, selector: hash.slice(0, 16), plain: header.startsWith('Bearer ') && header.length === 7 + m[1].length };
 }
 
 /**
@@ -139,20 +157,18 @@ function rememberVerified(token, hash) {
  * revoked or outside its IP allowlist is the engine's call (SPEC 4.4 step 1) at decision time.
  */
 export async function authenticate(request, app) {
-  const auth = request.headers.get('authorization');
-  if (auth === null || auth.trim() === '') return { response: missingCredentials() };
-  const m = TOKEN_RE.exec(auth);
-  if (!m || !m[1].startsWith(TOKEN_PREFIX)) return { response: invalidToken() };
-  const firm = app.policy.firmOfCredential(m[1], [TOKEN_PREFIX])?.id ?? null;
-  if (!(await app.state.freshFor(firm))) return { response: invalidToken() };
-  // Selector/verifier: the first 16 hex digits of the hash find the record, the full hash is
-  // then compared in constant time.
-  const hash = verified.get(m[1]) ?? await sha256hex(m[1]);
-  const rec = await app.state.token(hash.slice(0, 16), firm);
-  if (!rec || !timingSafeEqual(hash, rec.hash)) return { response: invalidToken() };
-  rememberVerified(m[1], hash);
-  const key = app.state.view.keys.get(rec.key_id);
-  if (!key || key.revoked || key.secret_gen !== rec.secret_gen || rec.expires_at <= app.state.now()) {
+  const header = request.headers.get('authorization');
+  if (header === null || header.trim() === '') return { response: missingCredentials() };
+  const known = verified.get(header);
+  const bearer = known ?? await bearerOf(header, app);
+  if (bearer === null) return { response: invalidToken() };
+  const { state } = app;
+  if (!state.currentFor(bearer.firm) && !(await state.freshFor(bearer.firm))) return { response: invalidToken() };
+  const rec = state.cachedToken(bearer.selector) ?? await state.token(bearer.selector, bearer.firm);
+  if (!rec || !timingSafeEqual(bearer.hash, rec.hash)) return { response: invalidToken() };
+  if (known === undefined && bearer.plain) rememberVerified(header, bearer);
+  const key = state.view.keys.get(rec.key_id);
+  if (!key || key.revoked || key.secret_gen !== rec.secret_gen || rec.expires_at <= state.now()) {
     return { response: invalidToken() };
   }
   return { key };

@@ -39,33 +39,47 @@ function sourceIp(request, env, ctx, config) {
 }
 
 export default {
-  async fetch(request, env, ctx) {
-    if (ready) return serve(ready, request, env, ctx);
-    if (!appPromise) {
-      if (env.SHA256) useSha256(env.SHA256); // a host's synchronous digest (Node: node:crypto)
-      appPromise = (async () => createApp({ engine, env, backend: backendFrom(env), legacy: env.STATE_LEGACY ?? null }))();
-      appPromise.catch(() => { appPromise = null; }); // retry start-up on the next request
-    }
-    let app;
-    try {
-      app = await appPromise;
-    } catch (err) {
-      console.error('portcullis: gateway start-up failed:', err?.message ?? err);
-      const res = new URL(request.url).pathname === '/healthz' ? unhealthy()
-        : errorResponse(503, 'unavailable', 'The gateway is starting or misconfigured; retry shortly.', {}, { 'retry-after': '1' });
-      res.headers.set('x-request-id', requestId());
-      return res;
-    }
-    ready = app;
-    return serve(app, request, env, ctx);
+  fetch(request, env, ctx) {
+    return ready ? serve(ready, request, env, ctx) : start(request, env, ctx);
   },
 };
 
+/** A request that arrived before the app was ready: it starts the app, or waits for its start. */
+async function start(request, env, ctx) {
+  if (!appPromise) {
+    if (env.SHA256) useSha256(env.SHA256); // a host's synchronous digest (Node: node:crypto)
+    appPromise = (async () => createApp({ engine, env, backend: backendFrom(env), legacy: env.STATE_LEGACY ?? null }))();
+    appPromise.catch(() => { appPromise = null; }); // retry start-up on the next request
+  }
+  let app;
+  try {
+    app = await appPromise;
+  } catch (err) {
+    console.error('portcullis: gateway start-up failed:', err?.message ?? err);
+    const res = new URL(request.url).pathname === '/healthz' ? unhealthy()
+      : errorResponse(503, 'unavailable', 'The gateway is starting or misconfigured; retry shortly.', {}, { 'retry-after': '1' });
+    res.headers.set('x-request-id', requestId());
+    return res;
+  }
+  ready = app;
+  return serve(app, request, env, ctx);
+}
+
+/** What the app is told of a request besides the request: its source and the host's waitUntil. */
+class RequestContext {
+  constructor(sourceIp, host) {
+    this.sourceIp = sourceIp;
+    this.host = host;
+  }
+
+  /** Keep `p` alive after the answer, where the host can (a no-op where it cannot). */
+  waitUntil(p) {
+    this.host?.waitUntil?.(p);
+  }
+}
+
 function serve(app, request, env, ctx) {
-  const answer = handle(app, request, {
-    sourceIp: sourceIp(request, env, ctx, app.config),
-    waitUntil: ctx?.waitUntil ? (p) => ctx.waitUntil(p) : null,
-  });
+  const answer = handle(app, request, new RequestContext(sourceIp(request, env, ctx, app.config), ctx));
   // Keep a write's work alive to its end even if the client goes away: a state write that the
   // runtime dropped half-way would hold up every write queued behind it (state/index.mjs). (A
   // read's own writes, such as a key's last use, are handed to waitUntil where they start.)

@@ -220,15 +220,34 @@ export class StateStore {
     return true;
   }
 
+  /**
+   * Whether `freshFor(firm)` would answer true with nothing to wait for: this instance is the
+   * store's only writer, or every partition a request about `firm` reads is under a lease that
+   * holds. A request that finds it so reads the view as it is, without the promise; false says
+   * only that `freshFor` must find out.
+   */
+  currentFor(firm) {
+    if (firm === null && this.backend.partitioned) return false;
+    if (this.backend.soleWriter) return true;
+    if (!this.leaseMs) return false;
+    if (!this.backend.partitioned) return this.leased('all');
+    if (firm === undefined || firm === null) return false;
+    const part = this.partOfFirm(firm);
+    return part === null || this.leased(part);
+  }
+
+  /** Whether the lease of `part` holds now; past its half, it is renewed in the background. */
+  leased(part) {
+    if (!this.leaseMs) return false;
+    const now = this.now();
+    const end = this.leases.get(part) ?? 0;
+    if (now >= end) return false;
+    if (end - now < this.leaseMs / 2) this.renew(part, now);
+    return true;
+  }
+
   check(part) {
-    if (this.leaseMs) {
-      const now = this.now();
-      const end = this.leases.get(part) ?? 0;
-      if (now < end) {
-        if (end - now < this.leaseMs / 2) this.renew(part, now);
-        return null;
-      }
-    }
+    if (this.leased(part)) return null;
     // On workerd a request's I/O is its own: a request cannot wait on a call another request
     // made (when that one ends first, the call is cancelled and the waiter hangs), so each
     // checks for itself; applying the same rows twice is harmless (row versions).
@@ -370,10 +389,16 @@ export class StateStore {
   // ------------------------------------------------------------------------------------------
   // Access tokens
 
+  /** The token record of a selector as cached here, while it has not expired; else undefined. */
+  cachedToken(selector) {
+    const cached = this.tokens.get(selector);
+    return cached !== undefined && cached.expires_at > this.now() ? cached : undefined;
+  }
+
   /** A token record by selector (cached here until it expires), or null. */
   async token(selector, firm) {
-    const cached = this.tokens.get(selector);
-    if (cached && cached.expires_at > this.now()) return cached;
+    const cached = this.cachedToken(selector);
+    if (cached !== undefined) return cached;
     const part = this.partOf(firm);
     if (!part) return null;
     let rec;
