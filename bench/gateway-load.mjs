@@ -242,12 +242,16 @@ try {
       }
     }
     for (const t of targets) {
-      for (const f of summary.get[t.runtime].floors) {
+      const s = summary.get[t.runtime];
+      for (const f of s.floors) {
         const met = f.rps_ratio <= 1.25 && f.p99_ratio <= 1.25;
-        L.push('', `- ${t.runtime}, against the ${f.name}: req/s ${f.rps_ratio.toFixed(2)}x, p99 ${f.p99_ratio.toFixed(2)}x: ${met ? 'within' : '**not** within'} 1.25x in this run.`);
+        const each = (ratio) => f.rounds.map((x, j) => ratio(x, s.rounds.gateway[j]).toFixed(2)).join(', ');
+        L.push('', `- ${t.runtime}, against the ${f.name}: req/s ${f.rps_ratio.toFixed(2)}x (rounds: ${each((x, g) => x.rps / g.rps)}), `
+          + `p99 ${f.p99_ratio.toFixed(2)}x (rounds: ${each((x, g) => g.p99 / x.p99)}): ${met ? 'within' : '**not** within'} 1.25x in this run.`);
       }
     }
     L.push('', 'The workerd gateway runs with its default freshness lease (STATE_LEASE_MS 250 ms; gateway/README.md, **Leases**): one call to the firm\'s Durable Object per lease, not per request. The Node gateway is on its embedded SQLite store, its only writer, which needs no check.');
+    L.push('', 'What the p99 is made of on workerd, the floor\'s as well as the gateway\'s: mostly V8 collections that stop the isolate, so that every connection waits at once (seen with `v8Flags = ["--trace-gc"]` in a copy of the config): frequent scavenges and now and then a mark-compact, the longest pause. How often they come follows what a request allocates, so the gateway\'s tail tracks its allocations per request beyond the floor\'s (DevTools `HeapProfiler.startSampling` through `workerd --inspector-addr`).');
     L.push('', 'Read: req/s, the floor\'s over the gateway\'s (1.25x: the gateway does 80% of the floor\'s requests); p50 and p99, the gateway\'s over the floor\'s. Goal (issue 21): within 1.25x of the bare proxy with the global fetch, in req/s and p99; the floor with node:http\'s client is the stricter one, what the gateway\'s own transport costs alone.');
     L.push('', `For reference, once, after the rounds: the data service's own GET ${summary.reference.directGet.rps.toFixed(0)} req/s (p99 ${ms(directGet.p99)}); a list page of 50 from the data service ${directList.rps.toFixed(0)} req/s (p99 ${ms(directList.p99)}), through the ${t0.runtime} gateway ${gatewayList.rps.toFixed(0)} req/s (p99 ${ms(gatewayList.p99)}).`);
     L.push('', `    node bench/gateway-load.mjs --seconds ${SECONDS} --warmup ${WARMUP} --connections ${CONNECTIONS} --rounds ${ROUNDS} --runtimes ${RUNTIMES.join(',')}   # rewrites this section`);
