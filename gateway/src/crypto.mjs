@@ -29,6 +29,8 @@ export function randomId(prefix, bytes = 16) {
 // (one call per 256 ids rather than one per id); each byte is used once.
 const pool = new Uint8Array(4096);
 let poolAt = pool.length;
+const HEX_CODES = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+const hexCodes = []; // the codes of the id being made, reused
 
 /** `bytes` random bytes (at most 4,096) as lower-case hexadecimal. */
 export function randomHex(bytes) {
@@ -48,8 +50,6 @@ export function randomHex(bytes) {
   poolAt += bytes;
   return String.fromCharCode.apply(null, codes);
 }
-const HEX_CODES = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
-const hexCodes = [];
 
 // SHA-256 is on the path of every request (the bearer token's hash). WebCrypto's digest is
 // async and, on Node, dispatched to a worker job: the Node host may install a synchronous

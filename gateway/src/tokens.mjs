@@ -128,11 +128,18 @@ export async function tokenEndpoint(request, app, ctx) {
 // Only a token that verified is remembered (random ones cannot crowd them out), only in a header
 // of the plain form `Bearer <token>` (one header per token, of a token's length), a bounded
 // number, the oldest forgotten first. Whether it is still good is decided each time as for any
-// token: its record, its key, the key's secret generation and the token's expiry.
+// token: its record, its key, the key's secret generation and the token's expiry. One memory per
+// app: the firm is the app's reading of the token's route.
 const VERIFIED_MAX = 10_000;
-const verified = new Map();
+const verifiedByApp = new WeakMap();
 
-function rememberVerified(header, bearer) {
+function verifiedOf(app) {
+  let verified = verifiedByApp.get(app);
+  if (verified === undefined) verifiedByApp.set(app, (verified = new Map()));
+  return verified;
+}
+
+function rememberVerified(verified, header, bearer) {
   if (verified.has(header)) return;
   if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value);
   verified.set(header, bearer);
@@ -159,6 +166,7 @@ async function bearerOf(header, app) {
 export async function authenticate(request, app) {
   const header = request.headers.get('authorization');
   if (header === null || header.trim() === '') return { response: missingCredentials() };
+  const verified = verifiedOf(app);
   const known = verified.get(header);
   const bearer = known ?? await bearerOf(header, app);
   if (bearer === null) return { response: invalidToken() };
@@ -166,7 +174,7 @@ export async function authenticate(request, app) {
   if (!state.currentFor(bearer.firm) && !(await state.freshFor(bearer.firm))) return { response: invalidToken() };
   const rec = state.cachedToken(bearer.selector) ?? await state.token(bearer.selector, bearer.firm);
   if (!rec || !timingSafeEqual(bearer.hash, rec.hash)) return { response: invalidToken() };
-  if (known === undefined && bearer.plain) rememberVerified(header, bearer);
+  if (known === undefined && bearer.plain) rememberVerified(verified, header, bearer);
   const key = state.view.keys.get(rec.key_id);
   if (!key || key.revoked || key.secret_gen !== rec.secret_gen || rec.expires_at <= state.now()) {
     return { response: invalidToken() };
