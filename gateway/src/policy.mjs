@@ -53,9 +53,9 @@ export class Policy {
     this.firms = firms;
     this.firmByRoute = new Map(firms.map((f) => [firmRoute(f.id), f]));
     this.firmById = new Map(firms.map((f) => [f.id.toLowerCase(), f]));
-    // Each firm's lower-case id by the id as given and in lower case: the id a request carries is
-    // most often the firm's own text, found without making its lower-case copy.
-    this.firmKeys = new Map(firms.flatMap((f) => [[f.id, f.id.toLowerCase()], [f.id.toLowerCase(), f.id.toLowerCase()]]));
+    // Each firm's lower-case id by its id as given: the id a request carries is most often the
+    // firm's own text, found without making a lower-case copy of it.
+    this.firmKeys = new Map(firms.map((f) => [f.id, f.id.toLowerCase()]));
     for (const f of firms) this.store.putFirm({ id: f.id, workspaces: f.workspaces.map((w) => w.id) });
   }
 
@@ -147,8 +147,7 @@ export class Policy {
 
   /** The lower-case id of a known firm named by `id` in any case (its state's partition), or null. */
   firmKey(id) {
-    if (typeof id !== 'string') return null;
-    return this.firmKeys.get(id) ?? this.firmKeys.get(id.toLowerCase()) ?? null;
+    return this.firmKeys.get(id) ?? this.firm(id)?.id.toLowerCase() ?? null;
   }
 
   firmOfWorkspace(ws) {

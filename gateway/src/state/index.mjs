@@ -231,7 +231,7 @@ export class StateStore {
     if (this.backend.soleWriter) return true;
     if (!this.leaseMs) return false;
     if (!this.backend.partitioned) return this.leased('all');
-    if (firm === undefined || firm === null) return false;
+    if (firm === undefined) return false;
     const part = this.partOfFirm(firm);
     return part === null || this.leased(part);
   }
